@@ -1,0 +1,346 @@
+// convex-workflow: durable workflows for Convex.
+//
+//   const workflow = new WorkflowManager(components.workflow);
+//   export const onboard = workflow.define({ args, handler: async (step, args) => { ... } });
+//   await workflow.start(ctx, internal.file.onboard, { ... });
+import type { WorkpoolOptions, WorkpoolRetryOptions } from "@convex-dev/workpool";
+import { parse } from "convex-helpers/validators";
+import {
+  createFunctionHandle,
+  type FunctionArgs,
+  type FunctionReference,
+  type FunctionVisibility,
+  type GenericActionCtx,
+  type GenericDataModel,
+  type GenericMutationCtx,
+  type GenericQueryCtx,
+  type PaginationOptions,
+  type PaginationResult,
+  type RegisteredMutation,
+  type ReturnValueForOptionalValidator,
+} from "convex/server";
+import type { ObjectType, PropertyValidators, Validator } from "convex/values";
+import type { Step } from "../component/schema.js";
+import type { EventId, OnCompleteArgs, PublicWorkflow, WorkflowId, WorkflowStep } from "../types.js";
+import { functionName } from "./functionName.js";
+import type {
+  IdsToStrings,
+  InferFromOptionalValidator,
+  RunResult,
+  WorkflowComponent,
+  WorkflowMutationResult,
+} from "./types.js";
+import type { WorkflowCtx } from "./workflowContext.js";
+import { type WorkflowArgs, workflowMutation } from "./workflowMutation.js";
+
+export { vResultValidator } from "@convex-dev/workpool";
+export {
+  type EventId,
+  vEventId,
+  vWorkflowId,
+  vWorkflowStep,
+  type WorkflowId,
+  type WorkflowStep,
+} from "../types.js";
+export type { RunResult, WorkflowComponent, WorkflowMutationResult } from "./types.js";
+export type { RunOptions, StepDefaults, WorkflowCtx } from "./workflowContext.js";
+export type { WorkflowArgs } from "./workflowMutation.js";
+
+type QueryCtx = Pick<GenericQueryCtx<GenericDataModel>, "runQuery">;
+type MutationCtx = Pick<GenericMutationCtx<GenericDataModel>, "runQuery" | "runMutation">;
+type ActionCtx = Pick<GenericActionCtx<GenericDataModel>, "runQuery" | "runMutation" | "runAction">;
+
+export type CallbackOptions<Context = unknown> =
+  | {
+      /**
+       * A mutation called once when the workflow succeeds, fails or is canceled, with
+       * `{ workflowId, result, context }` (validate with `vWorkflowId`, `vResultValidator`).
+       */
+      onComplete: FunctionReference<"mutation", FunctionVisibility, OnCompleteArgs<Context>>;
+      /** Passed through to `onComplete`. */
+      context: Context;
+    }
+  | { onComplete?: undefined; context?: undefined };
+
+export type WorkflowDefinition<
+  ArgsValidator extends PropertyValidators,
+  ReturnsValidator extends Validator<any, "required", any> | void = any,
+> = {
+  args?: ArgsValidator;
+  returns?: ReturnsValidator;
+  workpoolOptions?: WorkpoolRetryOptions;
+};
+
+export type WorkflowHandler<
+  ArgsValidator extends PropertyValidators,
+  ReturnsValidator extends Validator<any, "required", any> | void,
+> = (step: WorkflowCtx, args: ObjectType<ArgsValidator>) => Promise<ReturnValueForOptionalValidator<ReturnsValidator>>;
+
+export type WorkflowStatus =
+  | { type: "inProgress"; running: IdsToStrings<Step>[] }
+  | { type: "completed"; result: unknown }
+  | { type: "canceled" }
+  | { type: "failed"; error: string };
+
+type DefinedWorkflow<AV extends PropertyValidators, RV extends Validator<any, "required", any> | void> =
+  RegisteredMutation<"internal", WorkflowArgs<AV>, WorkflowMutationResult<InferFromOptionalValidator<RV>>>;
+
+type ListOptions = { order?: "asc" | "desc"; paginationOpts?: PaginationOptions };
+const listDefaults = (opts?: ListOptions) => ({
+  order: opts?.order ?? ("asc" as const),
+  paginationOpts: opts?.paginationOpts ?? { cursor: null, numItems: 100 },
+});
+
+/**
+ * Define a workflow without a manager:
+ * `export const w = defineWorkflow(components.workflow, { args }).handler(async (step, args) => ...)`.
+ */
+export function defineWorkflow<
+  AV extends PropertyValidators,
+  RV extends Validator<any, "required", any> | void = void,
+>(
+  component: WorkflowComponent,
+  config: WorkflowDefinition<AV, RV>,
+): {
+  handler(fn: (step: WorkflowCtx, args: ObjectType<AV>) => Promise<ReturnValueForOptionalValidator<RV>>): DefinedWorkflow<AV, RV>;
+} {
+  return { handler: (fn) => workflowMutation(component, { ...config, handler: fn }) };
+}
+
+type StartOptions<Context = unknown> = CallbackOptions<Context> & {
+  /** Create the workflow and schedule its first poll, instead of running it now. */
+  startAsync?: boolean;
+};
+
+/**
+ * Start a workflow; returns its id. Unless `startAsync`, the handler runs up to its first
+ * step in this transaction, so bad arguments or references fail here.
+ */
+export async function start<Context = unknown, F extends FunctionReference<"mutation", "internal"> = FunctionReference<"mutation", "internal">>(
+  ctx: MutationCtx | ActionCtx,
+  workflow: F,
+  args: FunctionArgs<F>["args"],
+  options?: StartOptions<Context>,
+): Promise<WorkflowId> {
+  if (options?.onComplete && !("context" in options)) {
+    throw new Error("start: `context` is required when `onComplete` is given (pass `context: undefined` if unused).");
+  }
+  const call: Record<string, unknown> = { args };
+  if (options?.onComplete) call.onComplete = await createFunctionHandle(options.onComplete);
+  if (options?.context !== undefined) call.context = options.context;
+  if (options?.startAsync !== undefined) call.startAsync = options.startAsync;
+  return (await ctx.runMutation(workflow as FunctionReference<"mutation", "internal">, call)) as WorkflowId;
+}
+
+/** A workflow's status: in progress (with its running steps), completed, failed or canceled. Reactive. */
+export async function getStatus(
+  ctx: QueryCtx | MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  workflowId: WorkflowId,
+): Promise<WorkflowStatus> {
+  const { workflow, inProgress } = await ctx.runQuery(component.workflow.getStatus, { workflowId });
+  const result = workflow.runResult;
+  if (!result) return { type: "inProgress", running: inProgress.map((e) => e.step as IdsToStrings<Step>) };
+  switch (result.kind) {
+    case "success":
+      return { type: "completed", result: result.returnValue };
+    case "failed":
+      return { type: "failed", error: result.error };
+    case "canceled":
+      return { type: "canceled" };
+  }
+}
+
+/** Cancel a running workflow: pending steps and running child workflows are canceled too. */
+export async function cancel(ctx: MutationCtx | ActionCtx, component: WorkflowComponent, workflowId: WorkflowId): Promise<void> {
+  await ctx.runMutation(component.workflow.cancel, { workflowId });
+}
+
+/**
+ * Run a finished workflow again. `from` (a step number, a step name — the last one with that
+ * name — or a function reference) deletes that step and every later one first; without it,
+ * the handler replays the whole journal.
+ */
+export async function restart(
+  ctx: MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  workflowId: WorkflowId,
+  options?: { from?: number | string | FunctionReference<any, any>; startAsync?: boolean },
+): Promise<void> {
+  const from = options?.from;
+  await ctx.runMutation(component.workflow.restart, {
+    workflowId,
+    from: from === undefined || typeof from === "number" || typeof from === "string" ? from : functionName(from),
+    startAsync: options?.startAsync,
+  });
+}
+
+/**
+ * Send an event to a workflow, by `workflowId` and `name` or by event `id`. With a
+ * `validator` the value is checked first; with `error` the awaiting step throws it.
+ */
+export async function sendEvent<T = null, Name extends string = string>(
+  ctx: MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  args: ({ workflowId: WorkflowId; name: Name; id?: EventId<Name> } | { workflowId?: undefined; name?: Name; id: EventId<Name> }) &
+    (
+      | { validator?: undefined; value?: T }
+      | { validator: Validator<T, any, any>; value: T }
+      | { error: string; value?: undefined }
+    ),
+): Promise<EventId<Name>> {
+  let result: RunResult;
+  if ("error" in args && args.error !== undefined) {
+    result = { kind: "failed", error: args.error };
+  } else {
+    const { validator, value } = args as { validator?: Validator<T, any, any>; value?: T };
+    result = { kind: "success", returnValue: validator ? parse(validator, value) : (value ?? null) };
+  }
+  return (await ctx.runMutation(component.event.send, {
+    eventId: args.id,
+    name: args.name,
+    workflowId: args.workflowId,
+    result,
+  })) as EventId<Name>;
+}
+
+/** Create an event ahead of time, so its id can be handed out and awaited with `{ id }`. */
+export async function createEvent<Name extends string>(
+  ctx: MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  args: { name: Name; workflowId: WorkflowId },
+): Promise<EventId<Name>> {
+  return (await ctx.runMutation(component.event.create, args)) as EventId<Name>;
+}
+
+/** Workflows with their name, args, context and result. Default: 100, oldest first. */
+export async function list(
+  ctx: QueryCtx | MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  opts?: ListOptions,
+): Promise<PaginationResult<PublicWorkflow>> {
+  return (await ctx.runQuery(component.workflow.list, listDefaults(opts))) as PaginationResult<PublicWorkflow>;
+}
+
+/** Like `list`, for the workflows of one name (the workflow function's name, "file:fn"). */
+export async function listByName(
+  ctx: QueryCtx | MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  name: string,
+  opts?: ListOptions,
+): Promise<PaginationResult<PublicWorkflow>> {
+  return (await ctx.runQuery(component.workflow.listByName, { name, ...listDefaults(opts) })) as PaginationResult<PublicWorkflow>;
+}
+
+/** The journal of a workflow: its steps with args, results and times. Default: 100, first first. */
+export async function listSteps(
+  ctx: QueryCtx | MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  workflowId: WorkflowId,
+  opts?: ListOptions,
+): Promise<PaginationResult<WorkflowStep>> {
+  return (await ctx.runQuery(component.workflow.listSteps, { workflowId, ...listDefaults(opts) })) as PaginationResult<WorkflowStep>;
+}
+
+/**
+ * Delete a finished workflow with its steps, events and nested workflows. Returns false
+ * (and deletes nothing) if it is still running or does not exist.
+ */
+export async function cleanup(ctx: MutationCtx | ActionCtx, component: WorkflowComponent, workflowId: WorkflowId): Promise<boolean> {
+  return await ctx.runMutation(component.workflow.cleanup, { workflowId });
+}
+
+/**
+ * An event's name and value validator, shared by the side that awaits it and the side
+ * that sends it: `step.awaitEvent(approval)`, `sendEvent(ctx, c, { ...approval, workflowId, value })`.
+ */
+export function defineEvent<Name extends string, V extends Validator<unknown, "required", string>>(spec: {
+  name: Name;
+  validator: V;
+}) {
+  return spec;
+}
+
+export class WorkflowManager {
+  constructor(
+    public component: WorkflowComponent,
+    public options?: { workpoolOptions?: WorkpoolOptions },
+  ) {}
+
+  /** Define a workflow; export the returned mutation. Also `define({ args }).handler(fn)`. */
+  define<AV extends PropertyValidators, RV extends Validator<unknown, "required", string> | void>(
+    workflow: WorkflowDefinition<AV, RV> & { handler: WorkflowHandler<AV, RV> },
+  ): DefinedWorkflow<AV, RV>;
+  define<AV extends PropertyValidators, RV extends Validator<unknown, "required", string> | void>(
+    workflow: WorkflowDefinition<AV, RV>,
+  ): {
+    handler(fn: (step: WorkflowCtx, args: ObjectType<AV>) => Promise<ReturnValueForOptionalValidator<RV>>): DefinedWorkflow<AV, RV>;
+  };
+  define<AV extends PropertyValidators, RV extends Validator<unknown, "required", string> | void>(
+    workflow: WorkflowDefinition<AV, RV> & { handler?: WorkflowHandler<AV, RV> },
+  ): unknown {
+    const make = (handler: WorkflowHandler<AV, RV>) =>
+      workflowMutation(this.component, { ...workflow, handler }, this.options?.workpoolOptions);
+    return workflow.handler ? make(workflow.handler) : { handler: make };
+  }
+
+  /** Start a workflow; see the standalone `start`. */
+  async start<Context = unknown, F extends FunctionReference<"mutation", "internal"> = FunctionReference<"mutation", "internal">>(
+    ctx: MutationCtx | ActionCtx,
+    workflow: F,
+    args: FunctionArgs<F>["args"],
+    options?: StartOptions<Context>,
+  ): Promise<WorkflowId> {
+    if (!options?.startAsync) return await start(ctx, workflow, args, options);
+    if (options.onComplete && !("context" in options)) {
+      throw new Error("start: `context` is required when `onComplete` is given (pass `context: undefined` if unused).");
+    }
+    // Async start skips the workflow mutation: create it and schedule its first poll.
+    const id = await ctx.runMutation(this.component.workflow.create, {
+      workflowName: functionName(workflow),
+      workflowHandle: await createFunctionHandle(workflow),
+      workflowArgs: args,
+      maxParallelism: this.options?.workpoolOptions?.maxParallelism,
+      onComplete: options.onComplete
+        ? { fnHandle: await createFunctionHandle(options.onComplete), context: options.context }
+        : undefined,
+      startAsync: true,
+    });
+    return id as unknown as WorkflowId;
+  }
+
+  status(ctx: QueryCtx | MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<WorkflowStatus> {
+    return getStatus(ctx, this.component, workflowId);
+  }
+  cancel(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<void> {
+    return cancel(ctx, this.component, workflowId);
+  }
+  restart(
+    ctx: MutationCtx | ActionCtx,
+    workflowId: WorkflowId,
+    options?: { from?: number | string | FunctionReference<any, any>; startAsync?: boolean },
+  ): Promise<void> {
+    return restart(ctx, this.component, workflowId, options);
+  }
+  cleanup(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<boolean> {
+    return cleanup(ctx, this.component, workflowId);
+  }
+  list(ctx: QueryCtx | MutationCtx | ActionCtx, opts?: ListOptions): Promise<PaginationResult<PublicWorkflow>> {
+    return list(ctx, this.component, opts);
+  }
+  listByName(ctx: QueryCtx | MutationCtx | ActionCtx, name: string, opts?: ListOptions): Promise<PaginationResult<PublicWorkflow>> {
+    return listByName(ctx, this.component, name, opts);
+  }
+  listSteps(ctx: QueryCtx | MutationCtx | ActionCtx, workflowId: WorkflowId, opts?: ListOptions): Promise<PaginationResult<WorkflowStep>> {
+    return listSteps(ctx, this.component, workflowId, opts);
+  }
+  sendEvent<T = null, Name extends string = string>(
+    ctx: MutationCtx | ActionCtx,
+    args: Parameters<typeof sendEvent<T, Name>>[2],
+  ): Promise<EventId<Name>> {
+    return sendEvent<T, Name>(ctx, this.component, args);
+  }
+  createEvent<Name extends string>(ctx: MutationCtx | ActionCtx, args: { name: Name; workflowId: WorkflowId }): Promise<EventId<Name>> {
+    return createEvent(ctx, this.component, args);
+  }
+}

@@ -1,0 +1,197 @@
+// `step`: what a workflow handler uses to ask for work. Each call becomes a request on
+// the channel to the step executor and resolves with the step's result.
+import type { RetryBehavior, RetryOption } from "@convex-dev/workpool";
+import type { BaseChannel } from "async-channel";
+import { parse } from "convex-helpers/validators";
+import type {
+  ArgsAndOptions,
+  FunctionArgs,
+  FunctionReference,
+  FunctionReturnType,
+  FunctionType,
+  FunctionVisibility,
+} from "convex/server";
+import { getConvexSize, type Validator, type Value } from "convex/values";
+import { MAX_STEP_ARGS_SIZE } from "../shared.js";
+import type { EventId, SchedulerOptions, WorkflowId } from "../types.js";
+import { functionName } from "./functionName.js";
+import type { StepRequest, StepTarget } from "./step.js";
+import type { RunResult, TransactionLimits, WorkflowReturnType } from "./types.js";
+
+export type RunOptions = {
+  /** The step's name in the journal. Default: the function's name, like "folder/file:fn". */
+  name?: string;
+  /**
+   * Don't compare this step's arguments on replay (only its name and kind). For arguments
+   * that legitimately differ between replays.
+   */
+  unstableArgs?: boolean;
+} & SchedulerOptions;
+
+/** Defaults for every step run through a ctx made by `step.withOptions`. Call options win. */
+export type StepDefaults = {
+  unstableArgs?: boolean;
+  /** Retry behavior for action steps (ignored for other kinds). */
+  retry?: RetryBehavior | boolean;
+};
+
+type InlineOptions =
+  | {
+      /** Run the query or mutation inside the workflow's own transaction. */
+      inline: true;
+      runAt?: never;
+      runAfter?: never;
+      /** Per-transaction limits for the inline step; exceeding one fails the step. */
+      transactionLimits?: TransactionLimits;
+    }
+  | {
+      inline?: false;
+      /** @deprecated Only allowed with `inline: true`. */
+      transactionLimits?: TransactionLimits;
+    };
+
+export type WorkflowCtx = {
+  /** The id of the workflow this handler is running. */
+  workflowId: WorkflowId;
+  runQuery<Query extends FunctionReference<"query", FunctionVisibility>>(
+    query: Query,
+    ...args: ArgsAndOptions<Query, RunOptions & InlineOptions>
+  ): Promise<FunctionReturnType<Query>>;
+  runMutation<Mutation extends FunctionReference<"mutation", FunctionVisibility>>(
+    mutation: Mutation,
+    ...args: ArgsAndOptions<Mutation, RunOptions & InlineOptions>
+  ): Promise<FunctionReturnType<Mutation>>;
+  runAction<Action extends FunctionReference<"action", FunctionVisibility>>(
+    action: Action,
+    ...args: ArgsAndOptions<Action, RunOptions & RetryOption>
+  ): Promise<FunctionReturnType<Action>>;
+  /** Run another workflow as one step; resolves to its return value, throws if it fails. */
+  runWorkflow<Workflow extends FunctionReference<"mutation", "internal">>(
+    workflow: Workflow,
+    args: FunctionArgs<Workflow>["args"],
+    opts?: RunOptions,
+  ): Promise<WorkflowReturnType<Workflow>>;
+  /**
+   * Wait for an event sent to this workflow: by `name`, the first one of that name not yet
+   * consumed (waiting if none was sent); by `id`, that event (see `createEvent`).
+   */
+  awaitEvent<T = unknown, Name extends string = string>(
+    event: ({ name: Name; id?: EventId<Name> } | { name?: Name; id: EventId<Name> }) & {
+      validator?: Validator<T, any, any>;
+    },
+  ): Promise<T>;
+  /** Pause the workflow for `duration` ms. Costs nothing while it waits. */
+  sleep(duration: number, opts?: { name?: string }): Promise<void>;
+  /** A ctx that applies `defaults` to every step it runs; chaining merges them. */
+  withOptions(defaults: StepDefaults): WorkflowCtx;
+};
+
+type Sender = BaseChannel<StepRequest>;
+
+export function createWorkflowCtx(workflowId: WorkflowId, sender: Sender, defaults: StepDefaults = {}): WorkflowCtx {
+  const fn = (functionType: FunctionType) => (f: any, args?: any, opts?: any) =>
+    runFunction(sender, functionType, f, args, opts, defaults);
+  return {
+    workflowId,
+    withOptions: (more) => createWorkflowCtx(workflowId, sender, { ...defaults, ...more }),
+    runQuery: fn("query") as WorkflowCtx["runQuery"],
+    runMutation: fn("mutation") as WorkflowCtx["runMutation"],
+    runAction: fn("action") as WorkflowCtx["runAction"],
+    runWorkflow: async (workflow, args, opts) => {
+      const { name, unstableArgs, ...schedulerOptions } = opts ?? {};
+      return (await send(sender, {
+        name: name ?? functionName(workflow),
+        target: { kind: "workflow", function: workflow, args: checkArgs(args ?? {}) },
+        retry: undefined,
+        inline: false,
+        unstableArgs: unstableArgs ?? defaults.unstableArgs ?? false,
+        transactionLimits: undefined,
+        schedulerOptions,
+      })) as any;
+    },
+    sleep: async (duration, opts) => {
+      if (typeof duration !== "number" || !Number.isFinite(duration) || duration < 0) {
+        throw new Error(`step.sleep needs a duration in milliseconds (a finite number >= 0), got ${String(duration)}`);
+      }
+      await send(sender, {
+        name: opts?.name ?? "sleep",
+        target: { kind: "sleep", args: {} },
+        retry: undefined,
+        inline: false,
+        unstableArgs: false,
+        transactionLimits: undefined,
+        schedulerOptions: { runAfter: duration },
+      });
+    },
+    awaitEvent: async (event) => {
+      const value = await send(sender, {
+        name: event.name ?? event.id ?? "Event",
+        target: { kind: "event", args: { eventId: event.id } },
+        retry: undefined,
+        inline: false,
+        unstableArgs: false,
+        transactionLimits: undefined,
+        schedulerOptions: {},
+      });
+      return event.validator ? parse(event.validator, value) : (value as any);
+    },
+  };
+}
+
+type FunctionOptions = RunOptions & { inline?: boolean; transactionLimits?: TransactionLimits } & RetryOption;
+
+async function runFunction(
+  sender: Sender,
+  functionType: FunctionType,
+  f: FunctionReference<FunctionType, FunctionVisibility>,
+  args: Record<string, unknown> | undefined,
+  opts: FunctionOptions | undefined,
+  defaults: StepDefaults,
+): Promise<unknown> {
+  const { name, retry, inline, transactionLimits, unstableArgs, ...schedulerOptions } = opts ?? {};
+  if (inline && (schedulerOptions.runAt || schedulerOptions.runAfter)) {
+    throw new Error("Cannot combine `inline` with `runAt` or `runAfter`.");
+  }
+  if (inline && functionType === "action") {
+    throw new Error("Cannot run an action inline.");
+  }
+  if (!inline && transactionLimits) {
+    throw new Error("Cannot set transaction limits for non-inline functions.");
+  }
+  const target: StepTarget = { kind: "function", functionType, function: f, args: checkArgs(args ?? {}) };
+  return await send(sender, {
+    name: name ?? functionName(f),
+    target,
+    retry: retry ?? (functionType === "action" ? defaults.retry : undefined),
+    inline: inline ?? false,
+    unstableArgs: unstableArgs ?? defaults.unstableArgs ?? false,
+    transactionLimits,
+    schedulerOptions,
+  });
+}
+
+function checkArgs<T extends Record<string, unknown>>(args: T): T {
+  const size = getConvexSize(args as Value);
+  if (size > MAX_STEP_ARGS_SIZE) {
+    throw new Error(`Step arguments too large (${size} bytes). Maximum is ${MAX_STEP_ARGS_SIZE} bytes.`);
+  }
+  return args;
+}
+
+/** Send a request and turn its result into a value or a thrown error. */
+async function send(sender: Sender, request: Omit<StepRequest, "resolve">): Promise<unknown> {
+  let pushed!: Promise<void>;
+  const result = new Promise<RunResult>((resolve) => {
+    pushed = sender.push({ ...request, resolve });
+  });
+  await pushed;
+  const outcome = await result;
+  switch (outcome.kind) {
+    case "success":
+      return outcome.returnValue;
+    case "failed":
+      throw new Error(outcome.error);
+    case "canceled":
+      throw new Error("Canceled");
+  }
+}

@@ -1,0 +1,222 @@
+// The app-side workflow mutation. `workflow.define` returns it and the app exports it.
+// Called with `{ args, ... }` it starts a workflow; called by the component with
+// `{ workflowId, generationNumber }` it is a poll: replay the handler and move on.
+import type { WorkpoolOptions } from "@convex-dev/workpool";
+import { BaseChannel } from "async-channel";
+import { validate, ValidationError } from "convex-helpers/validators";
+import {
+  createFunctionHandle,
+  type FunctionHandle,
+  type GenericDataModel,
+  type GenericMutationCtx,
+  internalMutationGeneric,
+  makeFunctionReference,
+  type RegisteredMutation,
+} from "convex/server";
+import { asObjectValidator, type ObjectType, type PropertyValidators, v, type Validator } from "convex/values";
+import { createLogger, type Logger } from "../component/logging.js";
+import type { JournalEntry } from "../component/schema.js";
+import { formatErrorWithStack } from "../shared.js";
+import { type OnCompleteArgs, vWorkflowId, type WorkflowId } from "../types.js";
+import { installEnvironment } from "./environment.js";
+import type { WorkflowDefinition, WorkflowHandler } from "./index.js";
+import { StepExecutor, type StepRequest } from "./step.js";
+import type { InferFromOptionalValidator, RunResult, WorkflowComponent, WorkflowMutationResult } from "./types.js";
+import { createWorkflowCtx } from "./workflowContext.js";
+
+export type WorkflowArgs<V extends PropertyValidators, Context = unknown> = {
+  /** The handler's arguments. */
+  args: ObjectType<V>;
+  /** Schedule the first poll instead of running it in the caller's transaction. */
+  startAsync?: boolean;
+} & (
+  | {
+      /** A function handle (`createFunctionHandle`) of a mutation to call when the workflow finishes. */
+      onComplete: FunctionHandle<"mutation", OnCompleteArgs<Context>>;
+      /** Passed through to `onComplete`. */
+      context: Context;
+    }
+  | { onComplete?: undefined; context?: undefined }
+);
+
+const vPoll = v.object({ workflowId: vWorkflowId, generationNumber: v.number() });
+const vStart = v.object({
+  args: v.any(),
+  startAsync: v.optional(v.boolean()),
+  onComplete: v.optional(v.string()),
+  context: v.optional(v.any()),
+});
+
+const USAGE =
+  "To start a workflow by calling its mutation directly, nest the handler's arguments: { args: { ...yourArgs } }";
+
+function vRunResult(returns: Validator<any, "required", any> | PropertyValidators | undefined) {
+  return v.union(
+    v.object({ kind: v.literal("success"), returnValue: returns ? asObjectValidator(returns) : v.any() }),
+    v.object({ kind: v.literal("failed"), error: v.string() }),
+    v.object({ kind: v.literal("canceled") }),
+  );
+}
+
+/** Default batch size when no maxParallelism is configured for the definition. */
+const DEFAULT_BATCH = 10;
+
+export function workflowMutation<
+  ArgsValidator extends PropertyValidators,
+  ReturnsValidator extends Validator<any, "required", any> | void,
+>(
+  component: WorkflowComponent,
+  definition: WorkflowDefinition<ArgsValidator, ReturnsValidator> & {
+    handler: WorkflowHandler<ArgsValidator, ReturnsValidator>;
+  },
+  defaultWorkpoolOptions?: WorkpoolOptions,
+): RegisteredMutation<
+  "internal",
+  WorkflowArgs<ArgsValidator>,
+  WorkflowMutationResult<InferFromOptionalValidator<ReturnsValidator>>
+> {
+  const workpoolOptions: WorkpoolOptions = { ...defaultWorkpoolOptions, ...definition.workpoolOptions };
+  const argsValidator = definition.args ? asObjectValidator(definition.args) : undefined;
+  const returnsValidator = definition.returns ? asObjectValidator(definition.returns) : undefined;
+
+  const mutation = internalMutationGeneric({
+    // One object with every field optional (Convex args must be an object); the handler
+    // tells the two shapes apart. `usage` is never passed: it puts the hint in the
+    // validation error a caller sees when they forget to nest the arguments.
+    args: v.object({
+      ...vPoll.partial().fields,
+      ...vStart.partial().fields,
+      args: v.optional(argsValidator ?? v.any()),
+      usage: v.optional(v.literal(USAGE)),
+    }),
+    returns: v.union(
+      vWorkflowId,
+      v.object({ kind: v.literal("complete"), runResult: vRunResult(definition.returns ?? undefined) }),
+    ),
+    handler: async (ctx, rawArgs): Promise<WorkflowMutationResult<any>> => {
+      const logger = createLogger(workpoolOptions.logLevel);
+      if (validate(vStart, rawArgs)) {
+        const { name } = await ctx.meta.getFunctionMetadata();
+        const workflowId = (await ctx.runMutation(component.workflow.create, {
+          workflowName: name,
+          workflowHandle: await createFunctionHandle(makeFunctionReference<"mutation">(name)),
+          workflowArgs: rawArgs.args,
+          maxParallelism: workpoolOptions.maxParallelism,
+          onComplete: rawArgs.onComplete ? { fnHandle: rawArgs.onComplete, context: rawArgs.context } : undefined,
+          startAsync: rawArgs.startAsync || undefined,
+          createOnly: !rawArgs.startAsync || undefined,
+        })) as unknown as WorkflowId;
+        if (!rawArgs.startAsync) {
+          // The first poll runs here, in the caller's transaction: its journal is empty.
+          await poll(ctx, workflowId, 0, { args: rawArgs.args, journal: [], logger });
+        }
+        return workflowId;
+      }
+      if (!validate(vPoll, rawArgs)) {
+        throw new Error(`Invalid arguments for workflow: ${USAGE}`);
+      }
+      const { workflowId, generationNumber } = rawArgs;
+      const loaded = await ctx.runQuery(component.journal.load, { workflowId, generationNumber });
+      const console = createLogger(loaded.logLevel);
+      switch (loaded.state) {
+        case "stale":
+        case "finished":
+        case "blocked":
+          console.debug(`Poll of workflow ${workflowId} (generation ${generationNumber}): ${loaded.state}, nothing to do`);
+          return workflowId;
+        case "tooLarge":
+          await finish(ctx, workflowId, generationNumber, { kind: "failed", error: loaded.error! });
+          return workflowId;
+        case "ready": {
+          const runResult = await poll(ctx, workflowId, generationNumber, {
+            args: loaded.workflow.args,
+            journal: loaded.journal as unknown as JournalEntry[],
+            logger: console,
+          });
+          return runResult ? { kind: "complete", runResult } : workflowId;
+        }
+      }
+    },
+  });
+
+  async function finish(
+    ctx: GenericMutationCtx<GenericDataModel>,
+    workflowId: WorkflowId,
+    generationNumber: number,
+    runResult: RunResult,
+  ) {
+    await ctx.runMutation(component.workflow.complete, { workflowId, generationNumber, runResult });
+  }
+
+  /** Replay the handler; returns the result if it finished, undefined if it is waiting on steps. */
+  async function poll(
+    ctx: GenericMutationCtx<GenericDataModel>,
+    workflowId: WorkflowId,
+    generationNumber: number,
+    { args, journal, logger }: { args: unknown; journal: JournalEntry[]; logger: Logger },
+  ): Promise<RunResult | undefined> {
+    const channel = new BaseChannel<StepRequest>(workpoolOptions.maxParallelism ?? DEFAULT_BATCH);
+    const executor = new StepExecutor(
+      workflowId,
+      generationNumber,
+      ctx,
+      component,
+      journal,
+      channel,
+      Date.now(),
+      workpoolOptions,
+      workpoolOptions.maxParallelism ?? DEFAULT_BATCH,
+    );
+    const step = createWorkflowCtx(workflowId, channel);
+    const restore = installEnvironment(workflowId, executor.clock);
+    let outcome: { type: "done"; runResult: RunResult } | { type: "blocked" };
+    try {
+      const handlerDone = (async () => ({
+        type: "done" as const,
+        runResult: await runHandler(ctx, step, args, logger),
+      }))();
+      outcome = await Promise.race([handlerDone, executor.run()]);
+    } catch (error) {
+      // The executor failed: a determinism violation, an oversized journal, a step that
+      // could not be journaled. The workflow fails with that error.
+      outcome = { type: "done", runResult: { kind: "failed", error: formatErrorWithStack(error) } };
+    } finally {
+      restore();
+    }
+    if (outcome.type === "blocked") return undefined;
+    await finish(ctx, workflowId, generationNumber, outcome.runResult);
+    return outcome.runResult;
+  }
+
+  async function runHandler(
+    ctx: GenericMutationCtx<GenericDataModel>,
+    step: ReturnType<typeof createWorkflowCtx>,
+    args: unknown,
+    logger: Logger,
+  ): Promise<RunResult> {
+    try {
+      if (argsValidator) validate(argsValidator, args, { throw: true, db: ctx.db });
+      const returnValue = (await definition.handler(step, args as ObjectType<ArgsValidator>)) ?? null;
+      if (returnsValidator) {
+        try {
+          validate(returnsValidator, returnValue, { throw: true });
+        } catch (error) {
+          const message = error instanceof ValidationError ? error.message : formatErrorWithStack(error);
+          logger.error(`Workflow ${step.workflowId} returned an invalid value:`, message);
+          return { kind: "failed", error: `Invalid return value: ${message}` };
+        }
+      }
+      return { kind: "success", returnValue };
+    } catch (error) {
+      const message = formatErrorWithStack(error);
+      logger.error(`Workflow ${step.workflowId} failed:`, message);
+      return { kind: "failed", error: message };
+    }
+  }
+
+  return mutation as unknown as RegisteredMutation<
+    "internal",
+    WorkflowArgs<ArgsValidator>,
+    WorkflowMutationResult<InferFromOptionalValidator<ReturnsValidator>>
+  >;
+}

@@ -1,0 +1,74 @@
+/* eslint-disable */
+/**
+ * Generated `api` utility.
+ *
+ * THIS CODE IS AUTOMATICALLY GENERATED.
+ *
+ * To regenerate, run `npx convex dev`.
+ * @module
+ */
+
+import type * as cleanup from "../cleanup.js";
+import type * as completion from "../completion.js";
+import type * as config from "../config.js";
+import type * as event from "../event.js";
+import type * as journal from "../journal.js";
+import type * as logging from "../logging.js";
+import type * as model from "../model.js";
+import type * as pool from "../pool.js";
+import type * as replay from "../replay.js";
+import type * as results from "../results.js";
+import type * as utils from "../utils.js";
+import type * as workflow from "../workflow.js";
+
+import type {
+  ApiFromModules,
+  FilterApi,
+  FunctionReference,
+} from "convex/server";
+import { anyApi, componentsGeneric } from "convex/server";
+
+const fullApi: ApiFromModules<{
+  cleanup: typeof cleanup;
+  completion: typeof completion;
+  config: typeof config;
+  event: typeof event;
+  journal: typeof journal;
+  logging: typeof logging;
+  model: typeof model;
+  pool: typeof pool;
+  replay: typeof replay;
+  results: typeof results;
+  utils: typeof utils;
+  workflow: typeof workflow;
+}> = anyApi as any;
+
+/**
+ * A utility for referencing Convex functions in your app's public API.
+ *
+ * Usage:
+ * ```js
+ * const myFunctionReference = api.myModule.myFunction;
+ * ```
+ */
+export const api: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "public">
+> = anyApi as any;
+
+/**
+ * A utility for referencing Convex functions in your app's internal API.
+ *
+ * Usage:
+ * ```js
+ * const myFunctionReference = internal.myModule.myFunction;
+ * ```
+ */
+export const internal: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "internal">
+> = anyApi as any;
+
+export const components = componentsGeneric() as unknown as {
+  workpool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"workpool">;
+};

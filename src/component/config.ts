@@ -1,0 +1,58 @@
+import type { WorkpoolOptions } from "@convex-dev/workpool";
+import { vRetryBehavior } from "@convex-dev/workpool";
+import { type Infer, v } from "convex/values";
+import type { Doc } from "./_generated/dataModel.js";
+import type { MutationCtx, QueryCtx } from "./_generated/server.js";
+import { createLogger, DEFAULT_LOG_LEVEL, type Logger, logLevel } from "./logging.js";
+
+export const DEFAULT_MAX_PARALLELISM = 25;
+export const DEFAULT_RETRY_BEHAVIOR = { maxAttempts: 5, initialBackoffMs: 500, base: 2 };
+
+/** The workpool options a workflow definition may pass with each batch of steps. */
+export const vWorkpoolOptions = v.object({
+  logLevel: v.optional(logLevel),
+  maxParallelism: v.optional(v.number()),
+  defaultRetryBehavior: v.optional(vRetryBehavior),
+  retryActionsByDefault: v.optional(v.boolean()),
+});
+export type WorkpoolOptionsArg = Infer<typeof vWorkpoolOptions>;
+// Keep the validator in step with the workpool's own type.
+const _check: WorkpoolOptions = {} as WorkpoolOptionsArg;
+void _check;
+
+export async function getConfig(ctx: QueryCtx): Promise<Doc<"config"> | null> {
+  return await ctx.db.query("config").first();
+}
+
+export async function getLogger(ctx: QueryCtx): Promise<Logger> {
+  const config = await getConfig(ctx);
+  return createLogger(config?.logLevel ?? DEFAULT_LOG_LEVEL);
+}
+
+/** Write the settings given; leave the others as they are. Creates the row on first use. */
+export async function updateConfigRow(
+  ctx: MutationCtx,
+  settings: { logLevel?: Doc<"config">["logLevel"]; maxParallelism?: number },
+): Promise<void> {
+  if (settings.maxParallelism !== undefined) validateMaxParallelism(settings.maxParallelism);
+  const config = await getConfig(ctx);
+  if (!config) {
+    await ctx.db.insert("config", {
+      logLevel: settings.logLevel ?? DEFAULT_LOG_LEVEL,
+      maxParallelism: settings.maxParallelism,
+    });
+    return;
+  }
+  const patch: Partial<Doc<"config">> = {};
+  if (settings.logLevel && settings.logLevel !== config.logLevel) patch.logLevel = settings.logLevel;
+  if (settings.maxParallelism !== undefined && settings.maxParallelism !== config.maxParallelism) {
+    patch.maxParallelism = settings.maxParallelism;
+  }
+  if (Object.keys(patch).length > 0) await ctx.db.patch("config", config._id, patch);
+}
+
+export function validateMaxParallelism(n: number): void {
+  if (!Number.isInteger(n) || n < 0 || n > 1000) {
+    throw new Error(`maxParallelism must be a whole number from 0 to 1000, got ${n}`);
+  }
+}

@@ -1,0 +1,162 @@
+// The journal: the ordered steps a workflow has asked for, with their results. A poll
+// loads it to replay the handler, and appends the next batch of steps with `startSteps`.
+import { vRetryBehavior } from "@convex-dev/workpool";
+import { getConvexSize, v } from "convex/values";
+import { journalSizeError, MAX_JOURNAL_SIZE } from "../shared.js";
+import { internal } from "./_generated/api.js";
+import type { Doc } from "./_generated/dataModel.js";
+import { mutation, type MutationCtx, query } from "./_generated/server.js";
+import { getLogger, vWorkpoolOptions } from "./config.js";
+import { attachEventStep } from "./event.js";
+import { logLevel } from "./logging.js";
+import { enqueueFunctionStep, getWorkpool } from "./pool.js";
+import { scheduleReplay } from "./replay.js";
+import { limitResultSize } from "./results.js";
+import { journalDocument, type JournalEntry, vStep, workflowDocument } from "./schema.js";
+
+/**
+ * - `ready`: nothing in flight; replay with `journal`.
+ * - `blocked`: a step is still running; the poll should do nothing.
+ * - `stale`: the poll's generation is not the workflow's (it was canceled or restarted).
+ * - `finished`: the workflow already has a result.
+ * - `tooLarge`: the journal exceeds the size limit; the poll should fail the workflow.
+ */
+const vLoadState = v.union(
+  v.literal("ready"),
+  v.literal("blocked"),
+  v.literal("stale"),
+  v.literal("finished"),
+  v.literal("tooLarge"),
+);
+
+export const load = query({
+  args: { workflowId: v.id("workflows"), generationNumber: v.number() },
+  returns: v.object({
+    state: vLoadState,
+    workflow: workflowDocument,
+    journal: v.array(journalDocument),
+    logLevel,
+    error: v.optional(v.string()),
+  }),
+  handler: async (ctx, { workflowId, generationNumber }) => {
+    const workflow = await ctx.db.get("workflows", workflowId);
+    if (!workflow) throw new Error(`Workflow not found: ${workflowId}`);
+    const { logLevel } = await getLogger(ctx);
+    const base = { workflow, logLevel, journal: [] as JournalEntry[] };
+    if (workflow.generationNumber !== generationNumber) return { ...base, state: "stale" as const };
+    if (workflow.runResult) return { ...base, state: "finished" as const };
+    const inFlight = await ctx.db
+      .query("steps")
+      .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflowId))
+      .first();
+    if (inFlight) return { ...base, state: "blocked" as const };
+    const journal: JournalEntry[] = [];
+    let size = 0;
+    for await (const entry of ctx.db.query("steps").withIndex("workflow", (q) => q.eq("workflowId", workflowId))) {
+      size += getConvexSize(entry);
+      if (size > MAX_JOURNAL_SIZE) {
+        return { ...base, state: "tooLarge" as const, error: journalSizeError(size, workflowId) };
+      }
+      journal.push(entry);
+    }
+    return { ...base, state: "ready" as const, journal };
+  },
+});
+
+const vStepRequest = v.object({
+  step: vStep,
+  retry: v.optional(v.union(v.boolean(), vRetryBehavior)),
+  schedulerOptions: v.optional(v.object({ runAt: v.optional(v.number()), runAfter: v.optional(v.number()) })),
+});
+
+export const startSteps = mutation({
+  args: {
+    workflowId: v.id("workflows"),
+    generationNumber: v.number(),
+    steps: v.array(vStepRequest),
+    workpoolOptions: v.optional(vWorkpoolOptions),
+  },
+  returns: v.array(journalDocument),
+  handler: async (ctx, args): Promise<JournalEntry[]> => {
+    const workflow = await ctx.db.get("workflows", args.workflowId);
+    if (!workflow) throw new Error(`Workflow not found: ${args.workflowId}`);
+    if (workflow.generationNumber !== args.generationNumber) {
+      throw new Error(
+        `Invalid generation number: ${args.generationNumber} for workflow ${workflow.name} (${workflow._id}), which is at ${workflow.generationNumber}`,
+      );
+    }
+    if (workflow.runResult) throw new Error(`Workflow not running: ${workflow._id} already ${workflow.runResult.kind}`);
+    const console = await getLogger(ctx);
+    const last = await ctx.db
+      .query("steps")
+      .withIndex("workflow", (q) => q.eq("workflowId", workflow._id))
+      .order("desc")
+      .first();
+    const firstNumber = last ? last.stepNumber + 1 : 0;
+    const needsPool = args.steps.some((r) => (r.step.kind ?? "function") === "function" && !r.step.runResult);
+    const workpool = needsPool ? await getWorkpool(ctx, args.workpoolOptions) : undefined;
+    const entries: JournalEntry[] = [];
+    // Sequential on purpose: step numbers and event matching must follow request order.
+    for (const [index, request] of args.steps.entries()) {
+      const stepNumber = firstNumber + index;
+      const initial = request.step.runResult
+        ? { ...request.step, runResult: limitResultSize(request.step.runResult) }
+        : request.step;
+      const stepId = await ctx.db.insert("steps", { workflowId: workflow._id, stepNumber, step: initial });
+      const entry = (await ctx.db.get("steps", stepId))!;
+      console.event("started", { workflowId: workflow._id, workflowName: workflow.name, stepName: request.step.name, stepNumber });
+      const step = await dispatchStep(ctx, workflow, entry, request, workpool);
+      if (step !== entry.step) await ctx.db.patch("steps", stepId, { step });
+      entries.push({ ...entry, step });
+    }
+    return entries;
+  },
+});
+
+function runAtOf(options: { runAt?: number; runAfter?: number } | undefined): number | undefined {
+  if (options?.runAt !== undefined) return options.runAt;
+  if (options?.runAfter !== undefined) return Date.now() + options.runAfter;
+  return undefined;
+}
+
+/** Start the work behind one freshly journaled step; returns the step as it should be stored. */
+async function dispatchStep(
+  ctx: MutationCtx,
+  workflow: Doc<"workflows">,
+  entry: Doc<"steps">,
+  request: typeof vStepRequest.type,
+  workpool: Awaited<ReturnType<typeof getWorkpool>> | undefined,
+): Promise<Doc<"steps">["step"]> {
+  const step = entry.step;
+  const runAt = runAtOf(request.schedulerOptions);
+  if (step.runResult) return step; // run inline by the poll: nothing to start.
+  switch (step.kind) {
+    case undefined:
+    case "function": {
+      const workId = await enqueueFunctionStep(ctx, workpool!, entry, workflow.generationNumber, {
+        retry: request.retry,
+        runAt,
+      });
+      return { ...step, workId };
+    }
+    case "sleep": {
+      const context = { stepId: entry._id, generationNumber: workflow.generationNumber };
+      const scheduledId = await ctx.scheduler.runAt(runAt ?? Date.now(), internal.pool.wakeUp, context);
+      return { ...step, workId: scheduledId as unknown as typeof step.workId };
+    }
+    case "workflow": {
+      const childId = await ctx.db.insert("workflows", {
+        name: step.name,
+        workflowHandle: step.handle,
+        args: step.args,
+        generationNumber: 0,
+        parent: { workflowId: workflow._id, stepId: entry._id, generationNumber: workflow.generationNumber },
+      });
+      const child = (await ctx.db.get("workflows", childId))!;
+      await scheduleReplay(ctx, child, runAt);
+      return { ...step, workflowId: childId };
+    }
+    case "event":
+      return await attachEventStep(ctx, entry, workflow);
+  }
+}

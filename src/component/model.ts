@@ -1,0 +1,22 @@
+// Reading workflows by the ids users hand us, with errors that name what was wrong.
+import type { Doc, Id } from "./_generated/dataModel.js";
+import type { QueryCtx } from "./_generated/server.js";
+
+/** Parse a workflow id from user input; throws a clear error for a malformed one. */
+export function parseWorkflowId(ctx: QueryCtx, workflowId: string): Id<"workflows"> {
+  const id = ctx.db.normalizeId("workflows", workflowId);
+  if (!id) throw new Error(`Invalid workflow ID: ${workflowId}`);
+  return id;
+}
+
+/** Load a workflow that must exist. */
+export async function getWorkflowOrThrow(ctx: QueryCtx, workflowId: string): Promise<Doc<"workflows">> {
+  const id = parseWorkflowId(ctx, workflowId);
+  const workflow = await ctx.db.get("workflows", id);
+  if (!workflow) throw new Error(`Workflow not found: ${workflowId}`);
+  return workflow;
+}
+
+export function describeStatus(workflow: Doc<"workflows">): string {
+  return workflow.runResult ? workflow.runResult.kind : "running";
+}

@@ -1,0 +1,57 @@
+// Running polls: one run of the app's workflow mutation, which replays the handler
+// against the journal and starts the next batch of steps (or finishes the workflow).
+import type { FunctionHandle } from "convex/server";
+import { v } from "convex/values";
+import { formatErrorWithStack } from "../shared.js";
+import { internal } from "./_generated/api.js";
+import type { Doc } from "./_generated/dataModel.js";
+import { internalMutation, type MutationCtx } from "./_generated/server.js";
+import { completeWorkflow } from "./completion.js";
+import { getLogger } from "./config.js";
+
+type PollArgs = { workflowId: string; generationNumber: number };
+
+/** Schedule a poll of the workflow in its current generation (now, or at `runAt`). */
+export async function scheduleReplay(ctx: MutationCtx, workflow: Doc<"workflows">, runAt?: number): Promise<void> {
+  const args = { workflowId: workflow._id, generationNumber: workflow.generationNumber };
+  if (runAt !== undefined && runAt > Date.now()) {
+    await ctx.scheduler.runAt(runAt, internal.replay.poll, args);
+  } else {
+    await ctx.scheduler.runAfter(0, internal.replay.poll, args);
+  }
+}
+
+/**
+ * Run one poll in this transaction. The app's mutation runs as a sub-transaction: if it
+ * throws (a bug outside the handler, a determinism failure we could not catch, an invalid
+ * return shape) its writes are rolled back and the workflow fails with that error here,
+ * so a workflow never sits unfinished because its poll keeps failing.
+ */
+export async function runPoll(ctx: MutationCtx, workflow: Doc<"workflows">): Promise<void> {
+  const args: PollArgs = { workflowId: workflow._id, generationNumber: workflow.generationNumber };
+  try {
+    await ctx.runMutation(workflow.workflowHandle as FunctionHandle<"mutation", PollArgs>, args);
+  } catch (error) {
+    const console = await getLogger(ctx);
+    const message = formatErrorWithStack(error);
+    console.error(`Workflow ${workflow._id} (${workflow.name}) failed in its poll:`, message);
+    const current = await ctx.db.get("workflows", workflow._id);
+    if (current && !current.runResult && current.generationNumber === workflow.generationNumber) {
+      await completeWorkflow(ctx, current, { kind: "failed", error: message });
+    }
+  }
+}
+
+/** The scheduled poll. Stale (wrong generation) or finished workflows are a no-op. */
+export const poll = internalMutation({
+  args: { workflowId: v.id("workflows"), generationNumber: v.number() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const workflow = await ctx.db.get("workflows", args.workflowId);
+    if (!workflow || workflow.runResult || workflow.generationNumber !== args.generationNumber) {
+      return null;
+    }
+    await runPoll(ctx, workflow);
+    return null;
+  },
+});

@@ -1,0 +1,79 @@
+// Recording the outcome of a step: the one path every kind of step result goes through
+// (workpool callbacks, sleep wake-ups, nested workflows finishing, events arriving).
+import type { RunResult } from "@convex-dev/workpool";
+import { convexToJson, getConvexSize, type Value } from "convex/values";
+import { MAX_RETURN_VALUE_SIZE } from "../shared.js";
+import type { Doc, Id } from "./_generated/dataModel.js";
+import type { MutationCtx } from "./_generated/server.js";
+import { getLogger } from "./config.js";
+import { scheduleReplay } from "./replay.js";
+
+const PREVIEW_CHARS = 8 << 10;
+
+/** A success whose value is too large becomes a failure the handler can catch. */
+export function limitResultSize(result: RunResult): RunResult {
+  if (result.kind !== "success") return result;
+  const size = getConvexSize((result.returnValue ?? null) as Value);
+  if (size <= MAX_RETURN_VALUE_SIZE) return result;
+  const json = JSON.stringify(convexToJson((result.returnValue ?? null) as Value));
+  const preview =
+    json.length <= 2 * PREVIEW_CHARS ? json : `${json.slice(0, PREVIEW_CHARS)}...${json.slice(-PREVIEW_CHARS)}`;
+  return {
+    kind: "failed",
+    error: `Step return value too large (${size} bytes). Maximum is ${MAX_RETURN_VALUE_SIZE} bytes. Preview: ${preview}`,
+  };
+}
+
+export type RecordOutcome = "recorded" | "stale" | "notInProgress" | "missing";
+
+/**
+ * Record a step's result if the step is still waiting for it in the expected generation,
+ * then, when it was the last step of its batch, schedule the workflow's next poll.
+ * Late or duplicate results are ignored (and say why), never applied twice.
+ */
+export async function recordStepResult(
+  ctx: MutationCtx,
+  args: { stepId: Id<"steps">; generationNumber: number; result: RunResult; completedAt?: number },
+): Promise<RecordOutcome> {
+  const entry = await ctx.db.get("steps", args.stepId);
+  const console = await getLogger(ctx);
+  if (!entry) {
+    console.debug(`Step ${args.stepId} is gone (cleaned up or restarted); ignoring its result.`);
+    return "missing";
+  }
+  const workflow = await ctx.db.get("workflows", entry.workflowId);
+  if (!workflow || workflow.generationNumber !== args.generationNumber) {
+    console.debug(`Stale result for step ${args.stepId} (generation ${args.generationNumber}); ignoring.`);
+    return "stale";
+  }
+  if (!entry.step.inProgress) {
+    console.debug(`Step ${args.stepId} already has a result; ignoring a second one.`);
+    return "notInProgress";
+  }
+  const runResult = limitResultSize(args.result);
+  const completedAt = args.completedAt ?? Date.now();
+  await ctx.db.patch("steps", entry._id, {
+    step: { ...entry.step, inProgress: false, runResult, completedAt },
+  });
+  console.event("stepCompleted", {
+    workflowId: workflow._id,
+    workflowName: workflow.name,
+    stepName: entry.step.name,
+    stepNumber: entry.stepNumber,
+    status: runResult.kind,
+    durationMs: completedAt - entry.step.startedAt,
+  });
+  if (workflow.runResult === undefined) {
+    await replayIfBatchDone(ctx, workflow);
+  }
+  return "recorded";
+}
+
+/** Schedule the next poll once no step of the workflow is in flight. */
+export async function replayIfBatchDone(ctx: MutationCtx, workflow: Doc<"workflows">): Promise<void> {
+  const stillRunning = await ctx.db
+    .query("steps")
+    .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflow._id))
+    .first();
+  if (!stillRunning) await scheduleReplay(ctx, workflow);
+}

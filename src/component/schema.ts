@@ -1,0 +1,136 @@
+import { vResultValidator, vWorkIdValidator } from "@convex-dev/workpool";
+import { defineSchema, defineTable } from "convex/server";
+import { type Infer, v } from "convex/values";
+import { logLevel } from "./logging.js";
+
+/** A mutation (by function handle) to call once when a workflow finishes. */
+export const vOnComplete = v.object({
+  fnHandle: v.string(),
+  context: v.optional(v.any()),
+});
+
+/** Where a nested workflow reports its result: a step of its parent. */
+export const vParent = v.object({
+  workflowId: v.id("workflows"),
+  stepId: v.id("steps"),
+  generationNumber: v.number(),
+});
+
+const workflowFields = {
+  name: v.optional(v.string()),
+  /** Function handle of the app's workflow mutation, which replays the handler. */
+  workflowHandle: v.string(),
+  args: v.any(),
+  onComplete: v.optional(vOnComplete),
+  parent: v.optional(vParent),
+  /** Unset while running; set exactly once when the workflow finishes. */
+  runResult: v.optional(vResultValidator),
+  /** Fences stale polls and late step results: bumped by cancel and restart. */
+  generationNumber: v.number(),
+};
+export const workflowDocument = v.object({
+  _id: v.string(),
+  _creationTime: v.number(),
+  ...workflowFields,
+});
+export type Workflow = Infer<typeof workflowDocument>;
+
+const stepCommon = {
+  name: v.string(),
+  inProgress: v.boolean(),
+  argsSize: v.number(),
+  args: v.any(),
+  runResult: v.optional(vResultValidator),
+  /** When the step was journaled (the poll's time). */
+  startedAt: v.number(),
+  completedAt: v.optional(v.number()),
+};
+
+export const vStep = v.union(
+  v.object({
+    kind: v.optional(v.literal("function")),
+    functionType: v.union(v.literal("query"), v.literal("mutation"), v.literal("action")),
+    handle: v.string(),
+    workId: v.optional(vWorkIdValidator),
+    ...stepCommon,
+  }),
+  v.object({
+    kind: v.literal("workflow"),
+    handle: v.string(),
+    workflowId: v.optional(v.id("workflows")),
+    ...stepCommon,
+  }),
+  v.object({
+    kind: v.literal("event"),
+    eventId: v.optional(v.id("events")),
+    ...stepCommon,
+    args: v.object({ eventId: v.optional(v.id("events")) }),
+  }),
+  v.object({
+    kind: v.literal("sleep"),
+    /** The scheduled wake-up's id. */
+    workId: v.optional(vWorkIdValidator),
+    ...stepCommon,
+  }),
+);
+export type Step = Infer<typeof vStep>;
+
+const journalFields = {
+  workflowId: v.id("workflows"),
+  stepNumber: v.number(),
+  step: vStep,
+};
+export const journalDocument = v.object({
+  _id: v.string(),
+  _creationTime: v.number(),
+  ...journalFields,
+});
+export type JournalEntry = Infer<typeof journalDocument>;
+
+export const vEventState = v.union(
+  v.object({ kind: v.literal("created") }),
+  v.object({ kind: v.literal("sent"), result: vResultValidator, sentAt: v.number() }),
+  v.object({ kind: v.literal("waiting"), waitingAt: v.number(), stepId: v.id("steps") }),
+  v.object({
+    kind: v.literal("consumed"),
+    waitingAt: v.number(),
+    sentAt: v.number(),
+    consumedAt: v.number(),
+    stepId: v.id("steps"),
+  }),
+);
+
+export default defineSchema({
+  /** A single row: component-wide settings (see utils:updateConfig). */
+  config: defineTable({
+    logLevel: v.optional(logLevel),
+    maxParallelism: v.optional(v.number()),
+  }),
+  workflows: defineTable(workflowFields).index("name", ["name"]),
+  steps: defineTable(journalFields)
+    .index("workflow", ["workflowId", "stepNumber"])
+    .index("inProgress", ["step.inProgress", "workflowId"]),
+  events: defineTable({
+    workflowId: v.id("workflows"),
+    name: v.string(),
+    createdAt: v.optional(v.number()),
+    state: vEventState,
+  }).index("workflowId_state", ["workflowId", "state.kind", "name"]),
+  /** onComplete handlers that threw, kept for inspection; the workflow's result stands. */
+  onCompleteFailures: defineTable(
+    v.union(
+      v.object({
+        workflowId: v.id("workflows"),
+        generationNumber: v.number(),
+        runResult: vResultValidator,
+        error: v.string(),
+      }),
+      v.object({
+        workId: v.optional(vWorkIdValidator),
+        workflowId: v.optional(v.string()),
+        result: vResultValidator,
+        context: v.any(),
+      }),
+    ),
+  ),
+});

@@ -1,0 +1,265 @@
+// Workflow lifecycle: create, observe, cancel, complete, restart, clean up.
+import { vResultValidator } from "@convex-dev/workpool";
+import { paginator } from "convex-helpers/server/pagination";
+import { paginationOptsValidator } from "convex/server";
+import { v } from "convex/values";
+import {
+  type EventId,
+  type PublicWorkflow,
+  vPaginationResult,
+  vPublicWorkflow,
+  vWorkflowStep,
+  type WorkflowId,
+  type WorkflowStep,
+} from "../types.js";
+import { internal } from "./_generated/api.js";
+import type { Doc, Id } from "./_generated/dataModel.js";
+import { internalMutation, mutation, type MutationCtx, query } from "./_generated/server.js";
+import { deleteStepsFrom, deleteWorkflowData } from "./cleanup.js";
+import { completeWorkflow } from "./completion.js";
+import { getLogger, updateConfigRow } from "./config.js";
+import { describeStatus, getWorkflowOrThrow, parseWorkflowId } from "./model.js";
+import { runPoll, scheduleReplay } from "./replay.js";
+import schema, { journalDocument, vOnComplete, workflowDocument } from "./schema.js";
+
+export const create = mutation({
+  args: {
+    workflowName: v.string(),
+    workflowHandle: v.string(),
+    workflowArgs: v.any(),
+    maxParallelism: v.optional(v.number()),
+    onComplete: v.optional(vOnComplete),
+    /** Schedule the first poll instead of running it now. */
+    startAsync: v.optional(v.boolean()),
+    /** Only create: the caller runs the first poll itself, in its own transaction. */
+    createOnly: v.optional(v.boolean()),
+  },
+  returns: v.id("workflows"),
+  handler: async (ctx, args) => {
+    if (args.startAsync && args.createOnly) throw new Error("Cannot combine `startAsync` and `createOnly`.");
+    if (args.maxParallelism !== undefined) await updateConfigRow(ctx, { maxParallelism: args.maxParallelism });
+    const workflowId = await ctx.db.insert("workflows", {
+      name: args.workflowName,
+      workflowHandle: args.workflowHandle,
+      args: args.workflowArgs,
+      onComplete: args.onComplete,
+      generationNumber: 0,
+    });
+    const workflow = (await ctx.db.get("workflows", workflowId))!;
+    if (args.startAsync) {
+      await scheduleReplay(ctx, workflow);
+    } else if (!args.createOnly) {
+      await runPoll(ctx, workflow);
+    }
+    return workflowId;
+  },
+});
+
+export const getStatus = query({
+  args: { workflowId: v.string() },
+  returns: v.object({ workflow: workflowDocument, inProgress: v.array(journalDocument) }),
+  handler: async (ctx, args) => {
+    const workflow = await getWorkflowOrThrow(ctx, args.workflowId);
+    const inProgress = workflow.runResult
+      ? []
+      : await ctx.db
+          .query("steps")
+          .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflow._id))
+          .take(1000);
+    return { workflow, inProgress };
+  },
+});
+
+function publicWorkflow(workflow: Doc<"workflows">): PublicWorkflow {
+  return {
+    workflowId: workflow._id as unknown as WorkflowId,
+    name: workflow.name,
+    args: workflow.args,
+    context: workflow.onComplete?.context,
+    runResult: workflow.runResult,
+  };
+}
+
+export function publicStep(entry: Doc<"steps">): WorkflowStep {
+  const { step } = entry;
+  const common = {
+    workflowId: entry.workflowId as unknown as WorkflowId,
+    name: step.name,
+    stepId: entry._id,
+    stepNumber: entry.stepNumber,
+    args: step.args,
+    runResult: step.runResult,
+    startedAt: step.startedAt,
+    completedAt: step.completedAt,
+  };
+  switch (step.kind) {
+    case undefined:
+    case "function":
+      return { ...common, kind: "function", workId: step.workId };
+    case "workflow":
+      return { ...common, kind: "workflow", nestedWorkflowId: step.workflowId as unknown as WorkflowId };
+    case "event":
+      return { ...common, kind: "event", eventId: step.eventId as unknown as EventId };
+    case "sleep":
+      return { ...common, kind: "sleep", workId: step.workId! };
+  }
+}
+
+const vOrder = v.union(v.literal("asc"), v.literal("desc"));
+
+export const list = query({
+  args: { order: vOrder, paginationOpts: paginationOptsValidator },
+  returns: vPaginationResult(vPublicWorkflow),
+  handler: async (ctx, args) => {
+    const result = await paginator(ctx.db, schema).query("workflows").order(args.order).paginate(args.paginationOpts);
+    return { ...result, page: result.page.map(publicWorkflow) };
+  },
+});
+
+export const listByName = query({
+  args: { name: v.string(), order: vOrder, paginationOpts: paginationOptsValidator },
+  returns: vPaginationResult(vPublicWorkflow),
+  handler: async (ctx, args) => {
+    const result = await paginator(ctx.db, schema)
+      .query("workflows")
+      .withIndex("name", (q) => q.eq("name", args.name))
+      .order(args.order)
+      .paginate(args.paginationOpts);
+    return { ...result, page: result.page.map(publicWorkflow) };
+  },
+});
+
+export const listSteps = query({
+  args: { workflowId: v.string(), order: vOrder, paginationOpts: paginationOptsValidator },
+  returns: vPaginationResult(vWorkflowStep),
+  handler: async (ctx, args) => {
+    const workflowId = parseWorkflowId(ctx, args.workflowId);
+    const result = await paginator(ctx.db, schema)
+      .query("steps")
+      .withIndex("workflow", (q) => q.eq("workflowId", workflowId))
+      .order(args.order)
+      .paginate(args.paginationOpts);
+    return { ...result, page: result.page.map(publicStep) };
+  },
+});
+
+export const cancel = mutation({
+  args: { workflowId: v.string() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const workflow = await getWorkflowOrThrow(ctx, args.workflowId);
+    if (workflow.runResult) {
+      throw new Error(`Workflow not running: ${workflow._id} already ${describeStatus(workflow)}`);
+    }
+    await completeWorkflow(ctx, workflow, { kind: "canceled" });
+    return null;
+  },
+});
+
+/** Called by a poll when the handler has returned or thrown. */
+export const complete = mutation({
+  args: { workflowId: v.id("workflows"), generationNumber: v.number(), runResult: vResultValidator },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const workflow = await ctx.db.get("workflows", args.workflowId);
+    if (!workflow) throw new Error(`Workflow not found: ${args.workflowId}`);
+    if (workflow.generationNumber !== args.generationNumber) {
+      throw new Error(
+        `Invalid generation number: ${args.generationNumber} for workflow ${workflow.name} (${workflow._id}), which is at ${workflow.generationNumber}`,
+      );
+    }
+    await completeWorkflow(ctx, workflow, args.runResult);
+    return null;
+  },
+});
+
+export const restart = mutation({
+  args: {
+    workflowId: v.string(),
+    from: v.optional(v.union(v.number(), v.string())),
+    startAsync: v.optional(v.boolean()),
+  },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const workflow = await getWorkflowOrThrow(ctx, args.workflowId);
+    if (!workflow.runResult) {
+      throw new Error(`Workflow is still running: ${workflow._id}. Only a finished workflow can be restarted.`);
+    }
+    const fromStep = await resolveRestartPoint(ctx, workflow, args.from);
+    const generationNumber = workflow.generationNumber + 1;
+    await ctx.db.patch("workflows", workflow._id, { generationNumber, runResult: undefined });
+    const console = await getLogger(ctx);
+    console.event("retry", { workflowId: workflow._id, name: workflow.name, from: args.from });
+    const restarted = { ...workflow, generationNumber, runResult: undefined };
+    const next = fromStep === undefined ? null : await deleteStepsFrom(ctx, workflow._id, fromStep);
+    if (next !== null) {
+      // Too many steps to delete in one transaction: finish deleting, then poll.
+      await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, {
+        workflowId: workflow._id,
+        generationNumber,
+        from: next,
+      });
+    } else if (args.startAsync) {
+      await scheduleReplay(ctx, restarted);
+    } else {
+      await runPoll(ctx, restarted);
+    }
+    return null;
+  },
+});
+
+/** The step number to restart from, checked against the journal. */
+async function resolveRestartPoint(
+  ctx: MutationCtx,
+  workflow: Doc<"workflows">,
+  from: number | string | undefined,
+): Promise<number | undefined> {
+  if (from === undefined) return undefined;
+  if (typeof from === "number") {
+    if (!Number.isInteger(from) || from < 0) {
+      throw new Error(`Step number cannot be negative or fractional: ${from}`);
+    }
+    return from;
+  }
+  // The last step with that name: walk the journal backwards.
+  for await (const entry of ctx.db
+    .query("steps")
+    .withIndex("workflow", (q) => q.eq("workflowId", workflow._id))
+    .order("desc")) {
+    if (entry.step.name === from) return entry.stepNumber;
+  }
+  throw new Error(`Step "${from}" not found in workflow ${workflow._id}`);
+}
+
+export const restartContinue = internalMutation({
+  args: { workflowId: v.id("workflows"), generationNumber: v.number(), from: v.number() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const workflow = await ctx.db.get("workflows", args.workflowId);
+    if (!workflow || workflow.generationNumber !== args.generationNumber || workflow.runResult) return null;
+    const next = await deleteStepsFrom(ctx, workflow._id, args.from);
+    if (next !== null) {
+      await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, { ...args, from: next });
+    } else {
+      await scheduleReplay(ctx, workflow);
+    }
+    return null;
+  },
+});
+
+export const cleanup = mutation({
+  args: { workflowId: v.string(), force: v.optional(v.boolean()) },
+  returns: v.boolean(),
+  handler: async (ctx, args) => {
+    const workflowId: Id<"workflows"> = parseWorkflowId(ctx, args.workflowId);
+    const workflow = await ctx.db.get("workflows", workflowId);
+    if (!workflow) return false;
+    if (!workflow.runResult && !args.force) {
+      const console = await getLogger(ctx);
+      console.debug(`Not cleaning up workflow ${workflowId}: it is still running.`);
+      return false;
+    }
+    await deleteWorkflowData(ctx, workflowId);
+    return true;
+  },
+});
