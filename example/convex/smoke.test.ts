@@ -1,28 +1,17 @@
-/// <reference types="vite/client" />
-import { convexTest } from "convex-test";
-import workflowTest from "convex-workflow/test";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api.js";
-import schema from "./schema.js";
 import { workflow } from "./example.js";
-
-const modules = import.meta.glob("./**/*.ts");
-
-function setup() {
-  const t = convexTest({ schema, modules, transactionLimits: true } as never);
-  workflowTest.register(t);
-  return t;
-}
+import { drain, initConvexTest } from "./setup.testing.js";
 
 describe("smoke", () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
   test("greeting runs to completion", async () => {
-    const t = setup();
+    const t = initConvexTest();
     const id = await t.mutation(async (ctx) =>
       workflow.start(ctx, internal.example.greeting, { name: "Ada" }, { onComplete: internal.example.onDone, context: { n: 1 } }),
     );
-    await t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);
+    await drain(t);
     const status = await t.query(async (ctx) => workflow.status(ctx, id));
     expect(status).toEqual({ type: "completed", result: "HELLO, ADA!" });
     const completions = await t.run((ctx) => ctx.db.query("completions").collect());
