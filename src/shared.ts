@@ -24,3 +24,10 @@ export function journalSizeError(size: number, workflowId: string): string {
 
 /** Step arguments may be at most this many bytes, so a journal entry fits in a document. */
 export const MAX_STEP_ARGS_SIZE = 800 << 10;
+
+/** Every deadline error starts with this; `isTimeoutError` looks for it. */
+export const TIMEOUT_ERROR_PREFIX = "WorkflowTimeout: ";
+
+export function timeoutError(what: string, timeoutMs: number): string {
+  return `${TIMEOUT_ERROR_PREFIX}${what} timed out after ${timeoutMs} ms`;
+}

@@ -43,7 +43,8 @@ export {
   type WorkflowStep,
 } from "../types.js";
 export type { RunResult, WorkflowComponent, WorkflowMutationResult } from "./types.js";
-export type { RunOptions, StepDefaults, WorkflowCtx } from "./workflowContext.js";
+export type { RunOptions, StepDefaults, WaitUntilOptions, WorkflowCtx } from "./workflowContext.js";
+export { isTimeoutError, WorkflowTimeoutError } from "./workflowContext.js";
 export type { WorkflowArgs } from "./workflowMutation.js";
 
 type QueryCtx = Pick<GenericQueryCtx<GenericDataModel>, "runQuery">;
@@ -204,6 +205,14 @@ export async function sendEvent<T = null, Name extends string = string>(
   })) as EventId<Name>;
 }
 
+/**
+ * Re-check the `step.waitUntil` conditions of a workflow now. Call it after changing the
+ * data a condition reads; without it, conditions are re-checked on their back-off.
+ */
+export async function notify(ctx: MutationCtx | ActionCtx, component: WorkflowComponent, workflowId: WorkflowId): Promise<void> {
+  await ctx.runMutation(component.wait.notify, { workflowId });
+}
+
 /** Create an event ahead of time, so its id can be handed out and awaited with `{ id }`. */
 export async function createEvent<Name extends string>(
   ctx: MutationCtx | ActionCtx,
@@ -342,5 +351,9 @@ export class WorkflowManager {
   }
   createEvent<Name extends string>(ctx: MutationCtx | ActionCtx, args: { name: Name; workflowId: WorkflowId }): Promise<EventId<Name>> {
     return createEvent(ctx, this.component, args);
+  }
+  /** Re-check the workflow's `waitUntil` conditions now; see the standalone `notify`. */
+  notify(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<void> {
+    return notify(ctx, this.component, workflowId);
   }
 }

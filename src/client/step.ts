@@ -38,6 +38,10 @@ export type StepRequest = {
   unstableArgs: boolean;
   transactionLimits: TransactionLimits | undefined;
   schedulerOptions: SchedulerOptions;
+  /** `awaitEvent` / `waitUntil` deadline, in ms from when the step starts. */
+  timeoutMs?: number;
+  /** `waitUntil`: how often the condition query is re-checked. */
+  wait?: { pollIntervalMs: number; maxPollIntervalMs: number };
   resolve: (result: RunResult) => void;
 };
 
@@ -125,6 +129,7 @@ export class StepExecutor {
         step: await this.toStepDoc(request),
         retry: request.retry,
         schedulerOptions: request.schedulerOptions,
+        timeoutMs: request.timeoutMs,
       });
     }
     const entries = (await this.ctx.runMutation(this.component.journal.startSteps, {
@@ -159,6 +164,10 @@ export class StepExecutor {
       case "function": {
         const handle = await createFunctionHandle(target.function);
         const base = { kind: "function" as const, functionType: target.functionType, handle, ...common };
+        if (request.wait) {
+          const { pollIntervalMs, maxPollIntervalMs } = request.wait;
+          return { ...base, wait: { pollIntervalMs, maxPollIntervalMs, nextIntervalMs: pollIntervalMs, checks: 0 } };
+        }
         if (!request.inline) return base;
         return { ...base, ...(await this.runInline(request, target)) };
       }

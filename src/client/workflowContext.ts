@@ -12,7 +12,7 @@ import type {
   FunctionVisibility,
 } from "convex/server";
 import { getConvexSize, type Validator, type Value } from "convex/values";
-import { MAX_STEP_ARGS_SIZE } from "../shared.js";
+import { MAX_STEP_ARGS_SIZE, TIMEOUT_ERROR_PREFIX } from "../shared.js";
 import type { EventId, SchedulerOptions, WorkflowId } from "../types.js";
 import { functionName } from "./functionName.js";
 import type { StepRequest, StepTarget } from "./step.js";
@@ -78,13 +78,68 @@ export type WorkflowCtx = {
   awaitEvent<T = unknown, Name extends string = string>(
     event: ({ name: Name; id?: EventId<Name> } | { name?: Name; id: EventId<Name> }) & {
       validator?: Validator<T, any, any>;
+      /**
+       * Give up after this many ms: the await rejects with a `timed out` error
+       * (`isTimeoutError(err)` is true) and the event is closed to sends by its id.
+       */
+      timeout?: number;
     },
   ): Promise<T>;
+  /**
+   * Wait until `query(args)` returns something other than null, undefined or false, and
+   * resolve with that. Checked at once, then on a back-off from `pollInterval` (default
+   * 1 s) doubling up to `maxPollInterval` (default 30 min), and promptly after
+   * `notify(ctx, workflowId)` or an event sent to this workflow. One journal entry however
+   * many checks. With `timeout` (ms), rejects with a `timed out` error at the deadline.
+   */
+  waitUntil<Query extends FunctionReference<"query", FunctionVisibility>>(
+    query: Query,
+    args: FunctionArgs<Query>,
+    opts?: WaitUntilOptions,
+  ): Promise<Exclude<FunctionReturnType<Query>, null | undefined | false>>;
   /** Pause the workflow for `duration` ms. Costs nothing while it waits. */
   sleep(duration: number, opts?: { name?: string }): Promise<void>;
   /** A ctx that applies `defaults` to every step it runs; chaining merges them. */
   withOptions(defaults: StepDefaults): WorkflowCtx;
 };
+
+export type WaitUntilOptions = {
+  /** Give up after this many ms with a `timed out` error. Default: wait forever. */
+  timeout?: number;
+  /** First delay between checks, in ms. Default 1000. */
+  pollInterval?: number;
+  /** The delay doubles after each check up to this, in ms. Default 1_800_000 (30 min). */
+  maxPollInterval?: number;
+  /** The step's name in the journal. Default: the query's name. */
+  name?: string;
+};
+
+export const DEFAULT_POLL_INTERVAL = 1_000;
+export const DEFAULT_MAX_POLL_INTERVAL = 30 * 60_000;
+
+/** The error a step throws when its deadline passes; see `isTimeoutError`. */
+export class WorkflowTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkflowTimeoutError";
+  }
+}
+
+/** True for the error `awaitEvent({ timeout })` and `waitUntil({ timeout })` reject with. */
+export function isTimeoutError(error: unknown): boolean {
+  return (
+    error instanceof WorkflowTimeoutError ||
+    (error instanceof Error && error.message.startsWith(TIMEOUT_ERROR_PREFIX))
+  );
+}
+
+function checkDuration(what: string, value: unknown, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
+    throw new Error(`${what} must be a finite number of milliseconds >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
 
 type Sender = BaseChannel<StepRequest>;
 
@@ -124,6 +179,7 @@ export function createWorkflowCtx(workflowId: WorkflowId, sender: Sender, defaul
       });
     },
     awaitEvent: async (event) => {
+      const timeoutMs = checkDuration("awaitEvent `timeout`", event.timeout, 1);
       const value = await send(sender, {
         name: event.name ?? event.id ?? "Event",
         target: { kind: "event", args: { eventId: event.id } },
@@ -132,8 +188,32 @@ export function createWorkflowCtx(workflowId: WorkflowId, sender: Sender, defaul
         unstableArgs: false,
         transactionLimits: undefined,
         schedulerOptions: {},
+        timeoutMs,
       });
       return event.validator ? parse(event.validator, value) : (value as any);
+    },
+    waitUntil: async (query, args, opts) => {
+      const timeoutMs = checkDuration("waitUntil `timeout`", opts?.timeout, 1);
+      const pollIntervalMs = checkDuration("waitUntil `pollInterval`", opts?.pollInterval, 100) ?? DEFAULT_POLL_INTERVAL;
+      const maxPollIntervalMs =
+        checkDuration("waitUntil `maxPollInterval`", opts?.maxPollInterval, 100) ??
+        Math.max(DEFAULT_MAX_POLL_INTERVAL, pollIntervalMs);
+      if (maxPollIntervalMs < pollIntervalMs) {
+        throw new Error(
+          `waitUntil \`maxPollInterval\` (${maxPollIntervalMs} ms) must not be less than \`pollInterval\` (${pollIntervalMs} ms)`,
+        );
+      }
+      return (await send(sender, {
+        name: opts?.name ?? functionName(query),
+        target: { kind: "function", functionType: "query", function: query, args: checkArgs(args ?? {}) },
+        retry: undefined,
+        inline: false,
+        unstableArgs: defaults.unstableArgs ?? false,
+        transactionLimits: undefined,
+        schedulerOptions: {},
+        timeoutMs,
+        wait: { pollIntervalMs, maxPollIntervalMs },
+      })) as any;
     },
   };
 }
@@ -190,7 +270,9 @@ async function send(sender: Sender, request: Omit<StepRequest, "resolve">): Prom
     case "success":
       return outcome.returnValue;
     case "failed":
-      throw new Error(outcome.error);
+      throw outcome.error.startsWith(TIMEOUT_ERROR_PREFIX)
+        ? new WorkflowTimeoutError(outcome.error)
+        : new Error(outcome.error);
     case "canceled":
       throw new Error("Canceled");
   }

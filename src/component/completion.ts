@@ -11,6 +11,7 @@ import { getLogger } from "./config.js";
 import { getWorkpool } from "./pool.js";
 import { recordStepResult } from "./results.js";
 import { closeEventsOfStep } from "./event.js";
+import { cancelTimer } from "./wait.js";
 
 /** In-flight steps of one batch; a batch is at most maxParallelism steps. */
 const MAX_IN_FLIGHT = 1000;
@@ -86,6 +87,7 @@ async function cancelInFlightSteps(ctx: MutationCtx, workflowId: Id<"workflows">
     switch (step.kind) {
       case undefined:
       case "function":
+        if (step.wait?.timerId) await cancelTimer(ctx, step.wait.timerId);
         if (step.workId) {
           workpool ??= await getWorkpool(ctx, undefined);
           await workpool.cancel(ctx, step.workId);
@@ -94,7 +96,7 @@ async function cancelInFlightSteps(ctx: MutationCtx, workflowId: Id<"workflows">
       case "sleep":
         if (step.workId) {
           const scheduledId = ctx.db.system.normalizeId("_scheduled_functions", step.workId);
-          if (scheduledId) await ctx.scheduler.cancel(scheduledId);
+          if (scheduledId) await cancelTimer(ctx, scheduledId);
         }
         break;
       case "workflow":
@@ -104,7 +106,7 @@ async function cancelInFlightSteps(ctx: MutationCtx, workflowId: Id<"workflows">
         }
         break;
       case "event":
-        await closeEventsOfStep(ctx, entry._id);
+        await closeEventsOfStep(ctx, entry);
         break;
     }
   }

@@ -5,13 +5,18 @@
 //   created ──send──▶ sent ──await──▶ consumed
 //      │                                ▲
 //      └──await──▶ waiting ──send───────┘
+//                     │
+//                     └──deadline──▶ timedOut   (only with `timeout`; closed to sends by id)
 import { type RunResult, vResultValidator } from "@convex-dev/workpool";
 import { v } from "convex/values";
+import { timeoutError } from "../shared.js";
+import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
-import { mutation, type MutationCtx } from "./_generated/server.js";
+import { internalMutation, mutation, type MutationCtx } from "./_generated/server.js";
 import { getLogger } from "./config.js";
 import { getWorkflowOrThrow } from "./model.js";
 import { limitResultSize, recordStepResult } from "./results.js";
+import { cancelTimer, nudgeConditionWaits } from "./wait.js";
 
 function describe(event: Doc<"events">): string {
   return `event ${event._id} ("${event.name}") of workflow ${event.workflowId}`;
@@ -45,6 +50,7 @@ export async function attachEventStep(
   ctx: MutationCtx,
   entry: Doc<"steps">,
   workflow: Doc<"workflows">,
+  timeoutMs: number | undefined,
 ): Promise<Doc<"steps">["step"]> {
   const step = entry.step;
   if (step.kind !== "event") throw new Error(`Step ${entry._id} is not an event step`);
@@ -55,8 +61,9 @@ export async function attachEventStep(
     if (event.workflowId !== workflow._id) {
       throw new Error(`Cannot await ${describe(event)} from workflow ${workflow._id}: it belongs to another workflow`);
     }
-    if (event.state.kind === "waiting" || event.state.kind === "consumed") {
-      throw new Error(`Cannot await ${describe(event)}: it is already ${event.state.kind === "waiting" ? "awaited" : "consumed"}`);
+    if (event.state.kind === "waiting" || event.state.kind === "consumed" || event.state.kind === "timedOut") {
+      const why = { waiting: "awaited by another step", consumed: "consumed", timedOut: "closed: its wait timed out" };
+      throw new Error(`Cannot await ${describe(event)}: it is already ${why[event.state.kind]}`);
     }
   } else {
     event =
@@ -81,8 +88,41 @@ export async function attachEventStep(
     return { ...step, eventId: event._id, inProgress: false, runResult, completedAt: now };
   }
   await ctx.db.patch("events", event._id, { state: { kind: "waiting", waitingAt: now, stepId: entry._id } });
-  return { ...step, eventId: event._id };
+  if (timeoutMs === undefined) return { ...step, eventId: event._id };
+  const deadline = now + timeoutMs;
+  const timerId = await ctx.scheduler.runAt(deadline, internal.event.timeOut, {
+    stepId: entry._id,
+    generationNumber: workflow.generationNumber,
+  });
+  return { ...step, eventId: event._id, deadline, timerId };
 }
+
+/** The deadline of an awaited event: unless the event arrived first, the await fails. */
+export const timeOut = internalMutation({
+  args: { stepId: v.id("steps"), generationNumber: v.number() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const entry = await ctx.db.get("steps", args.stepId);
+    if (!entry || entry.step.kind !== "event" || !entry.step.inProgress || !entry.step.eventId) return null;
+    const event = await ctx.db.get("events", entry.step.eventId);
+    if (!event || event.state.kind !== "waiting" || event.state.stepId !== entry._id) return null;
+    const now = Date.now();
+    const outcome = await recordStepResult(ctx, {
+      stepId: entry._id,
+      generationNumber: args.generationNumber,
+      result: {
+        kind: "failed",
+        error: timeoutError(`awaitEvent for ${describe(event)}`, (entry.step.deadline ?? now) - entry.step.startedAt),
+      },
+    });
+    if (outcome === "recorded") {
+      await ctx.db.patch("events", event._id, {
+        state: { kind: "timedOut", waitingAt: event.state.waitingAt, timedOutAt: now, stepId: entry._id },
+      });
+    }
+    return null;
+  },
+});
 
 async function insertEvent(ctx: MutationCtx, workflowId: Id<"workflows">, name: string): Promise<Doc<"events">> {
   const id = await ctx.db.insert("events", { workflowId, name, createdAt: Date.now(), state: { kind: "created" } });
@@ -90,9 +130,11 @@ async function insertEvent(ctx: MutationCtx, workflowId: Id<"workflows">, name: 
 }
 
 /** A canceled or deleted waiter releases its event: nothing will wake up for it later. */
-export async function closeEventsOfStep(ctx: MutationCtx, stepId: Id<"steps">): Promise<void> {
-  const entry = await ctx.db.get("steps", stepId);
-  if (entry?.step.kind !== "event" || !entry.step.eventId) return;
+export async function closeEventsOfStep(ctx: MutationCtx, entry: Doc<"steps">): Promise<void> {
+  const stepId = entry._id;
+  if (entry.step.kind !== "event") return;
+  if (entry.step.timerId) await cancelTimer(ctx, entry.step.timerId);
+  if (!entry.step.eventId) return;
   const event = await ctx.db.get("events", entry.step.eventId);
   if (event?.state.kind === "waiting" && event.state.stepId === stepId) {
     await ctx.db.patch("events", event._id, { state: { kind: "created" } });
@@ -138,6 +180,8 @@ export const send = mutation({
         throw new Error(`Cannot send ${describe(event)}: it was already sent`);
       case "consumed":
         throw new Error(`Cannot send ${describe(event)}: it was already consumed`);
+      case "timedOut":
+        throw new Error(`Cannot send ${describe(event)}: the wait for it timed out, so the event is closed`);
       case "created":
         await ctx.db.patch("events", event._id, { state: { kind: "sent", result, sentAt: now } });
         break;
@@ -153,6 +197,7 @@ export const send = mutation({
         await ctx.db.patch("events", event._id, {
           state: { kind: "consumed", stepId, waitingAt, sentAt: now, consumedAt: now },
         });
+        if (entry.step.kind === "event" && entry.step.timerId) await cancelTimer(ctx, entry.step.timerId);
         const outcome = await recordStepResult(ctx, {
           stepId,
           generationNumber: workflow.generationNumber,
@@ -174,6 +219,9 @@ export const send = mutation({
         break;
       }
     }
+    // Something changed for this workflow: conditions it waits on may hold now.
+    const workflow = await ctx.db.get("workflows", event.workflowId);
+    if (workflow) await nudgeConditionWaits(ctx, workflow);
     return event._id;
   },
 });

@@ -12,6 +12,7 @@ import { logLevel } from "./logging.js";
 import { enqueueFunctionStep, getWorkpool } from "./pool.js";
 import { scheduleReplay } from "./replay.js";
 import { limitResultSize } from "./results.js";
+import { startConditionWait } from "./wait.js";
 import { journalDocument, type JournalEntry, vStep, workflowDocument } from "./schema.js";
 
 /**
@@ -67,6 +68,8 @@ const vStepRequest = v.object({
   step: vStep,
   retry: v.optional(v.union(v.boolean(), vRetryBehavior)),
   schedulerOptions: v.optional(v.object({ runAt: v.optional(v.number()), runAfter: v.optional(v.number()) })),
+  /** For `awaitEvent` and `waitUntil`: give up this many ms after the step starts. */
+  timeoutMs: v.optional(v.number()),
 });
 
 export const startSteps = mutation({
@@ -93,7 +96,9 @@ export const startSteps = mutation({
       .order("desc")
       .first();
     const firstNumber = last ? last.stepNumber + 1 : 0;
-    const needsPool = args.steps.some((r) => (r.step.kind ?? "function") === "function" && !r.step.runResult);
+    const needsPool = args.steps.some(
+      (r) => (r.step.kind ?? "function") === "function" && !r.step.runResult && !("wait" in r.step && r.step.wait),
+    );
     const workpool = needsPool ? await getWorkpool(ctx, args.workpoolOptions) : undefined;
     const entries: JournalEntry[] = [];
     // Sequential on purpose: step numbers and event matching must follow request order.
@@ -133,6 +138,7 @@ async function dispatchStep(
   switch (step.kind) {
     case undefined:
     case "function": {
+      if (step.wait) return await startConditionWait(ctx, entry, workflow.generationNumber, request.timeoutMs);
       const workId = await enqueueFunctionStep(ctx, workpool!, entry, workflow.generationNumber, {
         retry: request.retry,
         runAt,
@@ -157,6 +163,6 @@ async function dispatchStep(
       return { ...step, workflowId: childId };
     }
     case "event":
-      return await attachEventStep(ctx, entry, workflow);
+      return await attachEventStep(ctx, entry, workflow, request.timeoutMs);
   }
 }

@@ -46,12 +46,27 @@ const stepCommon = {
   completedAt: v.optional(v.number()),
 };
 
+/** A `step.waitUntil`: the condition query is re-checked until it returns a value. */
+export const vConditionWait = v.object({
+  pollIntervalMs: v.number(),
+  maxPollIntervalMs: v.number(),
+  /** The delay before the next scheduled check (grows to maxPollIntervalMs). */
+  nextIntervalMs: v.number(),
+  /** When the wait gives up, if it has a timeout. */
+  deadline: v.optional(v.number()),
+  checks: v.number(),
+  /** The pending scheduled check. */
+  timerId: v.optional(v.id("_scheduled_functions")),
+});
+export type ConditionWait = Infer<typeof vConditionWait>;
+
 export const vStep = v.union(
   v.object({
     kind: v.optional(v.literal("function")),
     functionType: v.union(v.literal("query"), v.literal("mutation"), v.literal("action")),
     handle: v.string(),
     workId: v.optional(vWorkIdValidator),
+    wait: v.optional(vConditionWait),
     ...stepCommon,
   }),
   v.object({
@@ -63,6 +78,9 @@ export const vStep = v.union(
   v.object({
     kind: v.literal("event"),
     eventId: v.optional(v.id("events")),
+    /** With `timeout`: when the wait ends unless the event was sent. */
+    deadline: v.optional(v.number()),
+    timerId: v.optional(v.id("_scheduled_functions")),
     ...stepCommon,
     args: v.object({ eventId: v.optional(v.id("events")) }),
   }),
@@ -98,6 +116,8 @@ export const vEventState = v.union(
     consumedAt: v.number(),
     stepId: v.id("steps"),
   }),
+  /** The awaiting step's deadline passed first: the event is closed to sends by id. */
+  v.object({ kind: v.literal("timedOut"), waitingAt: v.number(), timedOutAt: v.number(), stepId: v.id("steps") }),
 );
 
 export default defineSchema({

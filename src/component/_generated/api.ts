@@ -19,6 +19,7 @@ import type * as pool from "../pool.js";
 import type * as replay from "../replay.js";
 import type * as results from "../results.js";
 import type * as utils from "../utils.js";
+import type * as wait from "../wait.js";
 import type * as workflow from "../workflow.js";
 
 import type {
@@ -40,6 +41,7 @@ const fullApi: ApiFromModules<{
   replay: typeof replay;
   results: typeof results;
   utils: typeof utils;
+  wait: typeof wait;
   workflow: typeof workflow;
 }> = anyApi as any;
 

@@ -72,6 +72,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
                   startedAt: number;
+                  wait?: {
+                    checks: number;
+                    deadline?: number;
+                    maxPollIntervalMs: number;
+                    nextIntervalMs: number;
+                    pollIntervalMs: number;
+                    timerId?: string;
+                  };
                   workId?: string;
                 }
               | {
@@ -93,6 +101,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   args: { eventId?: string };
                   argsSize: number;
                   completedAt?: number;
+                  deadline?: number;
                   eventId?: string;
                   inProgress: boolean;
                   kind: "event";
@@ -102,6 +111,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
                   startedAt: number;
+                  timerId?: string;
                 }
               | {
                   args: any;
@@ -168,6 +178,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
                   startedAt: number;
+                  wait?: {
+                    checks: number;
+                    deadline?: number;
+                    maxPollIntervalMs: number;
+                    nextIntervalMs: number;
+                    pollIntervalMs: number;
+                    timerId?: string;
+                  };
                   workId?: string;
                 }
               | {
@@ -189,6 +207,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   args: { eventId?: string };
                   argsSize: number;
                   completedAt?: number;
+                  deadline?: number;
                   eventId?: string;
                   inProgress: boolean;
                   kind: "event";
@@ -198,6 +217,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
                   startedAt: number;
+                  timerId?: string;
                 }
               | {
                   args: any;
@@ -213,6 +233,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   startedAt: number;
                   workId?: string;
                 };
+            timeoutMs?: number;
           }>;
           workflowId: string;
           workpoolOptions?: {
@@ -244,6 +265,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   | { error: string; kind: "failed" }
                   | { kind: "canceled" };
                 startedAt: number;
+                wait?: {
+                  checks: number;
+                  deadline?: number;
+                  maxPollIntervalMs: number;
+                  nextIntervalMs: number;
+                  pollIntervalMs: number;
+                  timerId?: string;
+                };
                 workId?: string;
               }
             | {
@@ -265,6 +294,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 args: { eventId?: string };
                 argsSize: number;
                 completedAt?: number;
+                deadline?: number;
                 eventId?: string;
                 inProgress: boolean;
                 kind: "event";
@@ -274,6 +304,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   | { error: string; kind: "failed" }
                   | { kind: "canceled" };
                 startedAt: number;
+                timerId?: string;
               }
             | {
                 args: any;
@@ -292,6 +323,15 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           stepNumber: number;
           workflowId: string;
         }>,
+        Name
+      >;
+    };
+    wait: {
+      notify: FunctionReference<
+        "mutation",
+        "internal",
+        { workflowId: string },
+        number,
         Name
       >;
     };
@@ -362,6 +402,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
                   startedAt: number;
+                  wait?: {
+                    checks: number;
+                    deadline?: number;
+                    maxPollIntervalMs: number;
+                    nextIntervalMs: number;
+                    pollIntervalMs: number;
+                    timerId?: string;
+                  };
                   workId?: string;
                 }
               | {
@@ -383,6 +431,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   args: { eventId?: string };
                   argsSize: number;
                   completedAt?: number;
+                  deadline?: number;
                   eventId?: string;
                   inProgress: boolean;
                   kind: "event";
@@ -392,6 +441,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
                   startedAt: number;
+                  timerId?: string;
                 }
               | {
                   args: any;
