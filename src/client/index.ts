@@ -7,6 +7,8 @@ import type { WorkpoolOptions, WorkpoolRetryOptions } from "@convex-dev/workpool
 import { parse } from "convex-helpers/validators";
 import {
   createFunctionHandle,
+    internalActionGeneric,
+  type RegisteredAction,
   type FunctionArgs,
   type FunctionReference,
   type FunctionVisibility,
@@ -32,6 +34,8 @@ import type {
 } from "./types.js";
 import type { WorkflowCtx } from "./workflowContext.js";
 import { type WorkflowArgs, workflowMutation } from "./workflowMutation.js";
+import { type ExecutorAction, type ExecutorOptions, makeExecutor } from "./executor.js";
+import type { ExecutorRouting } from "./step.js";
 
 export { vResultValidator } from "@convex-dev/workpool";
 export {
@@ -45,6 +49,7 @@ export {
 export type { RunResult, WorkflowComponent, WorkflowMutationResult } from "./types.js";
 export type { RunOptions, StepDefaults, WaitUntilOptions, WorkflowCtx } from "./workflowContext.js";
 export { isTimeoutError, WorkflowTimeoutError } from "./workflowContext.js";
+export { type ExecutorOptions, WorkflowRateLimitError } from "./executor.js";
 export type { WorkflowArgs } from "./workflowMutation.js";
 
 type QueryCtx = Pick<GenericQueryCtx<GenericDataModel>, "runQuery">;
@@ -270,11 +275,102 @@ export function defineEvent<Name extends string, V extends Validator<unknown, "r
   return spec;
 }
 
+export type WorkflowManagerOptions = {
+  workpoolOptions?: WorkpoolOptions;
+  /**
+   * Executor mode: run every step of this manager's workflows (queries, mutations and
+   * actions registered with `workflow.action`) from a task queue split into this many
+   * shards, each served by one long-running executor action. See docs/executor-mode.md.
+   */
+  executorShards?: number;
+  /** Tuning for executor mode. */
+  executor?: ExecutorOptions;
+};
+
 export class WorkflowManager {
+  private readonly actions = new Map<string, ExecutorAction>();
+  private executorRef: FunctionReference<"action", "internal"> | undefined;
+
   constructor(
     public component: WorkflowComponent,
-    public options?: { workpoolOptions?: WorkpoolOptions },
-  ) {}
+    public options?: WorkflowManagerOptions,
+  ) {
+    const shards = options?.executorShards;
+    if (shards !== undefined && (!Number.isInteger(shards) || shards < 1 || shards > 256)) {
+      throw new Error(`executorShards must be a whole number from 1 to 256, got ${shards}`);
+    }
+  }
+
+  private routing(): ExecutorRouting | undefined {
+    const shards = this.options?.executorShards;
+    if (shards === undefined) return undefined;
+    return {
+      shards,
+      actionFor: (fn) => {
+        const exportName = fn.slice(fn.lastIndexOf(":") + 1);
+        return this.actions.has(fn) ? fn : this.actions.has(exportName) ? exportName : undefined;
+      },
+      executorHandle: async () => (this.executorRef ? await createFunctionHandle(this.executorRef) : undefined),
+    };
+  }
+
+  /**
+   * Executor mode: an action whose steps the executor runs in-process (no separate action
+   * invocation per step). Register it under its export name:
+   * `export const summarize = workflow.action("summarize", { args, handler })`, then
+   * `step.runAction(internal.file.summarize, args)`. It is also a normal internal action.
+   */
+  action<Args extends PropertyValidators, Returns extends Validator<any, "required", any> | void = void>(
+    name: string,
+    definition: {
+      args: Args;
+      returns?: Returns;
+      handler: (
+        ctx: GenericActionCtx<GenericDataModel>,
+        args: ObjectType<Args>,
+      ) => Promise<ReturnValueForOptionalValidator<Returns>>;
+    },
+  ): RegisteredAction<"internal", ObjectType<Args>, ReturnValueForOptionalValidator<Returns>> {
+    if (!name || typeof name !== "string") throw new Error("workflow.action needs a name (the action's export name)");
+    if (this.actions.has(name)) throw new Error(`Executor action "${name}" is already registered on this WorkflowManager`);
+    this.actions.set(name, { name, args: definition.args, handler: definition.handler as ExecutorAction["handler"] });
+    return internalActionGeneric({
+      args: definition.args,
+      ...(definition.returns ? { returns: definition.returns } : {}),
+      handler: definition.handler,
+    } as never) as RegisteredAction<"internal", ObjectType<Args>, ReturnValueForOptionalValidator<Returns>>;
+  }
+
+  /** Executor mode: the executor action. Export it, and pass its reference to `setExecutorRef`. */
+  executor(options?: ExecutorOptions) {
+    return makeExecutor(this.component, this.actions, { ...this.options?.executor, ...options });
+  }
+
+  /** Executor mode: where the exported executor lives, e.g. `internal.workflows.executor`. */
+  setExecutorRef(ref: FunctionReference<"action", "internal", any, any>): void {
+    this.executorRef = ref;
+  }
+
+  /**
+   * Executor mode: start one executor per shard in a new epoch (older executors stop
+   * claiming and drain). Safe to call again. Returns the new epoch. Call from a mutation.
+   */
+  async startExecutors(ctx: MutationCtx | ActionCtx): Promise<number> {
+    const shards = this.options?.executorShards;
+    if (shards === undefined) throw new Error("startExecutors: this WorkflowManager has no `executorShards` option");
+    if (!this.executorRef) {
+      throw new Error("startExecutors: call `workflow.setExecutorRef(internal.<module>.<executor export>)` first");
+    }
+    return await ctx.runMutation(this.component.taskQueue.startExecutors, {
+      shards,
+      executorHandle: await createFunctionHandle(this.executorRef),
+    });
+  }
+
+  /** Executor mode: per-shard executor state and queue depth. */
+  async diagnose(ctx: QueryCtx | MutationCtx | ActionCtx) {
+    return await ctx.runQuery(this.component.taskQueue.diagnose, {});
+  }
 
   /** Define a workflow; export the returned mutation. Also `define({ args }).handler(fn)`. */
   define<AV extends PropertyValidators, RV extends Validator<unknown, "required", string> | void>(
@@ -289,7 +385,7 @@ export class WorkflowManager {
     workflow: WorkflowDefinition<AV, RV> & { handler?: WorkflowHandler<AV, RV> },
   ): unknown {
     const make = (handler: WorkflowHandler<AV, RV>) =>
-      workflowMutation(this.component, { ...workflow, handler }, this.options?.workpoolOptions);
+      workflowMutation(this.component, { ...workflow, handler }, this.options?.workpoolOptions, this.routing());
     return workflow.handler ? make(workflow.handler) : { handler: make };
   }
 

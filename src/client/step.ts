@@ -17,6 +17,7 @@ import { convexToJson, getConvexSize, type Value } from "convex/values";
 import type { JournalEntry, Step } from "../component/schema.js";
 import { formatErrorWithStack, journalSizeError, MAX_JOURNAL_SIZE } from "../shared.js";
 import type { EventId, SchedulerOptions } from "../types.js";
+import { functionName } from "./functionName.js";
 import type { RunResult, TransactionLimits, WorkflowComponent } from "./types.js";
 
 export type StepTarget =
@@ -45,6 +46,15 @@ export type StepRequest = {
   resolve: (result: RunResult) => void;
 };
 
+/** Executor mode: which function steps go to the task queue, and how. */
+export type ExecutorRouting = {
+  shards: number;
+  /** The registered in-process action for a function name, if any. */
+  actionFor: (functionName: string) => string | undefined;
+  /** The app's executor action as a function handle, once `setExecutorRef` was called. */
+  executorHandle: () => Promise<string | undefined>;
+};
+
 /** How a poll ended, when the handler did not finish. */
 export type ExecutorResult = { type: "blocked" };
 
@@ -64,6 +74,7 @@ export class StepExecutor {
     private readonly pollTime: number,
     private readonly workpoolOptions: WorkpoolOptions | undefined,
     private readonly maxBatch: number,
+    private readonly routing?: ExecutorRouting,
   ) {
     this.journal = [...journal];
     this.journalSize = journal.reduce((size, entry) => size + getConvexSize(entry as unknown as Value), 0);
@@ -130,6 +141,7 @@ export class StepExecutor {
         retry: request.retry,
         schedulerOptions: request.schedulerOptions,
         timeoutMs: request.timeoutMs,
+        executor: await this.routeToExecutor(request),
       });
     }
     const entries = (await this.ctx.runMutation(this.component.journal.startSteps, {
@@ -147,6 +159,16 @@ export class StepExecutor {
       }
     }
     return entries;
+  }
+
+  /** Executor mode sends queries, mutations and registered actions to the task queue. */
+  private async routeToExecutor(request: StepRequest) {
+    const { target } = request;
+    if (!this.routing || target.kind !== "function" || request.inline || request.wait) return undefined;
+    const name = functionName(target.function);
+    const actionName = target.functionType === "action" ? this.routing.actionFor(name) : undefined;
+    if (target.functionType === "action" && !actionName) return undefined; // unregistered: workpool
+    return { shards: this.routing.shards, actionName, executorHandle: await this.routing.executorHandle() };
   }
 
   private async toStepDoc(request: StepRequest): Promise<StepDoc> {

@@ -20,7 +20,7 @@ import { formatErrorWithStack } from "../shared.js";
 import { type OnCompleteArgs, vWorkflowId, type WorkflowId } from "../types.js";
 import { installEnvironment } from "./environment.js";
 import type { WorkflowDefinition, WorkflowHandler } from "./index.js";
-import { StepExecutor, type StepRequest } from "./step.js";
+import { type ExecutorRouting, StepExecutor, type StepRequest } from "./step.js";
 import type { InferFromOptionalValidator, RunResult, WorkflowComponent, WorkflowMutationResult } from "./types.js";
 import { createWorkflowCtx } from "./workflowContext.js";
 
@@ -70,6 +70,7 @@ export function workflowMutation<
     handler: WorkflowHandler<ArgsValidator, ReturnsValidator>;
   },
   defaultWorkpoolOptions?: WorkpoolOptions,
+  routing?: ExecutorRouting,
 ): RegisteredMutation<
   "internal",
   WorkflowArgs<ArgsValidator>,
@@ -166,6 +167,7 @@ export function workflowMutation<
       Date.now(),
       workpoolOptions,
       workpoolOptions.maxParallelism ?? DEFAULT_BATCH,
+      routing,
     );
     const step = createWorkflowCtx(workflowId, channel);
     const restore = installEnvironment(workflowId, executor.clock);

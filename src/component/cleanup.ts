@@ -4,6 +4,7 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
+import { deleteTaskOfStep } from "./taskQueue.js";
 import { cancelTimer } from "./wait.js";
 
 /** Documents deleted per transaction before the rest is handed to a continuation. */
@@ -40,6 +41,7 @@ async function deleteStep(ctx: MutationCtx, entry: Doc<"steps">): Promise<void> 
   const step = entry.step;
   const timerId = step.kind === "event" ? step.timerId : "wait" in step ? step.wait?.timerId : undefined;
   if (timerId) await cancelTimer(ctx, timerId);
+  if (step.kind !== "event" && "workId" in step && step.workId?.startsWith("executor:")) await deleteTaskOfStep(ctx, entry._id);
   if (step.kind === "event" && step.eventId) {
     const event = await ctx.db.get("events", step.eventId);
     if (event) await ctx.db.delete("events", event._id);

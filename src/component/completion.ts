@@ -11,6 +11,7 @@ import { getLogger } from "./config.js";
 import { getWorkpool } from "./pool.js";
 import { recordStepResult } from "./results.js";
 import { closeEventsOfStep } from "./event.js";
+import { deleteTaskOfStep } from "./taskQueue.js";
 import { cancelTimer } from "./wait.js";
 
 /** In-flight steps of one batch; a batch is at most maxParallelism steps. */
@@ -88,7 +89,9 @@ async function cancelInFlightSteps(ctx: MutationCtx, workflowId: Id<"workflows">
       case undefined:
       case "function":
         if (step.wait?.timerId) await cancelTimer(ctx, step.wait.timerId);
-        if (step.workId) {
+        if (step.workId?.startsWith("executor:")) {
+          await deleteTaskOfStep(ctx, entry._id);
+        } else if (step.workId) {
           workpool ??= await getWorkpool(ctx, undefined);
           await workpool.cancel(ctx, step.workId);
         }

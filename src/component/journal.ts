@@ -12,6 +12,7 @@ import { logLevel } from "./logging.js";
 import { enqueueFunctionStep, getWorkpool } from "./pool.js";
 import { scheduleReplay } from "./replay.js";
 import { limitResultSize } from "./results.js";
+import { enqueueTask, vExecutorRouting } from "./taskQueue.js";
 import { startConditionWait } from "./wait.js";
 import { journalDocument, type JournalEntry, vStep, workflowDocument } from "./schema.js";
 
@@ -70,6 +71,8 @@ const vStepRequest = v.object({
   schedulerOptions: v.optional(v.object({ runAt: v.optional(v.number()), runAfter: v.optional(v.number()) })),
   /** For `awaitEvent` and `waitUntil`: give up this many ms after the step starts. */
   timeoutMs: v.optional(v.number()),
+  /** Executor mode: run this function step from the sharded task queue. */
+  executor: v.optional(vExecutorRouting),
 });
 
 export const startSteps = mutation({
@@ -97,7 +100,11 @@ export const startSteps = mutation({
       .first();
     const firstNumber = last ? last.stepNumber + 1 : 0;
     const needsPool = args.steps.some(
-      (r) => (r.step.kind ?? "function") === "function" && !r.step.runResult && !("wait" in r.step && r.step.wait),
+      (r) =>
+        (r.step.kind ?? "function") === "function" &&
+        !r.step.runResult &&
+        !r.executor &&
+        !("wait" in r.step && r.step.wait),
     );
     const workpool = needsPool ? await getWorkpool(ctx, args.workpoolOptions) : undefined;
     const entries: JournalEntry[] = [];
@@ -139,6 +146,10 @@ async function dispatchStep(
     case undefined:
     case "function": {
       if (step.wait) return await startConditionWait(ctx, entry, workflow.generationNumber, request.timeoutMs);
+      if (request.executor) {
+        const taskId = await enqueueTask(ctx, workflow, entry, request.executor, { retry: request.retry, runAt });
+        return { ...step, workId: `executor:${taskId}` as typeof step.workId };
+      }
       const workId = await enqueueFunctionStep(ctx, workpool!, entry, workflow.generationNumber, {
         retry: request.retry,
         runAt,

@@ -4,7 +4,7 @@ import type { RunResult } from "@convex-dev/workpool";
 import { convexToJson, getConvexSize, type Value } from "convex/values";
 import { MAX_RETURN_VALUE_SIZE } from "../shared.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
-import type { MutationCtx } from "./_generated/server.js";
+import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { getLogger } from "./config.js";
 import { scheduleReplay } from "./replay.js";
 
@@ -33,7 +33,17 @@ export type RecordOutcome = "recorded" | "stale" | "notInProgress" | "missing";
  */
 export async function recordStepResult(
   ctx: MutationCtx,
-  args: { stepId: Id<"steps">; generationNumber: number; result: RunResult; completedAt?: number },
+  args: {
+    stepId: Id<"steps">;
+    generationNumber: number;
+    result: RunResult;
+    completedAt?: number;
+    /**
+     * Called instead of scheduling the poll when this result completed the batch (executor
+     * mode collects these and replays many workflows in one coordinator run).
+     */
+    onBatchDone?: (workflow: Doc<"workflows">) => void;
+  },
 ): Promise<RecordOutcome> {
   const entry = await ctx.db.get("steps", args.stepId);
   const console = await getLogger(ctx);
@@ -63,17 +73,18 @@ export async function recordStepResult(
     status: runResult.kind,
     durationMs: completedAt - entry.step.startedAt,
   });
-  if (workflow.runResult === undefined) {
-    await replayIfBatchDone(ctx, workflow);
+  if (workflow.runResult === undefined && (await isBatchDone(ctx, workflow._id))) {
+    if (args.onBatchDone) args.onBatchDone(workflow);
+    else await scheduleReplay(ctx, workflow);
   }
   return "recorded";
 }
 
-/** Schedule the next poll once no step of the workflow is in flight. */
-export async function replayIfBatchDone(ctx: MutationCtx, workflow: Doc<"workflows">): Promise<void> {
+/** True once no step of the workflow is in flight: time for its next poll. */
+export async function isBatchDone(ctx: QueryCtx, workflowId: Id<"workflows">): Promise<boolean> {
   const stillRunning = await ctx.db
     .query("steps")
-    .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflow._id))
+    .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflowId))
     .first();
-  if (!stillRunning) await scheduleReplay(ctx, workflow);
+  return stillRunning === null;
 }

@@ -1,4 +1,4 @@
-import { vResultValidator, vWorkIdValidator } from "@convex-dev/workpool";
+import { vResultValidator, vRetryBehavior, vWorkIdValidator } from "@convex-dev/workpool";
 import { defineSchema, defineTable } from "convex/server";
 import { type Infer, v } from "convex/values";
 import { logLevel } from "./logging.js";
@@ -136,6 +136,48 @@ export default defineSchema({
     createdAt: v.optional(v.number()),
     state: vEventState,
   }).index("workflowId_state", ["workflowId", "state.kind", "name"]),
+  /**
+   * Executor mode: steps waiting for an executor. A task exists from the moment its step is
+   * journaled until its result is recorded (in the same transaction that deletes it), so a
+   * task is never lost when an executor dies and never recorded twice.
+   */
+  taskQueue: defineTable({
+    shard: v.number(),
+    workflowId: v.id("workflows"),
+    generationNumber: v.number(),
+    stepId: v.id("steps"),
+    functionType: v.union(v.literal("query"), v.literal("mutation"), v.literal("action")),
+    handle: v.string(),
+    /** For actions registered with `workflow.action`: the name the executor runs in-process. */
+    actionName: v.optional(v.string()),
+    name: v.string(),
+    args: v.any(),
+    retry: v.optional(vRetryBehavior),
+    /** Not before this time (runAt / runAfter). */
+    readyAt: v.number(),
+  })
+    .index("by_shard", ["shard", "readyAt"])
+    .index("by_stepId", ["stepId"]),
+  /** Executor mode: one row per shard — who may claim its tasks (epoch, instance) and liveness. */
+  executorEpoch: defineTable({
+    shard: v.number(),
+    shards: v.number(),
+    /** Bumped by every `startExecutors`: executors of older epochs stop claiming. */
+    epoch: v.number(),
+    /** Bumped by each handoff or restart within an epoch: only the newest instance claims. */
+    instance: v.number(),
+    executorHandle: v.string(),
+    running: v.boolean(),
+    heartbeatAt: v.number(),
+    watchdogScheduled: v.optional(v.boolean()),
+  }).index("by_shard", ["shard"]),
+  /** Tasks a handing-off executor is still finishing; its successor leaves them alone until `until`. */
+  executorHandoff: defineTable({
+    shard: v.number(),
+    fromInstance: v.number(),
+    taskIds: v.array(v.id("taskQueue")),
+    until: v.number(),
+  }).index("by_shard", ["shard"]),
   /** onComplete handlers that threw, kept for inspection; the workflow's result stands. */
   onCompleteFailures: defineTable(
     v.union(

@@ -11,6 +11,7 @@
 import type * as cleanup from "../cleanup.js";
 import type * as completion from "../completion.js";
 import type * as config from "../config.js";
+import type * as coordinator from "../coordinator.js";
 import type * as event from "../event.js";
 import type * as journal from "../journal.js";
 import type * as logging from "../logging.js";
@@ -18,6 +19,7 @@ import type * as model from "../model.js";
 import type * as pool from "../pool.js";
 import type * as replay from "../replay.js";
 import type * as results from "../results.js";
+import type * as taskQueue from "../taskQueue.js";
 import type * as utils from "../utils.js";
 import type * as wait from "../wait.js";
 import type * as workflow from "../workflow.js";
@@ -33,6 +35,7 @@ const fullApi: ApiFromModules<{
   cleanup: typeof cleanup;
   completion: typeof completion;
   config: typeof config;
+  coordinator: typeof coordinator;
   event: typeof event;
   journal: typeof journal;
   logging: typeof logging;
@@ -40,6 +43,7 @@ const fullApi: ApiFromModules<{
   pool: typeof pool;
   replay: typeof replay;
   results: typeof results;
+  taskQueue: typeof taskQueue;
   utils: typeof utils;
   wait: typeof wait;
   workflow: typeof workflow;

@@ -159,6 +159,11 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           generationNumber: number;
           steps: Array<{
+            executor?: {
+              actionName?: string;
+              executorHandle?: string;
+              shards: number;
+            };
             retry?:
               | boolean
               | { base: number; initialBackoffMs: number; maxAttempts: number };
@@ -323,6 +328,127 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           stepNumber: number;
           workflowId: string;
         }>,
+        Name
+      >;
+    };
+    taskQueue: {
+      claimTasks: FunctionReference<
+        "query",
+        "internal",
+        {
+          epoch: number;
+          exclude: Array<string>;
+          instance: number;
+          limit: number;
+          shard: number;
+        },
+        {
+          nextReadyAt: number | null;
+          stale: boolean;
+          tasks: Array<{
+            _id: string;
+            actionName?: string;
+            args: any;
+            functionType: "query" | "mutation" | "action";
+            handle: string;
+            name: string;
+            readyAt: number;
+            retry?: {
+              base: number;
+              initialBackoffMs: number;
+              maxAttempts: number;
+            };
+            workflowId: string;
+          }>;
+        },
+        Name
+      >;
+      diagnose: FunctionReference<
+        "query",
+        "internal",
+        {},
+        Array<{
+          epoch: number;
+          heartbeatAgeMs: number;
+          instance: number;
+          oldestReadyAt: number | null;
+          queued: number;
+          queuedIsLowerBound: boolean;
+          running: boolean;
+          shard: number;
+          shards: number;
+        }>,
+        Name
+      >;
+      exitExecutor: FunctionReference<
+        "mutation",
+        "internal",
+        { epoch: number; instance: number; shard: number },
+        { exit: boolean },
+        Name
+      >;
+      handoff: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          epoch: number;
+          instance: number;
+          shard: number;
+          taskIds: Array<string>;
+          until: number;
+        },
+        { handedOff: boolean },
+        Name
+      >;
+      heartbeat: FunctionReference<
+        "mutation",
+        "internal",
+        { epoch: number; instance: number; shard: number },
+        boolean,
+        Name
+      >;
+      recordResultBatch: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          epoch: number;
+          instance: number;
+          results: Array<{
+            result:
+              | { kind: "success"; returnValue: any }
+              | { error: string; kind: "failed" }
+              | { kind: "canceled" };
+            taskId: string;
+          }>;
+          shard: number;
+        },
+        { current: boolean; recorded: number; skipped: number },
+        Name
+      >;
+      replayIfReady: FunctionReference<
+        "mutation",
+        "internal",
+        { workflowId: string },
+        boolean,
+        Name
+      >;
+      runMutationTasks: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          epoch: number;
+          instance: number;
+          shard: number;
+          taskIds: Array<string>;
+        },
+        { recorded: number; skipped: number },
+        Name
+      >;
+      startExecutors: FunctionReference<
+        "mutation",
+        "internal",
+        { executorHandle: string; shards: number },
+        number,
         Name
       >;
     };

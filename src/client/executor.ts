@@ -1,0 +1,321 @@
+// The executor: a long-running action, one per shard, that claims tasks from the
+// component's task queue, runs them in-process with bounded concurrency, and records
+// results in batches. See docs/executor-mode.md for the knobs and failure behaviour.
+import type { RunResult } from "@convex-dev/workpool";
+import { validate } from "convex-helpers/validators";
+import {
+  type FunctionHandle,
+  type GenericActionCtx,
+  type GenericDataModel,
+  internalActionGeneric,
+  type RegisteredAction,
+} from "convex/server";
+import { asObjectValidator, getConvexSize, type PropertyValidators, v, type Validator, type Value } from "convex/values";
+import { formatErrorWithStack } from "../shared.js";
+import type { WorkflowComponent } from "./types.js";
+
+/** Throw from a step handler to say "the service is rate limiting us: back off and retry". */
+export class WorkflowRateLimitError extends Error {
+  constructor(
+    message = "Rate limited",
+    /** How long to wait before calling this function again, if the service said. */
+    public readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = "WorkflowRateLimitError";
+  }
+}
+
+export type ExecutorOptions = {
+  /** Tasks one executor runs at once. Default 50. */
+  concurrency?: number;
+  /** Results recorded per flush at most. Default 100. */
+  flushMaxCount?: number;
+  /** Bytes of results per flush at most (a single larger result goes alone). Default 1 MiB. */
+  flushMaxBytes?: number;
+  /** Longest a finished result waits in the buffer. Default 100 ms. */
+  flushIntervalMs?: number;
+  /** Delay between claims while there is work. Default 50 ms. */
+  pollIntervalMs?: number;
+  /** Delay between claims while idle. Default 1000 ms. */
+  idlePollIntervalMs?: number;
+  /** Exit after this long with nothing to do (the component starts a new one when work arrives). Default 10 s. */
+  idleExitMs?: number;
+  /** Hand the shard to a successor after running this long (actions may run 10 minutes). Default 8 min. */
+  handoffAfterMs?: number;
+  /** First back-off after a `WorkflowRateLimitError`; doubles per repeat up to `rateLimitMaxBackoffMs`. Default 1 s. */
+  rateLimitBackoffMs?: number;
+  rateLimitMaxBackoffMs?: number;
+  /** Fault injection for tests: called at the named points; a throw kills the executor there. */
+  hooks?: {
+    beforeClaim?: () => void | Promise<void>;
+    beforeFlush?: (count: number) => void | Promise<void>;
+  };
+};
+
+const DEFAULTS = {
+  concurrency: 50,
+  flushMaxCount: 100,
+  flushMaxBytes: 1 << 20,
+  flushIntervalMs: 100,
+  pollIntervalMs: 50,
+  idlePollIntervalMs: 1_000,
+  idleExitMs: 10_000,
+  handoffAfterMs: 8 * 60_000,
+  rateLimitBackoffMs: 1_000,
+  rateLimitMaxBackoffMs: 60_000,
+};
+/** An action may run 10 minutes; a successor ignores our in-flight tasks until then. */
+const ACTION_TIME_LIMIT_MS = 10 * 60_000;
+const HEARTBEAT_EVERY_MS = 15_000;
+
+export type ExecutorAction = {
+  name: string;
+  args?: PropertyValidators | Validator<any, "required", any>;
+  handler: (ctx: GenericActionCtx<GenericDataModel>, args: any) => Promise<unknown>;
+};
+
+type Task = {
+  _id: string;
+  functionType: "query" | "mutation" | "action";
+  handle: string;
+  actionName?: string;
+  name: string;
+  args: any;
+  retry?: { maxAttempts: number; initialBackoffMs: number; base: number };
+};
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function makeExecutor(
+  component: WorkflowComponent,
+  actions: Map<string, ExecutorAction>,
+  userOptions: ExecutorOptions | undefined,
+): RegisteredAction<"internal", { shard: number; epoch: number; instance: number }, null> {
+  const o = { ...DEFAULTS, ...userOptions };
+  return internalActionGeneric({
+    args: { shard: v.number(), epoch: v.number(), instance: v.number() },
+    returns: v.null(),
+    handler: async (ctx, fence) => {
+      await new Executor(ctx, component, actions, o, fence).run();
+      return null;
+    },
+  });
+}
+
+class Executor {
+  private readonly started = Date.now();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly delayed = new Map<string, { task: Task; at: number; attempts: number }>();
+  private readonly attempts = new Map<string, number>();
+  private buffer: Array<{ taskId: string; result: RunResult; bytes: number }> = [];
+  private bufferSince = 0;
+  private readonly paused = new Map<string, { until: number; strikes: number }>();
+  private claiming = true;
+  private handedOff = false;
+  private lastWork = Date.now();
+  private lastHeartbeat = Date.now();
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly ctx: GenericActionCtx<GenericDataModel>,
+    private readonly component: WorkflowComponent,
+    private readonly actions: Map<string, ExecutorAction>,
+    private readonly o: typeof DEFAULTS & ExecutorOptions,
+    private readonly fence: { shard: number; epoch: number; instance: number },
+  ) {}
+
+  async run(): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      if (!this.handedOff && this.claiming && now - this.started >= this.o.handoffAfterMs) await this.handOff();
+      if (this.claiming && this.inFlight.size < this.o.concurrency) await this.claim();
+      this.promoteDelayed(now);
+      if (this.shouldFlush(now)) await this.flush();
+      const busy = this.inFlight.size > 0 || this.delayed.size > 0 || this.buffer.length > 0;
+      if (!this.claiming && !busy) {
+        // Superseded or handed off: everything we started is recorded. Leave.
+        await this.ctx.runMutation(this.component.taskQueue.exitExecutor, this.fence);
+        return;
+      }
+      if (this.claiming && !busy && Date.now() - this.lastWork >= this.o.idleExitMs) {
+        const { exit } = await this.ctx.runMutation(this.component.taskQueue.exitExecutor, this.fence);
+        if (exit) return;
+        this.lastWork = Date.now();
+      }
+      if (this.claiming && Date.now() - this.lastHeartbeat >= HEARTBEAT_EVERY_MS) {
+        this.lastHeartbeat = Date.now();
+        if (!(await this.ctx.runMutation(this.component.taskQueue.heartbeat, this.fence))) this.claiming = false;
+      }
+      await this.idle(busy ? this.o.pollIntervalMs : this.o.idlePollIntervalMs);
+    }
+  }
+
+  /** Sleep until the delay passes or a task finishes, whichever is first. */
+  private async idle(ms: number): Promise<void> {
+    await Promise.race([sleep(ms), new Promise<void>((resolve) => (this.wake = resolve))]);
+    this.wake = undefined;
+  }
+
+  private async claim(): Promise<void> {
+    await this.o.hooks?.beforeClaim?.();
+    const { stale, tasks } = await this.ctx.runQuery(this.component.taskQueue.claimTasks, {
+      ...this.fence,
+      limit: this.o.concurrency - this.inFlight.size,
+      exclude: [...this.inFlight.keys(), ...this.delayed.keys(), ...this.buffer.map((b) => b.taskId)] as never,
+    });
+    if (stale) {
+      this.claiming = false;
+      return;
+    }
+    if (tasks.length > 0) this.lastWork = Date.now();
+    const mutations: Task[] = [];
+    for (const task of tasks as Task[]) {
+      if (task.functionType === "mutation") mutations.push(task);
+      else this.start(task);
+    }
+    for (let i = 0; i < mutations.length; i += 20) this.startMutations(mutations.slice(i, i + 20));
+  }
+
+  private track(ids: string[], work: Promise<void>): void {
+    const done = work.finally(() => {
+      for (const id of ids) this.inFlight.delete(id);
+      this.lastWork = Date.now();
+      this.wake?.();
+    });
+    for (const id of ids) this.inFlight.set(id, done);
+  }
+
+  private start(task: Task): void {
+    const pause = this.paused.get(task.name);
+    if (pause && pause.until > Date.now()) {
+      this.delayed.set(task._id, { task, at: pause.until, attempts: this.attempts.get(task._id) ?? 0 });
+      return;
+    }
+    this.track([task._id], this.execute(task));
+  }
+
+  /** Mutation tasks run inside the component's recording transaction: exactly once. */
+  private startMutations(tasks: Task[]): void {
+    const ids = tasks.map((t) => t._id);
+    this.track(
+      ids,
+      (async () => {
+        try {
+          await this.ctx.runMutation(this.component.taskQueue.runMutationTasks, { ...this.fence, taskIds: ids as never });
+        } catch (error) {
+          // Left in the queue: claimed again after a pause (they did not commit).
+          console.warn(`Executor shard ${this.fence.shard}: mutation batch failed, will retry:`, formatErrorWithStack(error));
+          for (const task of tasks) this.delayed.set(task._id, { task, at: Date.now() + 1_000, attempts: 0 });
+        }
+      })(),
+    );
+  }
+
+  private async execute(task: Task): Promise<void> {
+    let result: RunResult;
+    try {
+      const value = await this.invoke(task);
+      result = { kind: "success", returnValue: (value ?? null) as Value };
+      this.paused.delete(task.name);
+    } catch (error) {
+      if (error instanceof WorkflowRateLimitError) {
+        const previous = this.paused.get(task.name)?.strikes ?? 0;
+        const backoff =
+          error.retryAfterMs ?? Math.min(this.o.rateLimitBackoffMs * 2 ** previous, this.o.rateLimitMaxBackoffMs);
+        this.paused.set(task.name, { until: Date.now() + backoff, strikes: previous + 1 });
+        this.delayed.set(task._id, { task, at: Date.now() + backoff, attempts: this.attempts.get(task._id) ?? 0 });
+        return;
+      }
+      const attempts = (this.attempts.get(task._id) ?? 0) + 1;
+      const retry = task.functionType === "action" ? task.retry : undefined;
+      if (retry && attempts < retry.maxAttempts) {
+        this.attempts.set(task._id, attempts);
+        const jitter = 0.5 + Math.random();
+        const at = Date.now() + retry.initialBackoffMs * retry.base ** (attempts - 1) * jitter;
+        this.delayed.set(task._id, { task, at, attempts });
+        return;
+      }
+      result = { kind: "failed", error: formatErrorWithStack(error) };
+    }
+    this.attempts.delete(task._id);
+    this.push(task._id, result);
+  }
+
+  private async invoke(task: Task): Promise<unknown> {
+    switch (task.functionType) {
+      case "query":
+        return await this.ctx.runQuery(task.handle as FunctionHandle<"query">, task.args);
+      case "mutation":
+        throw new Error("Mutation tasks are run by runMutationTasks");
+      case "action": {
+        const action = task.actionName ? this.actions.get(task.actionName) : undefined;
+        if (!action) return await this.ctx.runAction(task.handle as FunctionHandle<"action">, task.args);
+        if (action.args) validate(asObjectValidator(action.args), task.args, { throw: true });
+        return await action.handler(this.ctx, task.args);
+      }
+    }
+  }
+
+  private promoteDelayed(now: number): void {
+    for (const [id, entry] of this.delayed) {
+      if (entry.at > now || this.inFlight.size >= this.o.concurrency) continue;
+      this.delayed.delete(id);
+      if (entry.task.functionType === "mutation") this.startMutations([entry.task]);
+      else this.start(entry.task);
+    }
+  }
+
+  private push(taskId: string, result: RunResult): void {
+    if (this.buffer.length === 0) this.bufferSince = Date.now();
+    this.buffer.push({ taskId, result, bytes: getConvexSize(result as unknown as Value) });
+  }
+
+  private shouldFlush(now: number): boolean {
+    if (this.buffer.length === 0) return false;
+    if (this.buffer.length >= this.o.flushMaxCount) return true;
+    if (this.buffer.reduce((n, b) => n + b.bytes, 0) >= this.o.flushMaxBytes) return true;
+    if (now - this.bufferSince >= this.o.flushIntervalMs) return true;
+    return !this.claiming && this.inFlight.size === 0;
+  }
+
+  /** Record buffered results: bounded by count and bytes per transaction. */
+  private async flush(): Promise<void> {
+    let bytes = 0;
+    let count = 0;
+    while (count < this.buffer.length && count < this.o.flushMaxCount) {
+      if (count > 0 && bytes + this.buffer[count].bytes > this.o.flushMaxBytes) break;
+      bytes += this.buffer[count].bytes;
+      count++;
+    }
+    const batch = this.buffer.slice(0, count);
+    await this.o.hooks?.beforeFlush?.(batch.length);
+    try {
+      const { current } = await this.ctx.runMutation(this.component.taskQueue.recordResultBatch, {
+        ...this.fence,
+        results: batch.map(({ taskId, result }) => ({ taskId, result })) as never,
+      });
+      this.buffer = this.buffer.slice(count);
+      this.bufferSince = Date.now();
+      this.lastHeartbeat = Date.now();
+      if (!current) this.claiming = false;
+    } catch (error) {
+      // Keep the results and try again on the next turn; the tasks stay queued meanwhile.
+      console.warn(`Executor shard ${this.fence.shard}: flush failed, will retry:`, formatErrorWithStack(error));
+      this.bufferSince = Date.now();
+      await sleep(this.o.pollIntervalMs * 4);
+    }
+  }
+
+  /** Start a successor now; keep finishing our in-flight tasks, which it leaves alone. */
+  private async handOff(): Promise<void> {
+    this.handedOff = true;
+    this.claiming = false;
+    const taskIds = [...this.inFlight.keys(), ...this.delayed.keys(), ...this.buffer.map((b) => b.taskId)];
+    await this.ctx.runMutation(this.component.taskQueue.handoff, {
+      ...this.fence,
+      taskIds: taskIds as never,
+      until: this.started + ACTION_TIME_LIMIT_MS,
+    });
+  }
+}

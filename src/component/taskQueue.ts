@@ -1,0 +1,452 @@
+// Executor mode's task queue. Steps of executor-mode workflows become tasks on a shard
+// (hash(workflowId) % shards); one long-running executor action per shard claims them
+// (a query: claiming writes nothing), runs them, and records results in batches. A task is
+// deleted in the same transaction that records its result, so an executor dying at any
+// point loses nothing and records nothing twice; mutation tasks run inside that
+// transaction, so their effects happen exactly once.
+//
+// Fencing: each shard row has an epoch (bumped by startExecutors) and an instance (bumped
+// by each handoff or restart). Only the current (epoch, instance) may claim.
+import { type RetryBehavior, type RunResult, vResultValidator } from "@convex-dev/workpool";
+import type { FunctionHandle } from "convex/server";
+import { v } from "convex/values";
+import { formatErrorWithStack } from "../shared.js";
+import { internal } from "./_generated/api.js";
+import type { Doc, Id } from "./_generated/dataModel.js";
+import { internalMutation, mutation, type MutationCtx, query, type QueryCtx } from "./_generated/server.js";
+import { scheduleReplays, replayReady } from "./coordinator.js";
+import { getLogger } from "./config.js";
+import { recordStepResult } from "./results.js";
+
+/** An executor that has not been heard from for this long is presumed dead. */
+export const HEARTBEAT_STALE_MS = 60_000;
+/** How often a shard's watchdog checks on its executor while the shard has work. */
+export const WATCHDOG_INTERVAL_MS = 30_000;
+export const MAX_SHARDS = 256;
+const MAX_CLAIM = 500;
+const MAX_MUTATION_TASKS = 20;
+
+export const vExecutorRouting = v.object({
+  shards: v.number(),
+  /** Set for actions registered with `workflow.action`: run in-process by the executor. */
+  actionName: v.optional(v.string()),
+  /** The app's executor action, so the component can start executors on demand. */
+  executorHandle: v.optional(v.string()),
+});
+
+/** FNV-1a of the workflow id, modulo the shard count. */
+export function shardOf(workflowId: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < workflowId.length; i++) {
+    hash ^= workflowId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % shards;
+}
+
+export function validateShards(shards: number): void {
+  if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) {
+    throw new Error(`executorShards must be a whole number from 1 to ${MAX_SHARDS}, got ${shards}`);
+  }
+}
+
+async function shardRow(ctx: QueryCtx, shard: number): Promise<Doc<"executorEpoch"> | null> {
+  return await ctx.db
+    .query("executorEpoch")
+    .withIndex("by_shard", (q) => q.eq("shard", shard))
+    .unique();
+}
+
+/** Put one journaled function step on its shard's queue and make sure an executor will run it. */
+export async function enqueueTask(
+  ctx: MutationCtx,
+  workflow: Doc<"workflows">,
+  entry: Doc<"steps">,
+  routing: { shards: number; actionName?: string; executorHandle?: string },
+  opts: { retry?: boolean | RetryBehavior; runAt?: number },
+): Promise<Id<"taskQueue">> {
+  const step = entry.step;
+  if (step.kind !== undefined && step.kind !== "function") throw new Error(`Step ${entry._id} is not a function step`);
+  validateShards(routing.shards);
+  const shard = shardOf(workflow._id, routing.shards);
+  // Queries and mutations are not retried at the application level (mutations retry on
+  // conflicts by themselves); actions only when asked.
+  const retry = step.functionType === "action" && typeof opts.retry === "object" ? opts.retry : undefined;
+  const taskId = await ctx.db.insert("taskQueue", {
+    shard,
+    workflowId: workflow._id,
+    generationNumber: workflow.generationNumber,
+    stepId: entry._id,
+    functionType: step.functionType,
+    handle: step.handle,
+    actionName: step.functionType === "action" ? routing.actionName : undefined,
+    name: step.name,
+    args: step.args,
+    retry: retry ?? (step.functionType === "action" && opts.retry === true ? DEFAULT_ACTION_RETRY : undefined),
+    readyAt: opts.runAt ?? Date.now(),
+  });
+  await ensureExecutor(ctx, shard, routing);
+  return taskId;
+}
+
+const DEFAULT_ACTION_RETRY = { maxAttempts: 5, initialBackoffMs: 500, base: 2 };
+
+/** Start (or restart) the shard's executor unless a live one is running. */
+async function ensureExecutor(
+  ctx: MutationCtx,
+  shard: number,
+  routing: { shards: number; executorHandle?: string },
+): Promise<void> {
+  const row = await shardRow(ctx, shard);
+  const now = Date.now();
+  if (row && row.running && now - row.heartbeatAt < HEARTBEAT_STALE_MS) return;
+  const executorHandle = routing.executorHandle ?? row?.executorHandle;
+  if (!executorHandle) {
+    throw new Error(
+      `Executor mode: no executor is registered for shard ${shard}. Export \`workflow.executor()\`, call ` +
+        "`workflow.setExecutorRef(internal.<module>.<name>)` and `await workflow.startExecutors(ctx)` once.",
+    );
+  }
+  if (!row) {
+    const id = await ctx.db.insert("executorEpoch", {
+      shard,
+      shards: routing.shards,
+      epoch: 1,
+      instance: 0,
+      executorHandle,
+      running: true,
+      heartbeatAt: now,
+    });
+    await launch(ctx, (await ctx.db.get("executorEpoch", id))!);
+    return;
+  }
+  const console = await getLogger(ctx);
+  if (row.running) console.warn(`Executor for shard ${shard} silent for ${now - row.heartbeatAt} ms; starting another.`);
+  await ctx.db.patch("executorEpoch", row._id, { instance: row.instance + 1, running: true, heartbeatAt: now, executorHandle });
+  await launch(ctx, { ...row, instance: row.instance + 1, executorHandle });
+}
+
+async function launch(ctx: MutationCtx, row: Doc<"executorEpoch">): Promise<void> {
+  await ctx.scheduler.runAfter(0, row.executorHandle as FunctionHandle<"action">, {
+    shard: row.shard,
+    epoch: row.epoch,
+    instance: row.instance,
+  });
+  if (!row.watchdogScheduled) {
+    await ctx.db.patch("executorEpoch", row._id, { watchdogScheduled: true });
+    await ctx.scheduler.runAfter(WATCHDOG_INTERVAL_MS, internal.taskQueue.watchdog, { shard: row.shard });
+  }
+}
+
+async function hasTasks(ctx: QueryCtx, shard: number): Promise<boolean> {
+  return (await ctx.db.query("taskQueue").withIndex("by_shard", (q) => q.eq("shard", shard)).first()) !== null;
+}
+
+/** While a shard has work, make sure it has a live executor. */
+export const watchdog = internalMutation({
+  args: { shard: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { shard }) => {
+    const row = await shardRow(ctx, shard);
+    if (!row) return null;
+    const work = await hasTasks(ctx, shard);
+    const stale = Date.now() - row.heartbeatAt >= HEARTBEAT_STALE_MS;
+    if (work && (!row.running || stale)) {
+      await ctx.db.patch("executorEpoch", row._id, { watchdogScheduled: false });
+      await ensureExecutor(ctx, shard, { shards: row.shards });
+      return null;
+    }
+    if (work || row.running) {
+      await ctx.scheduler.runAfter(WATCHDOG_INTERVAL_MS, internal.taskQueue.watchdog, { shard });
+    } else {
+      await ctx.db.patch("executorEpoch", row._id, { watchdogScheduled: false });
+    }
+    return null;
+  },
+});
+
+const vFence = { shard: v.number(), epoch: v.number(), instance: v.number() };
+const isCurrent = (row: Doc<"executorEpoch"> | null, f: { epoch: number; instance: number }) =>
+  row !== null && row.epoch === f.epoch && row.instance === f.instance;
+
+const vTask = v.object({
+  _id: v.id("taskQueue"),
+  workflowId: v.id("workflows"),
+  functionType: v.union(v.literal("query"), v.literal("mutation"), v.literal("action")),
+  handle: v.string(),
+  actionName: v.optional(v.string()),
+  name: v.string(),
+  args: v.any(),
+  retry: v.optional(v.object({ maxAttempts: v.number(), initialBackoffMs: v.number(), base: v.number() })),
+  readyAt: v.number(),
+});
+
+/** Tasks ready to run on a shard, for its current executor. A query: claiming writes nothing. */
+export const claimTasks = query({
+  args: { ...vFence, limit: v.number(), exclude: v.array(v.id("taskQueue")) },
+  returns: v.object({ stale: v.boolean(), tasks: v.array(vTask), nextReadyAt: v.union(v.number(), v.null()) }),
+  handler: async (ctx, args) => {
+    const row = await shardRow(ctx, args.shard);
+    if (!isCurrent(row, args)) return { stale: true, tasks: [], nextReadyAt: null };
+    const now = Date.now();
+    const excluded = new Set<string>(args.exclude);
+    for (const handoff of await ctx.db
+      .query("executorHandoff")
+      .withIndex("by_shard", (q) => q.eq("shard", args.shard))
+      .take(16)) {
+      if (handoff.until > now && handoff.fromInstance < args.instance) handoff.taskIds.forEach((id) => excluded.add(id));
+    }
+    const limit = Math.max(0, Math.min(args.limit, MAX_CLAIM));
+    const candidates = await ctx.db
+      .query("taskQueue")
+      .withIndex("by_shard", (q) => q.eq("shard", args.shard).lte("readyAt", now))
+      .take(limit + excluded.size);
+    const tasks = candidates
+      .filter((t) => !excluded.has(t._id))
+      .slice(0, limit)
+      .map((t) => ({
+        _id: t._id,
+        workflowId: t.workflowId,
+        functionType: t.functionType,
+        handle: t.handle,
+        actionName: t.actionName,
+        name: t.name,
+        args: t.args,
+        retry: t.retry,
+        readyAt: t.readyAt,
+      }));
+    const next = await ctx.db
+      .query("taskQueue")
+      .withIndex("by_shard", (q) => q.eq("shard", args.shard).gt("readyAt", now))
+      .first();
+    return { stale: false, tasks, nextReadyAt: next?.readyAt ?? null };
+  },
+});
+
+/** Record one task's result and delete it; returns the workflow to replay, if its batch is done. */
+async function recordTask(
+  ctx: MutationCtx,
+  task: Doc<"taskQueue">,
+  result: RunResult,
+  ready: Id<"workflows">[],
+): Promise<void> {
+  await ctx.db.delete("taskQueue", task._id);
+  await recordStepResult(ctx, {
+    stepId: task.stepId,
+    generationNumber: task.generationNumber,
+    result,
+    onBatchDone: (workflow) => ready.push(workflow._id),
+  });
+}
+
+async function heartbeatIfCurrent(ctx: MutationCtx, f: { shard: number; epoch: number; instance: number }) {
+  const row = await shardRow(ctx, f.shard);
+  if (isCurrent(row, f) && Date.now() - row!.heartbeatAt > 1_000) {
+    await ctx.db.patch("executorEpoch", row!._id, { heartbeatAt: Date.now(), running: true });
+  }
+  return isCurrent(row, f);
+}
+
+/**
+ * Record many results at once: each task still queued is deleted and its step completed;
+ * workflows whose batch is now complete are replayed by the coordinator (scheduled in this
+ * same transaction, so the replay cannot be lost). Results for tasks already gone (canceled,
+ * restarted, recorded by another executor) are skipped.
+ */
+export const recordResultBatch = mutation({
+  args: { ...vFence, results: v.array(v.object({ taskId: v.id("taskQueue"), result: vResultValidator })) },
+  returns: v.object({ recorded: v.number(), skipped: v.number(), current: v.boolean() }),
+  handler: async (ctx, args) => {
+    const ready: Id<"workflows">[] = [];
+    let recorded = 0;
+    for (const { taskId, result } of args.results) {
+      const task = await ctx.db.get("taskQueue", taskId);
+      if (!task) continue;
+      await recordTask(ctx, task, result, ready);
+      recorded++;
+    }
+    await scheduleReplays(ctx, ready);
+    const current = await heartbeatIfCurrent(ctx, args);
+    return { recorded, skipped: args.results.length - recorded, current };
+  },
+});
+
+/**
+ * Run mutation tasks, each in its own sub-transaction, and record their results in this
+ * transaction: a mutation step's effects and its journaled result commit together.
+ */
+export const runMutationTasks = mutation({
+  args: { ...vFence, taskIds: v.array(v.id("taskQueue")) },
+  returns: v.object({ recorded: v.number(), skipped: v.number() }),
+  handler: async (ctx, args) => {
+    if (args.taskIds.length > MAX_MUTATION_TASKS) {
+      throw new Error(`runMutationTasks takes at most ${MAX_MUTATION_TASKS} tasks, got ${args.taskIds.length}`);
+    }
+    const ready: Id<"workflows">[] = [];
+    let recorded = 0;
+    for (const taskId of args.taskIds) {
+      const task = await ctx.db.get("taskQueue", taskId);
+      if (!task || task.functionType !== "mutation") continue;
+      let result: RunResult;
+      try {
+        const returnValue = await ctx.runMutation(task.handle as FunctionHandle<"mutation">, task.args);
+        result = { kind: "success", returnValue: returnValue ?? null };
+      } catch (error) {
+        result = { kind: "failed", error: formatErrorWithStack(error) };
+      }
+      await recordTask(ctx, task, result, ready);
+      recorded++;
+    }
+    await scheduleReplays(ctx, ready);
+    await heartbeatIfCurrent(ctx, args);
+    return { recorded, skipped: args.taskIds.length - recorded };
+  },
+});
+
+/** Poll a workflow if it is running with nothing in flight (a manual nudge; also used by tests). */
+export const replayIfReady = mutation({
+  args: { workflowId: v.id("workflows") },
+  returns: v.boolean(),
+  handler: async (ctx, args) => (await replayReady(ctx, [args.workflowId])) > 0,
+});
+
+/** Start one executor per shard in a new epoch; executors of older epochs stop claiming. */
+export const startExecutors = mutation({
+  args: { shards: v.number(), executorHandle: v.string() },
+  returns: v.number(),
+  handler: async (ctx, args) => {
+    validateShards(args.shards);
+    const rows = await ctx.db.query("executorEpoch").take(MAX_SHARDS + 1);
+    const epoch = rows.reduce((max, r) => Math.max(max, r.epoch), 0) + 1;
+    const now = Date.now();
+    // Shards beyond the new count keep running if they still hold tasks.
+    const shardsToStart = new Set<number>();
+    for (let shard = 0; shard < args.shards; shard++) shardsToStart.add(shard);
+    for (const row of rows) if (row.shard >= args.shards && (await hasTasks(ctx, row.shard))) shardsToStart.add(row.shard);
+    for (const shard of shardsToStart) {
+      const row = rows.find((r) => r.shard === shard);
+      const fields = { shards: args.shards, epoch, instance: 0, executorHandle: args.executorHandle, running: true, heartbeatAt: now };
+      if (row) {
+        await ctx.db.patch("executorEpoch", row._id, fields);
+        await launch(ctx, { ...row, ...fields });
+      } else {
+        const id = await ctx.db.insert("executorEpoch", { shard, ...fields });
+        await launch(ctx, (await ctx.db.get("executorEpoch", id))!);
+      }
+    }
+    const console = await getLogger(ctx);
+    console.info(`Started ${shardsToStart.size} executors in epoch ${epoch}`);
+    return epoch;
+  },
+});
+
+/**
+ * Hand the shard to a successor before this executor's time runs out. The successor starts
+ * now (no gap) and leaves `taskIds` — still being finished here — alone until `until`.
+ */
+export const handoff = mutation({
+  args: { ...vFence, taskIds: v.array(v.id("taskQueue")), until: v.number() },
+  returns: v.object({ handedOff: v.boolean() }),
+  handler: async (ctx, args) => {
+    const row = await shardRow(ctx, args.shard);
+    if (!isCurrent(row, args)) return { handedOff: false };
+    const instance = row!.instance + 1;
+    await ctx.db.patch("executorEpoch", row!._id, { instance, heartbeatAt: Date.now(), running: true });
+    if (args.taskIds.length > 0) {
+      await ctx.db.insert("executorHandoff", {
+        shard: args.shard,
+        fromInstance: args.instance,
+        taskIds: args.taskIds,
+        until: args.until,
+      });
+    }
+    await ctx.scheduler.runAfter(0, row!.executorHandle as FunctionHandle<"action">, {
+      shard: args.shard,
+      epoch: row!.epoch,
+      instance,
+    });
+    return { handedOff: true };
+  },
+});
+
+/**
+ * An executor asks to stop. A superseded one always may (its handoff note is removed). The
+ * current one may only when its shard has no tasks, so work is never left without one.
+ */
+export const exitExecutor = mutation({
+  args: vFence,
+  returns: v.object({ exit: v.boolean() }),
+  handler: async (ctx, args) => {
+    for (const handoff of await ctx.db
+      .query("executorHandoff")
+      .withIndex("by_shard", (q) => q.eq("shard", args.shard))
+      .take(16)) {
+      if (handoff.fromInstance === args.instance || handoff.until < Date.now()) await ctx.db.delete("executorHandoff", handoff._id);
+    }
+    const row = await shardRow(ctx, args.shard);
+    if (!isCurrent(row, args)) return { exit: true };
+    if (await hasTasks(ctx, args.shard)) {
+      await ctx.db.patch("executorEpoch", row!._id, { heartbeatAt: Date.now() });
+      return { exit: false };
+    }
+    await ctx.db.patch("executorEpoch", row!._id, { running: false });
+    return { exit: true };
+  },
+});
+
+/** Liveness for an executor with nothing to record; returns whether it is still current. */
+export const heartbeat = mutation({
+  args: vFence,
+  returns: v.boolean(),
+  handler: async (ctx, args) => await heartbeatIfCurrent(ctx, args),
+});
+
+/** The state of every shard: who runs it, when it was last heard from, how much is queued. */
+export const diagnose = query({
+  args: {},
+  returns: v.array(
+    v.object({
+      shard: v.number(),
+      shards: v.number(),
+      epoch: v.number(),
+      instance: v.number(),
+      running: v.boolean(),
+      heartbeatAgeMs: v.number(),
+      queued: v.number(),
+      queuedIsLowerBound: v.boolean(),
+      oldestReadyAt: v.union(v.number(), v.null()),
+    }),
+  ),
+  handler: async (ctx) => {
+    const rows = await ctx.db.query("executorEpoch").take(MAX_SHARDS);
+    const now = Date.now();
+    const out = [];
+    for (const row of rows.sort((a, b) => a.shard - b.shard)) {
+      const queued = await ctx.db
+        .query("taskQueue")
+        .withIndex("by_shard", (q) => q.eq("shard", row.shard))
+        .take(1001);
+      out.push({
+        shard: row.shard,
+        shards: row.shards,
+        epoch: row.epoch,
+        instance: row.instance,
+        running: row.running,
+        heartbeatAgeMs: now - row.heartbeatAt,
+        queued: Math.min(queued.length, 1000),
+        queuedIsLowerBound: queued.length > 1000,
+        oldestReadyAt: queued[0]?.readyAt ?? null,
+      });
+    }
+    return out;
+  },
+});
+
+/** Remove a step's queued task (cancel, restart, cleanup); a late result is then ignored. */
+export async function deleteTaskOfStep(ctx: MutationCtx, stepId: Id<"steps">): Promise<void> {
+  const task = await ctx.db
+    .query("taskQueue")
+    .withIndex("by_stepId", (q) => q.eq("stepId", stepId))
+    .unique();
+  if (task) await ctx.db.delete("taskQueue", task._id);
+}
