@@ -396,22 +396,9 @@ export class WorkflowManager {
     args: FunctionArgs<F>["args"],
     options?: StartOptions<Context>,
   ): Promise<WorkflowId> {
-    if (!options?.startAsync) return await start(ctx, workflow, args, options);
-    if (options.onComplete && !("context" in options)) {
-      throw new Error("start: `context` is required when `onComplete` is given (pass `context: undefined` if unused).");
-    }
-    // Async start skips the workflow mutation: create it and schedule its first poll.
-    const id = await ctx.runMutation(this.component.workflow.create, {
-      workflowName: functionName(workflow),
-      workflowHandle: await createFunctionHandle(workflow),
-      workflowArgs: args,
-      maxParallelism: this.options?.workpoolOptions?.maxParallelism,
-      onComplete: options.onComplete
-        ? { fnHandle: await createFunctionHandle(options.onComplete), context: options.context }
-        : undefined,
-      startAsync: true,
-    });
-    return id as unknown as WorkflowId;
+    // Always through the workflow mutation, so its argument validators reject bad args
+    // here in the caller, with `startAsync` too.
+    return await start(ctx, workflow, args, options);
   }
 
   status(ctx: QueryCtx | MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<WorkflowStatus> {

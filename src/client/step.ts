@@ -118,8 +118,8 @@ export class StepExecutor {
       delete (recorded as Partial<typeof recorded>).args;
       delete (requested as Partial<typeof requested>).args;
     }
-    const a = JSON.stringify(convexToJson(recorded as Value));
-    const b = JSON.stringify(convexToJson(requested as Value));
+    const a = canonicalJson(recorded as Value);
+    const b = canonicalJson(requested as Value);
     if (a !== b) {
       throw new Error(
         `Journal entry mismatch: step ${entry.stepNumber} was recorded as\n\n${a}\n\nbut the handler now asks for\n\n${b}\n\n` +
@@ -221,4 +221,20 @@ export class StepExecutor {
     }
     return { inProgress: false, runResult, completedAt: this.pollTime };
   }
+}
+
+/** JSON with object keys sorted, so that storage reordering fields never looks like a change. */
+export function canonicalJson(value: Value): string {
+  const sort = (json: unknown): unknown => {
+    if (Array.isArray(json)) return json.map(sort);
+    if (json && typeof json === "object") {
+      return Object.fromEntries(
+        Object.keys(json)
+          .sort()
+          .map((k) => [k, sort((json as Record<string, unknown>)[k])]),
+      );
+    }
+    return json;
+  };
+  return JSON.stringify(sort(convexToJson(value)));
 }
