@@ -1,23 +1,28 @@
-import { vResultValidator } from "@convex-dev/workpool";
+// The app's WorkflowManager and the smallest possible workflow.
+//
+// Every workflow module in this app (transcription.ts, orders.ts, batch.ts) defines its
+// workflows with the `workflow` manager exported here; runs.ts is the public, authenticated
+// API that starts, cancels and reads them. Everything else is internal.
 import { v } from "convex/values";
-import { vWorkflowId, WorkflowManager } from "convex-workflow";
+import { vResultValidator, vWorkflowId, WorkflowManager } from "convex-workflow";
 import { components, internal } from "./_generated/api.js";
 import { internalAction, internalMutation, internalQuery } from "./_generated/server.js";
 
 export const workflow = new WorkflowManager(components.workflow, {
+  // WARN keeps the logs to what needs attention; use "DEBUG" while developing a workflow.
   workpoolOptions: { maxParallelism: 10, logLevel: "WARN" },
 });
 
 export const greet = internalQuery({
   args: { name: v.string() },
   returns: v.string(),
-  handler: async (_ctx, { name }) => `Hello, ${name}`,
+  handler: (_ctx, { name }) => `Hello, ${name}`,
 });
 
 export const shout = internalAction({
   args: { text: v.string() },
   returns: v.string(),
-  handler: async (_ctx, { text }) => text.toUpperCase() + "!",
+  handler: (_ctx, { text }) => text.toUpperCase() + "!",
 });
 
 export const record = internalMutation({
@@ -29,6 +34,7 @@ export const record = internalMutation({
   },
 });
 
+/** A query, two actions in parallel, then a mutation. */
 export const greeting = workflow.define({
   args: { name: v.string() },
   returns: v.string(),
@@ -43,6 +49,7 @@ export const greeting = workflow.define({
   },
 });
 
+/** A minimal onComplete handler: it records what it was given (see runs.ts for a fuller one). */
 export const onDone = internalMutation({
   args: { workflowId: vWorkflowId, result: vResultValidator, context: v.any() },
   returns: v.null(),

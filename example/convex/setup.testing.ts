@@ -9,7 +9,7 @@ export const modules = import.meta.glob("./**/*.ts");
 
 /** A test backend with the app, this component and its workpool, enforcing real limits. */
 export function initConvexTest() {
-  const t = convexTest({ schema, modules, transactionLimits: true } as Parameters<typeof convexTest>[0] & object);
+  const t = convexTest({ schema, modules, transactionLimits: true });
   workflowTest.register(t);
   return t;
 }

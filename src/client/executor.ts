@@ -108,7 +108,7 @@ class Executor {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly delayed = new Map<string, { task: Task; at: number; attempts: number }>();
   private readonly attempts = new Map<string, number>();
-  private buffer: Array<{ taskId: string; result: RunResult; bytes: number }> = [];
+  private buffer: Array<{ taskId: string; result: RunResult; startedAt: number; bytes: number }> = [];
   private bufferSince = 0;
   private readonly paused = new Map<string, { until: number; strikes: number }>();
   private claiming = true;
@@ -202,7 +202,7 @@ class Executor {
       ids,
       (async () => {
         try {
-          await this.ctx.runMutation(this.component.taskQueue.runMutationTasks, { ...this.fence, taskIds: ids as never });
+          await this.ctx.runMutation(this.component.taskQueue.runMutationTasks, { ...this.fence, taskIds: ids });
         } catch (error) {
           // Left in the queue: claimed again after a pause (they did not commit).
           console.warn(`Executor shard ${this.fence.shard}: mutation batch failed, will retry:`, formatErrorWithStack(error));
@@ -214,6 +214,7 @@ class Executor {
 
   private async execute(task: Task): Promise<void> {
     let result: RunResult;
+    const startedAt = Date.now();
     try {
       const value = await this.invoke(task);
       result = { kind: "success", returnValue: (value ?? null) as Value };
@@ -239,7 +240,7 @@ class Executor {
       result = { kind: "failed", error: formatErrorWithStack(error) };
     }
     this.attempts.delete(task._id);
-    this.push(task._id, result);
+    this.push(task._id, result, startedAt);
   }
 
   private async invoke(task: Task): Promise<unknown> {
@@ -266,9 +267,9 @@ class Executor {
     }
   }
 
-  private push(taskId: string, result: RunResult): void {
+  private push(taskId: string, result: RunResult, startedAt: number): void {
     if (this.buffer.length === 0) this.bufferSince = Date.now();
-    this.buffer.push({ taskId, result, bytes: getConvexSize(result as unknown as Value) });
+    this.buffer.push({ taskId, result, startedAt, bytes: getConvexSize(result as unknown as Value) });
   }
 
   private shouldFlush(now: number): boolean {
@@ -293,7 +294,7 @@ class Executor {
     try {
       const { current } = await this.ctx.runMutation(this.component.taskQueue.recordResultBatch, {
         ...this.fence,
-        results: batch.map(({ taskId, result }) => ({ taskId, result })) as never,
+        results: batch.map(({ taskId, result, startedAt }) => ({ taskId, result, startedAt })),
       });
       this.buffer = this.buffer.slice(count);
       this.bufferSince = Date.now();
@@ -314,7 +315,7 @@ class Executor {
     const taskIds = [...this.inFlight.keys(), ...this.delayed.keys(), ...this.buffer.map((b) => b.taskId)];
     await this.ctx.runMutation(this.component.taskQueue.handoff, {
       ...this.fence,
-      taskIds: taskIds as never,
+      taskIds: taskIds,
       until: this.started + ACTION_TIME_LIMIT_MS,
     });
   }

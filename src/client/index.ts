@@ -10,6 +10,7 @@ import {
     internalActionGeneric,
   type RegisteredAction,
   type FunctionArgs,
+  type FunctionReturnType,
   type FunctionReference,
   type FunctionVisibility,
   type GenericActionCtx,
@@ -135,7 +136,7 @@ export async function start<Context = unknown, F extends FunctionReference<"muta
   if (options?.onComplete) call.onComplete = await createFunctionHandle(options.onComplete);
   if (options?.context !== undefined) call.context = options.context;
   if (options?.startAsync !== undefined) call.startAsync = options.startAsync;
-  return (await ctx.runMutation(workflow as FunctionReference<"mutation", "internal">, call)) as WorkflowId;
+  return (await ctx.runMutation(workflow, call));
 }
 
 /** A workflow's status: in progress (with its running steps), completed, failed or canceled. Reactive. */
@@ -264,6 +265,30 @@ export async function cleanup(ctx: MutationCtx | ActionCtx, component: WorkflowC
   return await ctx.runMutation(component.workflow.cleanup, { workflowId });
 }
 
+export type TimelineWorkflow = FunctionReturnType<WorkflowComponent["timeline"]["timelinePage"]>["page"][number];
+export type WorkflowCounts = FunctionReturnType<WorkflowComponent["stats"]["counts"]>;
+
+/**
+ * A page of workflows with the life of each step (queued, started where known, finished,
+ * outcome), for timelines and dashboards. At most 100 workflows a page.
+ */
+export async function timelinePage(
+  ctx: QueryCtx | MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  opts: { paginationOpts: PaginationOptions; name?: string; order?: "asc" | "desc"; maxStepsPerWorkflow?: number },
+): Promise<PaginationResult<TimelineWorkflow>> {
+  return (await ctx.runQuery(component.timeline.timelinePage, opts));
+}
+
+/** Workflow counts per status, overall and per name; cheap at any number of workflows. */
+export async function counts(
+  ctx: QueryCtx | MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  name?: string,
+): Promise<WorkflowCounts> {
+  return await ctx.runQuery(component.stats.counts, { name });
+}
+
 /**
  * An event's name and value validator, shared by the side that awaits it and the side
  * that sends it: `step.awaitEvent(approval)`, `sendEvent(ctx, c, { ...approval, workflowId, value })`.
@@ -338,7 +363,7 @@ export class WorkflowManager {
       args: definition.args,
       ...(definition.returns ? { returns: definition.returns } : {}),
       handler: definition.handler,
-    } as never) as RegisteredAction<"internal", ObjectType<Args>, ReturnValueForOptionalValidator<Returns>>;
+    } as never);
   }
 
   /** Executor mode: the executor action. Export it, and pass its reference to `setExecutorRef`. */
@@ -434,6 +459,15 @@ export class WorkflowManager {
   }
   createEvent<Name extends string>(ctx: MutationCtx | ActionCtx, args: { name: Name; workflowId: WorkflowId }): Promise<EventId<Name>> {
     return createEvent(ctx, this.component, args);
+  }
+  timelinePage(
+    ctx: QueryCtx | MutationCtx | ActionCtx,
+    opts: { paginationOpts: PaginationOptions; name?: string; order?: "asc" | "desc"; maxStepsPerWorkflow?: number },
+  ): Promise<PaginationResult<TimelineWorkflow>> {
+    return timelinePage(ctx, this.component, opts);
+  }
+  counts(ctx: QueryCtx | MutationCtx | ActionCtx, name?: string): Promise<WorkflowCounts> {
+    return counts(ctx, this.component, name);
   }
   /** Re-check the workflow's `waitUntil` conditions now; see the standalone `notify`. */
   notify(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<void> {

@@ -14,7 +14,7 @@ import {
   type GenericMutationCtx,
 } from "convex/server";
 import { convexToJson, getConvexSize, type Value } from "convex/values";
-import type { JournalEntry, Step } from "../component/schema.js";
+import type { JournalEntry } from "../component/schema.js";
 import { formatErrorWithStack, journalSizeError, MAX_JOURNAL_SIZE } from "../shared.js";
 import type { EventId, SchedulerOptions } from "../types.js";
 import { functionName } from "./functionName.js";
@@ -118,7 +118,7 @@ export class StepExecutor {
       delete (recorded as Partial<typeof recorded>).args;
       delete (requested as Partial<typeof requested>).args;
     }
-    const a = canonicalJson(recorded as Value);
+    const a = canonicalJson(recorded);
     const b = canonicalJson(requested as Value);
     if (a !== b) {
       throw new Error(
@@ -147,11 +147,11 @@ export class StepExecutor {
     const entries = (await this.ctx.runMutation(this.component.journal.startSteps, {
       workflowId: this.workflowId,
       generationNumber: this.generationNumber,
-      steps: steps as never,
+      steps: steps,
       workpoolOptions: this.workpoolOptions,
     })) as unknown as JournalEntry[];
     for (const entry of entries) {
-      this.journalSize += getConvexSize(entry as unknown as Value);
+      this.journalSize += getConvexSize(entry);
       if (this.journalSize > MAX_JOURNAL_SIZE) {
         throw new Error(
           `${journalSizeError(this.journalSize, this.workflowId)} The step that crossed it was "${entry.step.name}" (${entry._id}).`,
@@ -196,7 +196,7 @@ export class StepExecutor {
       case "workflow":
         return { kind: "workflow", handle: await createFunctionHandle(target.function), ...common };
       case "event":
-        return { kind: "event", ...common, args: { eventId: target.args.eventId } } as Step;
+        return { kind: "event", ...common, args: { eventId: target.args.eventId } };
       case "sleep":
         return { kind: "sleep", ...common };
     }

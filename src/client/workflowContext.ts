@@ -136,9 +136,13 @@ export function isTimeoutError(error: unknown): boolean {
 function checkDuration(what: string, value: unknown, min: number): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
-    throw new Error(`${what} must be a finite number of milliseconds >= ${min}, got ${String(value)}`);
+    throw new Error(`${what} must be a finite number of milliseconds >= ${min}, got ${describeValue(value)}`);
   }
   return value;
+}
+
+function describeValue(value: unknown): string {
+  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
 }
 
 type Sender = BaseChannel<StepRequest>;

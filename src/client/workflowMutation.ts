@@ -181,7 +181,9 @@ export function workflowMutation<
     } catch (error) {
       // The executor failed: a determinism violation, an oversized journal, a step that
       // could not be journaled. The workflow fails with that error.
-      outcome = { type: "done", runResult: { kind: "failed", error: formatErrorWithStack(error) } };
+      // The message leads (e.g. "Journal entry mismatch: ..."), the stack follows.
+      const message = error instanceof Error ? `${error.message}${error.stack ? `\n${error.stack}` : ""}` : String(error);
+      outcome = { type: "done", runResult: { kind: "failed", error: message } };
     } finally {
       restore();
     }
@@ -216,9 +218,5 @@ export function workflowMutation<
     }
   }
 
-  return mutation as unknown as RegisteredMutation<
-    "internal",
-    WorkflowArgs<ArgsValidator>,
-    WorkflowMutationResult<InferFromOptionalValidator<ReturnsValidator>>
-  >;
+  return mutation;
 }

@@ -4,79 +4,129 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
+import { recordTransition, statusOf } from "./stats.js";
 import { deleteTaskOfStep } from "./taskQueue.js";
 import { cancelTimer } from "./wait.js";
 
 /** Documents deleted per transaction before the rest is handed to a continuation. */
 export const DELETE_BUDGET = 1000;
 const PAGE = 200;
+/** Nested workflows deleted per scheduled job, so one transaction schedules few jobs. */
+const CHILDREN_PER_JOB = 50;
+
+/** What one transaction may still delete; nested workflows found on the way are collected. */
+type Budget = { remaining: number; children: Id<"workflows">[] };
+const newBudget = (): Budget => ({ remaining: DELETE_BUDGET, children: [] });
 
 /**
- * Delete the steps numbered `from` and above (with their events; nested workflows are
- * cleaned up in their own transactions). Returns the first step number not yet deleted,
- * or null when done.
+ * Delete the steps numbered `from` and above (with their events, tasks and timers), within
+ * the budget. Returns the first step number not yet deleted, or null when done.
  */
-export async function deleteStepsFrom(
-  ctx: MutationCtx,
-  workflowId: Id<"workflows">,
-  from: number,
-  budget = DELETE_BUDGET,
-): Promise<number | null> {
-  let deleted = 0;
-  while (deleted < budget) {
+async function deleteSteps(ctx: MutationCtx, workflowId: Id<"workflows">, from: number, budget: Budget) {
+  while (budget.remaining > 0) {
     const page = await ctx.db
       .query("steps")
       .withIndex("workflow", (q) => q.eq("workflowId", workflowId).gte("stepNumber", from))
-      .take(Math.min(PAGE, budget - deleted));
-    for (const entry of page) await deleteStep(ctx, entry);
-    deleted += page.length;
+      .take(Math.min(PAGE, budget.remaining));
     if (page.length === 0) return null;
+    for (const entry of page) await deleteStep(ctx, entry, budget);
+    budget.remaining -= page.length;
     from = page[page.length - 1].stepNumber + 1;
   }
   return from;
 }
 
-async function deleteStep(ctx: MutationCtx, entry: Doc<"steps">): Promise<void> {
+async function deleteStep(ctx: MutationCtx, entry: Doc<"steps">, budget: Budget): Promise<void> {
   await ctx.db.delete("steps", entry._id);
   const step = entry.step;
-  const timerId = step.kind === "event" ? step.timerId : "wait" in step ? step.wait?.timerId : undefined;
-  if (timerId) await cancelTimer(ctx, timerId);
-  if (step.kind !== "event" && "workId" in step && step.workId?.startsWith("executor:")) await deleteTaskOfStep(ctx, entry._id);
-  if (step.kind === "event" && step.eventId) {
-    const event = await ctx.db.get("events", step.eventId);
-    if (event) await ctx.db.delete("events", event._id);
-  } else if (step.kind === "workflow" && step.workflowId) {
-    await ctx.scheduler.runAfter(0, internal.cleanup.deleteWorkflow, { workflowId: step.workflowId });
+  switch (step.kind) {
+    case "event": {
+      if (step.timerId) await cancelTimer(ctx, step.timerId);
+      const event = step.eventId ? await ctx.db.get("events", step.eventId) : null;
+      if (event) await ctx.db.delete("events", event._id);
+      break;
+    }
+    case "workflow":
+      if (step.workflowId) budget.children.push(step.workflowId);
+      break;
+    case undefined:
+    case "function":
+      if (step.wait?.timerId) await cancelTimer(ctx, step.wait.timerId);
+      if (step.workId?.startsWith("executor:")) await deleteTaskOfStep(ctx, entry._id);
+      break;
+    case "sleep":
+      break;
   }
 }
 
+/** Hand the nested workflows found so far to scheduled jobs, a group at a time. */
+async function scheduleChildren(ctx: MutationCtx, budget: Budget): Promise<void> {
+  for (let i = 0; i < budget.children.length; i += CHILDREN_PER_JOB) {
+    await ctx.scheduler.runAfter(0, internal.cleanup.deleteWorkflows, {
+      workflowIds: budget.children.slice(i, i + CHILDREN_PER_JOB),
+    });
+  }
+  budget.children = [];
+}
+
+/**
+ * Delete steps from `from` on, as many as one transaction should; nested workflows of
+ * deleted steps are deleted by scheduled jobs. Returns where to continue, or null.
+ */
+export async function deleteStepsFrom(ctx: MutationCtx, workflowId: Id<"workflows">, from: number) {
+  const budget = newBudget();
+  const next = await deleteSteps(ctx, workflowId, from, budget);
+  await scheduleChildren(ctx, budget);
+  return next;
+}
+
 /** Delete the events of a workflow that no step points at (buffered sends, created ids). */
-async function deleteEvents(ctx: MutationCtx, workflowId: Id<"workflows">, budget: number): Promise<boolean> {
+async function deleteEvents(ctx: MutationCtx, workflowId: Id<"workflows">, budget: Budget): Promise<boolean> {
   const events = await ctx.db
     .query("events")
     .withIndex("workflowId_state", (q) => q.eq("workflowId", workflowId))
-    .take(budget);
+    .take(Math.min(PAGE, budget.remaining));
   for (const event of events) await ctx.db.delete("events", event._id);
-  return events.length < budget;
+  budget.remaining -= events.length;
+  return budget.remaining > 0;
+}
+
+/** Delete one workflow and what it owns within the budget; true when nothing is left. */
+async function deleteWorkflowWithin(ctx: MutationCtx, workflowId: Id<"workflows">, budget: Budget): Promise<boolean> {
+  const workflow = await ctx.db.get("workflows", workflowId);
+  if (workflow) {
+    await ctx.db.delete("workflows", workflowId);
+    await recordTransition(ctx, workflow, statusOf(workflow), null);
+    budget.remaining -= 1;
+  }
+  if ((await deleteSteps(ctx, workflowId, 0, budget)) !== null) return false;
+  return await deleteEvents(ctx, workflowId, budget);
 }
 
 /** Delete a workflow and everything it owns, continuing in scheduled functions as needed. */
 export async function deleteWorkflowData(ctx: MutationCtx, workflowId: Id<"workflows">): Promise<void> {
-  const workflow = await ctx.db.get("workflows", workflowId);
-  if (workflow) await ctx.db.delete("workflows", workflowId);
-  const next = await deleteStepsFrom(ctx, workflowId, 0);
-  const eventsDone = next === null && (await deleteEvents(ctx, workflowId, PAGE));
-  if (!eventsDone) {
-    await ctx.scheduler.runAfter(0, internal.cleanup.deleteWorkflow, { workflowId });
+  await deleteWorkflowList(ctx, [workflowId]);
+}
+
+async function deleteWorkflowList(ctx: MutationCtx, workflowIds: Id<"workflows">[]): Promise<void> {
+  const budget = newBudget();
+  let i = 0;
+  while (i < workflowIds.length && budget.remaining > 0) {
+    // A workflow not finished within the budget stays at the head of the list.
+    if (await deleteWorkflowWithin(ctx, workflowIds[i], budget)) i++;
+  }
+  await scheduleChildren(ctx, budget);
+  if (i < workflowIds.length) {
+    await ctx.scheduler.runAfter(0, internal.cleanup.deleteWorkflows, { workflowIds: workflowIds.slice(i) });
   }
 }
 
 /** Continuation of cleanup; also how nested workflows are deleted with their parent. */
-export const deleteWorkflow = internalMutation({
-  args: { workflowId: v.id("workflows") },
+export const deleteWorkflows = internalMutation({
+  args: { workflowIds: v.array(v.id("workflows")) },
   returns: v.null(),
   handler: async (ctx, args) => {
-    await deleteWorkflowData(ctx, args.workflowId);
+    await deleteWorkflowList(ctx, args.workflowIds);
     return null;
   },
 });

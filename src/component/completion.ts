@@ -8,6 +8,7 @@ import type { OnCompleteArgs, WorkflowId } from "../types.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
 import { getLogger } from "./config.js";
+import { recordTransition } from "./stats.js";
 import { getWorkpool } from "./pool.js";
 import { recordStepResult } from "./results.js";
 import { closeEventsOfStep } from "./event.js";
@@ -32,7 +33,8 @@ export async function completeWorkflow(
     // Bump first so that nothing already in flight can record a result or poll again.
     generationNumber += 1;
   }
-  await ctx.db.patch("workflows", workflow._id, { runResult, generationNumber });
+  await ctx.db.patch("workflows", workflow._id, { runResult, generationNumber, finishedAt: now });
+  await recordTransition(ctx, workflow, "running", runResult.kind);
   // Steps still in flight (canceled, or never awaited by a handler that returned) will not
   // be waited for: mark them canceled and stop their work, so no finished workflow keeps a
   // step in progress.

@@ -17,7 +17,7 @@ export const vWorkpoolOptions = v.object({
 });
 export type WorkpoolOptionsArg = Infer<typeof vWorkpoolOptions>;
 // Keep the validator in step with the workpool's own type.
-const _check: WorkpoolOptions = {} as WorkpoolOptionsArg;
+const _check: WorkpoolOptions = {};
 void _check;
 
 export async function getConfig(ctx: QueryCtx): Promise<Doc<"config"> | null> {

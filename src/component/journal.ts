@@ -9,6 +9,7 @@ import { mutation, type MutationCtx, query } from "./_generated/server.js";
 import { getLogger, vWorkpoolOptions } from "./config.js";
 import { attachEventStep } from "./event.js";
 import { logLevel } from "./logging.js";
+import { insertWorkflow } from "./model.js";
 import { enqueueFunctionStep, getWorkpool } from "./pool.js";
 import { scheduleReplay } from "./replay.js";
 import { limitResultSize } from "./results.js";
@@ -162,16 +163,15 @@ async function dispatchStep(
       return { ...step, workId: scheduledId as unknown as typeof step.workId };
     }
     case "workflow": {
-      const childId = await ctx.db.insert("workflows", {
+      const child = await insertWorkflow(ctx, {
         name: step.name,
         workflowHandle: step.handle,
         args: step.args,
         generationNumber: 0,
         parent: { workflowId: workflow._id, stepId: entry._id, generationNumber: workflow.generationNumber },
       });
-      const child = (await ctx.db.get("workflows", childId))!;
       await scheduleReplay(ctx, child, runAt);
-      return { ...step, workflowId: childId };
+      return { ...step, workflowId: child._id };
     }
     case "event":
       return await attachEventStep(ctx, entry, workflow, request.timeoutMs);

@@ -1,6 +1,19 @@
 // Reading workflows by the ids users hand us, with errors that name what was wrong.
+import type { WithoutSystemFields } from "convex/server";
 import type { Doc, Id } from "./_generated/dataModel.js";
-import type { QueryCtx } from "./_generated/server.js";
+import type { MutationCtx, QueryCtx } from "./_generated/server.js";
+import { recordTransition } from "./stats.js";
+
+/** Create a workflow document (top-level or nested) and count it as running. */
+export async function insertWorkflow(
+  ctx: MutationCtx,
+  fields: WithoutSystemFields<Doc<"workflows">>,
+): Promise<Doc<"workflows">> {
+  const id = await ctx.db.insert("workflows", fields);
+  const workflow = (await ctx.db.get("workflows", id))!;
+  await recordTransition(ctx, workflow, null, "running");
+  return workflow;
+}
 
 /** Parse a workflow id from user input; throws a clear error for a malformed one. */
 export function parseWorkflowId(ctx: QueryCtx, workflowId: string): Id<"workflows"> {

@@ -38,6 +38,8 @@ export async function recordStepResult(
     generationNumber: number;
     result: RunResult;
     completedAt?: number;
+    /** When the step's work began running, where the caller knows it. */
+    runStartedAt?: number;
     /**
      * Called instead of scheduling the poll when this result completed the batch (executor
      * mode collects these and replays many workflows in one coordinator run).
@@ -63,7 +65,7 @@ export async function recordStepResult(
   const runResult = limitResultSize(args.result);
   const completedAt = args.completedAt ?? Date.now();
   await ctx.db.patch("steps", entry._id, {
-    step: { ...entry.step, inProgress: false, runResult, completedAt },
+    step: { ...entry.step, inProgress: false, runResult, completedAt, runStartedAt: args.runStartedAt ?? entry.step.runStartedAt },
   });
   console.event("stepCompleted", {
     workflowId: workflow._id,

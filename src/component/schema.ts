@@ -27,6 +27,8 @@ const workflowFields = {
   runResult: v.optional(vResultValidator),
   /** Fences stale polls and late step results: bumped by cancel and restart. */
   generationNumber: v.number(),
+  /** When the current run finished (set with runResult). */
+  finishedAt: v.optional(v.number()),
 };
 export const workflowDocument = v.object({
   _id: v.string(),
@@ -41,8 +43,10 @@ const stepCommon = {
   argsSize: v.number(),
   args: v.any(),
   runResult: v.optional(vResultValidator),
-  /** When the step was journaled (the poll's time). */
+  /** When the step was journaled (the poll's time): it is queued from then. */
   startedAt: v.number(),
+  /** When its work began running, where known (executor mode records it). */
+  runStartedAt: v.optional(v.number()),
   completedAt: v.optional(v.number()),
 };
 
@@ -82,7 +86,8 @@ export const vStep = v.union(
     deadline: v.optional(v.number()),
     timerId: v.optional(v.id("_scheduled_functions")),
     ...stepCommon,
-    args: v.object({ eventId: v.optional(v.id("events")) }),
+    /** The id as the handler passed it; checked when the step starts. */
+    args: v.object({ eventId: v.optional(v.string()) }),
   }),
   v.object({
     kind: v.literal("sleep"),
@@ -178,6 +183,16 @@ export default defineSchema({
     taskIds: v.array(v.id("taskQueue")),
     until: v.number(),
   }).index("by_shard", ["shard"]),
+  /**
+   * Workflow counts by name and status, split over a few rows per (name, status) so that
+   * concurrent starts and completions rarely write the same document.
+   */
+  workflowCounts: defineTable({
+    name: v.string(),
+    status: v.union(v.literal("running"), v.literal("success"), v.literal("failed"), v.literal("canceled")),
+    slot: v.number(),
+    count: v.number(),
+  }).index("by_name_status_slot", ["name", "status", "slot"]),
   /** onComplete handlers that threw, kept for inspection; the workflow's result stands. */
   onCompleteFailures: defineTable(
     v.union(

@@ -229,12 +229,14 @@ async function recordTask(
   task: Doc<"taskQueue">,
   result: RunResult,
   ready: Id<"workflows">[],
+  runStartedAt: number | undefined,
 ): Promise<void> {
   await ctx.db.delete("taskQueue", task._id);
   await recordStepResult(ctx, {
     stepId: task.stepId,
     generationNumber: task.generationNumber,
     result,
+    runStartedAt,
     onBatchDone: (workflow) => ready.push(workflow._id),
   });
 }
@@ -254,15 +256,20 @@ async function heartbeatIfCurrent(ctx: MutationCtx, f: { shard: number; epoch: n
  * restarted, recorded by another executor) are skipped.
  */
 export const recordResultBatch = mutation({
-  args: { ...vFence, results: v.array(v.object({ taskId: v.id("taskQueue"), result: vResultValidator })) },
+  args: {
+    ...vFence,
+    results: v.array(
+      v.object({ taskId: v.id("taskQueue"), result: vResultValidator, startedAt: v.optional(v.number()) }),
+    ),
+  },
   returns: v.object({ recorded: v.number(), skipped: v.number(), current: v.boolean() }),
   handler: async (ctx, args) => {
     const ready: Id<"workflows">[] = [];
     let recorded = 0;
-    for (const { taskId, result } of args.results) {
+    for (const { taskId, result, startedAt } of args.results) {
       const task = await ctx.db.get("taskQueue", taskId);
       if (!task) continue;
-      await recordTask(ctx, task, result, ready);
+      await recordTask(ctx, task, result, ready, startedAt);
       recorded++;
     }
     await scheduleReplays(ctx, ready);
@@ -288,13 +295,14 @@ export const runMutationTasks = mutation({
       const task = await ctx.db.get("taskQueue", taskId);
       if (!task || task.functionType !== "mutation") continue;
       let result: RunResult;
+      const startedAt = Date.now();
       try {
         const returnValue = await ctx.runMutation(task.handle as FunctionHandle<"mutation">, task.args);
         result = { kind: "success", returnValue: returnValue ?? null };
       } catch (error) {
         result = { kind: "failed", error: formatErrorWithStack(error) };
       }
-      await recordTask(ctx, task, result, ready);
+      await recordTask(ctx, task, result, ready, startedAt);
       recorded++;
     }
     await scheduleReplays(ctx, ready);

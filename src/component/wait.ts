@@ -121,7 +121,7 @@ export async function nudgeConditionWaits(ctx: MutationCtx, workflow: Doc<"workf
 
 /** Cancel a pending timer if it has not run yet. */
 export async function cancelTimer(ctx: MutationCtx, timerId: Id<"_scheduled_functions">): Promise<void> {
-  const scheduled = await ctx.db.system.get(timerId);
+  const scheduled = await ctx.db.system.get("_scheduled_functions", timerId);
   if (scheduled && scheduled.state.kind === "pending") await ctx.scheduler.cancel(timerId);
 }
 

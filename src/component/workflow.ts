@@ -18,7 +18,8 @@ import { internalMutation, mutation, type MutationCtx, query } from "./_generate
 import { deleteStepsFrom, deleteWorkflowData } from "./cleanup.js";
 import { completeWorkflow } from "./completion.js";
 import { getLogger, updateConfigRow } from "./config.js";
-import { describeStatus, getWorkflowOrThrow, parseWorkflowId } from "./model.js";
+import { describeStatus, getWorkflowOrThrow, insertWorkflow, parseWorkflowId } from "./model.js";
+import { recordTransition, statusOf } from "./stats.js";
 import { runPoll, scheduleReplay } from "./replay.js";
 import schema, { journalDocument, vOnComplete, workflowDocument } from "./schema.js";
 
@@ -38,14 +39,14 @@ export const create = mutation({
   handler: async (ctx, args) => {
     if (args.startAsync && args.createOnly) throw new Error("Cannot combine `startAsync` and `createOnly`.");
     if (args.maxParallelism !== undefined) await updateConfigRow(ctx, { maxParallelism: args.maxParallelism });
-    const workflowId = await ctx.db.insert("workflows", {
+    const workflow = await insertWorkflow(ctx, {
       name: args.workflowName,
       workflowHandle: args.workflowHandle,
       args: args.workflowArgs,
       onComplete: args.onComplete,
       generationNumber: 0,
     });
-    const workflow = (await ctx.db.get("workflows", workflowId))!;
+    const workflowId = workflow._id;
     if (args.startAsync) {
       await scheduleReplay(ctx, workflow);
     } else if (!args.createOnly) {
@@ -187,10 +188,11 @@ export const restart = mutation({
     }
     const fromStep = await resolveRestartPoint(ctx, workflow, args.from);
     const generationNumber = workflow.generationNumber + 1;
-    await ctx.db.patch("workflows", workflow._id, { generationNumber, runResult: undefined });
+    await ctx.db.patch("workflows", workflow._id, { generationNumber, runResult: undefined, finishedAt: undefined });
+    await recordTransition(ctx, workflow, statusOf(workflow), "running");
     const console = await getLogger(ctx);
     console.event("retry", { workflowId: workflow._id, name: workflow.name, from: args.from });
-    const restarted = { ...workflow, generationNumber, runResult: undefined };
+    const restarted = { ...workflow, generationNumber, runResult: undefined, finishedAt: undefined };
     const next = fromStep === undefined ? null : await deleteStepsFrom(ctx, workflow._id, fromStep);
     if (next !== null) {
       // Too many steps to delete in one transaction: finish deleting, then poll.

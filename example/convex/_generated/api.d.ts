@@ -8,7 +8,18 @@
  * @module
  */
 
+import type * as approvals from "../approvals.js";
+import type * as batch from "../batch.js";
+import type * as chaosWorkflows from "../chaosWorkflows.js";
+import type * as events from "../events.js";
 import type * as example from "../example.js";
+import type * as executorWorkflows from "../executorWorkflows.js";
+import type * as lifecycleWorkflows from "../lifecycleWorkflows.js";
+import type * as orders from "../orders.js";
+import type * as payments from "../payments.js";
+import type * as runs from "../runs.js";
+import type * as testWorkflows from "../testWorkflows.js";
+import type * as transcription from "../transcription.js";
 
 import type {
   ApiFromModules,
@@ -17,7 +28,18 @@ import type {
 } from "convex/server";
 
 declare const fullApi: ApiFromModules<{
+  approvals: typeof approvals;
+  batch: typeof batch;
+  chaosWorkflows: typeof chaosWorkflows;
+  events: typeof events;
   example: typeof example;
+  executorWorkflows: typeof executorWorkflows;
+  lifecycleWorkflows: typeof lifecycleWorkflows;
+  orders: typeof orders;
+  payments: typeof payments;
+  runs: typeof runs;
+  testWorkflows: typeof testWorkflows;
+  transcription: typeof transcription;
 }>;
 
 /**

@@ -71,6 +71,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
+                  runStartedAt?: number;
                   startedAt: number;
                   wait?: {
                     checks: number;
@@ -94,6 +95,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
+                  runStartedAt?: number;
                   startedAt: number;
                   workflowId?: string;
                 }
@@ -110,6 +112,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
+                  runStartedAt?: number;
                   startedAt: number;
                   timerId?: string;
                 }
@@ -124,6 +127,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
+                  runStartedAt?: number;
                   startedAt: number;
                   workId?: string;
                 };
@@ -136,6 +140,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             _creationTime: number;
             _id: string;
             args: any;
+            finishedAt?: number;
             generationNumber: number;
             name?: string;
             onComplete?: { context?: any; fnHandle: string };
@@ -182,6 +187,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
+                  runStartedAt?: number;
                   startedAt: number;
                   wait?: {
                     checks: number;
@@ -205,6 +211,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
+                  runStartedAt?: number;
                   startedAt: number;
                   workflowId?: string;
                 }
@@ -221,6 +228,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
+                  runStartedAt?: number;
                   startedAt: number;
                   timerId?: string;
                 }
@@ -235,6 +243,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
+                  runStartedAt?: number;
                   startedAt: number;
                   workId?: string;
                 };
@@ -269,6 +278,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   | { kind: "success"; returnValue: any }
                   | { error: string; kind: "failed" }
                   | { kind: "canceled" };
+                runStartedAt?: number;
                 startedAt: number;
                 wait?: {
                   checks: number;
@@ -292,6 +302,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   | { kind: "success"; returnValue: any }
                   | { error: string; kind: "failed" }
                   | { kind: "canceled" };
+                runStartedAt?: number;
                 startedAt: number;
                 workflowId?: string;
               }
@@ -308,6 +319,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   | { kind: "success"; returnValue: any }
                   | { error: string; kind: "failed" }
                   | { kind: "canceled" };
+                runStartedAt?: number;
                 startedAt: number;
                 timerId?: string;
               }
@@ -322,12 +334,38 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   | { kind: "success"; returnValue: any }
                   | { error: string; kind: "failed" }
                   | { kind: "canceled" };
+                runStartedAt?: number;
                 startedAt: number;
                 workId?: string;
               };
           stepNumber: number;
           workflowId: string;
         }>,
+        Name
+      >;
+    };
+    stats: {
+      counts: FunctionReference<
+        "query",
+        "internal",
+        { name?: string },
+        {
+          byName: Array<{
+            counts: {
+              canceled: number;
+              failed: number;
+              running: number;
+              success: number;
+            };
+            name: string;
+          }>;
+          total: {
+            canceled: number;
+            failed: number;
+            running: number;
+            success: number;
+          };
+        },
         Name
       >;
     };
@@ -418,6 +456,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
               | { kind: "canceled" };
+            startedAt?: number;
             taskId: string;
           }>;
           shard: number;
@@ -449,6 +488,49 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "internal",
         { executorHandle: string; shards: number },
         number,
+        Name
+      >;
+    };
+    timeline: {
+      timelinePage: FunctionReference<
+        "query",
+        "internal",
+        {
+          maxStepsPerWorkflow?: number;
+          name?: string;
+          order?: "asc" | "desc";
+          paginationOpts: {
+            cursor: string | null;
+            endCursor?: string | null;
+            id?: number;
+            maximumBytesRead?: number;
+            maximumRowsRead?: number;
+            numItems: number;
+          };
+        },
+        {
+          continueCursor: string;
+          isDone: boolean;
+          page: Array<{
+            createdAt: number;
+            finishedAt: number | null;
+            name: string;
+            status: "running" | "success" | "failed" | "canceled";
+            steps: Array<{
+              finishedAt: number | null;
+              kind: string;
+              name: string;
+              outcome: "running" | "success" | "failed" | "canceled";
+              queuedAt: number;
+              startedAt: number | null;
+              stepNumber: number;
+            }>;
+            stepsTruncated: boolean;
+            workflowId: string;
+          }>;
+          pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+          splitCursor?: string | null;
+        },
         Name
       >;
     };
@@ -527,6 +609,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
+                  runStartedAt?: number;
                   startedAt: number;
                   wait?: {
                     checks: number;
@@ -550,6 +633,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
+                  runStartedAt?: number;
                   startedAt: number;
                   workflowId?: string;
                 }
@@ -566,6 +650,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
+                  runStartedAt?: number;
                   startedAt: number;
                   timerId?: string;
                 }
@@ -580,6 +665,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
+                  runStartedAt?: number;
                   startedAt: number;
                   workId?: string;
                 };
@@ -590,6 +676,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             _creationTime: number;
             _id: string;
             args: any;
+            finishedAt?: number;
             generationNumber: number;
             name?: string;
             onComplete?: { context?: any; fnHandle: string };

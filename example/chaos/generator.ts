@@ -1,0 +1,239 @@
+// The seeded generator of chaos runs: workflow programs (interpreted by
+// example/convex/chaosWorkflows.ts), the faults their step functions will meet, executor
+// deaths, and the outside interference the runner applies at seeded points. Pure: the
+// same seed always gives the same plan.
+import type { Leaf, Op, Program } from "../convex/chaosWorkflows.js";
+
+export type Mode = "standard" | "executor";
+
+/** mulberry32. */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class Rng {
+  readonly next: () => number;
+  constructor(seed: number) {
+    this.next = prng(seed);
+  }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)];
+  }
+  weighted<T extends string>(weights: Record<T, number>): T {
+    const entries = Object.entries(weights) as [T, number][];
+    let r = this.next() * entries.reduce((s, [, w]) => s + w, 0);
+    for (const [k, w] of entries) {
+      if ((r -= w) < 0) return k;
+    }
+    return entries[entries.length - 1][0];
+  }
+}
+
+/** Where a workflow sits: a root index, then the keys of child ops down to it. */
+export type WorkflowPath = { root: number; children: string[] };
+export const pathTag = (rootTags: string[], p: WorkflowPath) => [rootTags[p.root], ...p.children].join("/");
+
+/** How an awaited event gets sent by the runner (besides the end-game sweep for untimed awaits). */
+export type SendPlan = {
+  path: WorkflowPath;
+  name: string;
+  /** Phase to send at (sends to a child wait until the child exists). */
+  at: number;
+  /** Send `{ error }` instead of a value. */
+  error: boolean;
+  /** Send again by the returned id (must be rejected), or again by name (a late, buffered send). */
+  duplicate: "none" | "byId" | "byName";
+};
+
+export type Interference =
+  | { kind: "cancel"; root: number; at: number }
+  | { kind: "restart"; root: number; at: number | "afterFinish"; from: "none" | "number" | "name" | "last"; startAsync: boolean }
+  | { kind: "stalePoll"; root: number; at: number }
+  | { kind: "redeliverPoll"; root: number; at: number }
+  | { kind: "cleanupEarly"; root: number; at: number }
+  | { kind: "flag"; tag: string; at: number }
+  /** Executor mode: start executors again (new epoch) mid-run. */
+  | { kind: "startExecutors"; at: number };
+
+export type RootPlan = {
+  tag: string;
+  program: Program;
+  startAt: number;
+  startAsync: boolean;
+  /** null: no onComplete. Otherwise the 1-based invocations that throw. */
+  onComplete: null | { throwOn: number[] };
+};
+
+export type Plan = {
+  seed: number;
+  mode: Mode;
+  roots: RootPlan[];
+  /** Planned faults: key "<tag>/<op key>" → failTimes (queries and mutations: always fail). */
+  faults: Array<{ key: string; failTimes: number }>;
+  sends: SendPlan[];
+  interference: Interference[];
+  /** Fake milliseconds to let pass after each phase (0: only what is due now). */
+  phaseMs: number[];
+  /** Executor mode: call startExecutors before the first start (else executors start on demand). */
+  startExecutorsFirst: boolean;
+  /** Executor mode: the n-th beforeClaim / beforeFlush call throws. */
+  killClaimAt: number[];
+  killFlushAt: number[];
+};
+
+export type Limits = { maxRoots: number; maxOps: number; maxDepth: number; phases: number };
+export const DEFAULT_LIMITS: Limits = { maxRoots: 3, maxOps: 5, maxDepth: 2, phases: 8 };
+
+type Gen = {
+  rng: Rng;
+  mode: Mode;
+  faults: Plan["faults"];
+  sends: SendPlan[];
+  flags: Interference[];
+  phases: number;
+  counter: { n: number };
+  limits: Limits;
+};
+
+function genLeaf(g: Gen, tag: string, path: WorkflowPath, depth: number, inParallel: boolean): Leaf {
+  const { rng } = g;
+  const kind = rng.weighted({
+    query: 3,
+    mutation: 5,
+    action: 4,
+    sleep: 2,
+    child: depth < g.limits.maxDepth ? (inParallel ? 1 : 2) : 0,
+    event: 3,
+    wait: 1.5,
+  });
+  const k = `${kind[0]}${g.counter.n++}`; // unique within the run: q3, m4, a5, s6, c7, e8, w9
+  const full = `${tag}/${k}`;
+  const caught = rng.chance(0.6);
+  switch (kind) {
+    case "query":
+    case "mutation": {
+      if (rng.chance(0.2)) g.faults.push({ key: full, failTimes: 1 });
+      return { t: kind, key: k, inline: rng.chance(0.25) || undefined, catch: caught };
+    }
+    case "action": {
+      const retry = rng.chance(0.6);
+      const failTimes = rng.weighted({ 0: 5, 1: 3, 2: 2, 3: 1, 9: 1 });
+      if (failTimes !== "0") g.faults.push({ key: full, failTimes: Number(failTimes) });
+      return { t: "action", key: k, retry, registered: g.mode === "executor" ? rng.chance(0.75) : rng.chance(0.3), catch: caught };
+    }
+    case "sleep":
+      return { t: "sleep", key: k, ms: rng.pick([0, 50, 500, 3_000, 20_000]), catch: caught };
+    case "child": {
+      const childPath = { root: path.root, children: [...path.children, k] };
+      return { t: "child", key: k, program: genProgram(g, full, childPath, depth + 1), catch: caught };
+    }
+    case "event": {
+      const timeout = rng.chance(0.5) ? rng.pick([100, 1_000, 5_000, 60_000]) : undefined;
+      const how = rng.weighted({ early: 3, later: 4, never: timeout === undefined ? 0 : 2 });
+      if (how !== "never") {
+        g.sends.push({
+          path,
+          name: k,
+          at: how === "early" ? -1 : rng.int(0, g.phases - 1),
+          error: rng.chance(0.15),
+          duplicate: rng.weighted({ none: 5, byId: 2, byName: 1 }),
+        });
+      }
+      return { t: "event", key: k, timeout, catch: caught };
+    }
+    case "wait": {
+      const timeout = rng.chance(0.5) ? rng.pick([1_000, 10_000]) : undefined;
+      if (rng.chance(0.7)) g.flags.push({ kind: "flag", tag: full, at: rng.int(0, g.phases - 1) });
+      return { t: "wait", key: k, timeout, catch: caught };
+    }
+  }
+}
+
+function genProgram(g: Gen, tag: string, path: WorkflowPath, depth: number): Program {
+  const n = g.rng.int(1, Math.max(1, g.limits.maxOps - depth * 2));
+  const ops: Op[] = [];
+  for (let i = 0; i < n; i++) {
+    if (g.rng.chance(0.25)) {
+      const width = g.rng.int(2, 3);
+      ops.push({ t: "parallel", ops: Array.from({ length: width }, () => genLeaf(g, tag, path, depth, true)) });
+    } else {
+      ops.push(genLeaf(g, tag, path, depth, false));
+    }
+  }
+  return { ops };
+}
+
+export function generatePlan(seed: number, mode: Mode, limits: Limits = DEFAULT_LIMITS): Plan {
+  const rng = new Rng(seed * 2 + (mode === "executor" ? 1 : 0));
+  const phases = limits.phases;
+  const g: Gen = { rng, mode, faults: [], sends: [], flags: [], phases, counter: { n: 0 }, limits };
+  const rootCount = rng.int(1, limits.maxRoots);
+  const roots: RootPlan[] = [];
+  const interference: Interference[] = [];
+  for (let r = 0; r < rootCount; r++) {
+    const tag = `${mode[0]}${seed}w${r}`;
+    const program = genProgram(g, tag, { root: r, children: [] }, 0);
+    const startAt = r === 0 ? 0 : rng.int(0, Math.floor(phases / 2));
+    roots.push({
+      tag,
+      program,
+      startAt,
+      startAsync: rng.chance(0.3),
+      onComplete: rng.chance(0.8) ? { throwOn: rng.chance(0.2) ? [rng.int(1, 2)] : [] } : null,
+    });
+    const later = () => rng.int(startAt, phases - 1);
+    if (rng.chance(0.3)) interference.push({ kind: "cancel", root: r, at: later() });
+    if (rng.chance(0.45)) {
+      interference.push({
+        kind: "restart",
+        root: r,
+        at: rng.chance(0.8) ? "afterFinish" : later(),
+        from: rng.weighted({ none: 1, number: 3, name: 2, last: 1 }),
+        startAsync: rng.chance(0.3),
+      });
+    }
+    if (rng.chance(0.4)) interference.push({ kind: "stalePoll", root: r, at: later() });
+    if (rng.chance(0.4)) interference.push({ kind: "redeliverPoll", root: r, at: later() });
+    if (rng.chance(0.2)) interference.push({ kind: "cleanupEarly", root: r, at: later() });
+  }
+  const phaseMs = Array.from({ length: phases }, () => rng.pick([0, 0, 20, 100, 500, 2_000, 10_000]));
+  if (mode === "executor" && rng.chance(0.3)) interference.push({ kind: "startExecutors", at: rng.int(0, phases - 1) });
+  const kills = (n: number) => [...new Set(Array.from({ length: n }, () => rng.int(1, 40)))].sort((a, b) => a - b);
+  return {
+    seed,
+    mode,
+    roots,
+    faults: g.faults,
+    sends: g.sends,
+    interference: [...interference, ...g.flags],
+    phaseMs,
+    startExecutorsFirst: mode === "executor" && rng.chance(0.5),
+    killClaimAt: mode === "executor" ? kills(rng.int(0, 2)) : [],
+    killFlushAt: mode === "executor" ? kills(rng.int(0, 2)) : [],
+  };
+}
+
+/** Every leaf of a program, with the tag of the workflow that runs it (children included). */
+export function leavesOf(tag: string, program: Program): Array<{ tag: string; op: Leaf }> {
+  const out: Array<{ tag: string; op: Leaf }> = [];
+  for (const op of program.ops) {
+    for (const leaf of op.t === "parallel" ? op.ops : [op]) {
+      out.push({ tag, op: leaf });
+      if (leaf.t === "child") out.push(...leavesOf(`${tag}/${leaf.key}`, leaf.program));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,336 @@
+// The invariants checked after every chaos run, on the state the runner gathered through
+// the public API (status, listSteps, counts, diagnose) and the app's own tables. Each
+// check returns human-readable violations; an empty list means the run was correct.
+import { getFunctionName } from "convex/server";
+import { type WorkflowCtx, type WorkflowStep, WorkflowTimeoutError } from "convex-workflow";
+import { CHAOS_RETRY, firstLine, interpret, type Leaf, type Program, stepName } from "../convex/chaosWorkflows.js";
+
+type RunResult = { kind: "success"; returnValue: unknown } | { kind: "failed"; error: string } | { kind: "canceled" };
+export type Status =
+  | { type: "inProgress"; running: unknown[] }
+  | { type: "completed"; result: unknown }
+  | { type: "failed"; error: string }
+  | { type: "canceled" };
+
+export function statusToResult(status: Status): RunResult | null {
+  switch (status.type) {
+    case "completed":
+      return { kind: "success", returnValue: status.result };
+    case "failed":
+      return { kind: "failed", error: status.error };
+    case "canceled":
+      return { kind: "canceled" };
+    default:
+      return null;
+  }
+}
+
+/** One workflow as the runner saw it at the end (before cleanup). */
+export type FinalWorkflow = {
+  id: string;
+  tag: string;
+  program: Program;
+  isRoot: boolean;
+  status: Status;
+  steps: WorkflowStep[];
+  /** Roots: results of earlier runs (before each restart), oldest first. */
+  earlierRuns: RunResult[];
+  /** onComplete: null if none; else the invocations planned to throw. */
+  onComplete: null | { throwOn: number[] };
+  /** This workflow, or an ancestor, was restarted (attempt counts are then cumulative). */
+  restartedLineage: boolean;
+};
+
+export type FinalState = {
+  mode: "standard" | "executor";
+  workflows: FinalWorkflow[];
+  /** Ids of every workflow ever seen, including those deleted by a restart of a parent. */
+  everSeen: Set<string>;
+  effects: Array<{ workflowId: string; key: string }>;
+  attempts: Array<{ key: string; count: number }>;
+  completions: Array<{ workflowId: string; result: unknown; context: unknown }>;
+  onCompleteCalls: Map<string, number>;
+  /** Successful mutation step runs whose journal entries a restart deleted: "wfId|key" → count. */
+  ledger: Map<string, number>;
+  faults: Map<string, number>;
+  /** Values and errors sent to each "wfId|eventName". */
+  sent: Map<string, unknown[]>;
+  executorKills: number;
+};
+
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      : v,
+  );
+export const sameValue = (a: unknown, b: unknown) => canonical(a) === canonical(b);
+
+const QUERY = "chaosWorkflows:chaosQuery";
+const MUTATION = "chaosWorkflows:chaosMutation";
+const ACTIONS = ["chaosWorkflows:chaosAction", "chaosWorkflows:chaosExecAction"];
+
+/** The leaf of `program` (top level, including parallel batches) that a journal entry ran. */
+export function leafOfEntry(tag: string, program: Program, entry: WorkflowStep): Leaf | undefined {
+  const leaves = program.ops.flatMap((op) => (op.t === "parallel" ? op.ops : [op]));
+  const key = (entry.args as { key?: string } | undefined)?.key;
+  for (const leaf of leaves) {
+    const named = stepName(leaf);
+    if (named !== undefined ? entry.name === named : key === `${tag}/${leaf.key}`) return leaf;
+  }
+  return undefined;
+}
+
+function describe(w: FinalWorkflow, entry?: WorkflowStep): string {
+  return `${w.tag} (${w.id})${entry ? ` step ${entry.stepNumber} "${entry.name}"` : ""}`;
+}
+
+export function checkTerminal(state: FinalState): string[] {
+  return state.workflows
+    .filter((w) => w.status.type === "inProgress")
+    .map((w) => `terminal: ${describe(w)} is still in progress (running: ${JSON.stringify(w.status)})`);
+}
+
+export function checkNoStepInProgress(state: FinalState): string[] {
+  const out: string[] = [];
+  for (const w of state.workflows) {
+    if (w.status.type === "inProgress") continue;
+    for (const entry of w.steps) {
+      if (!entry.runResult) out.push(`noStepInProgress: ${describe(w, entry)} has no result though the workflow is ${w.status.type}`);
+    }
+  }
+  return out;
+}
+
+export function checkOnComplete(state: FinalState): string[] {
+  const out: string[] = [];
+  for (const w of state.workflows.filter((x) => x.isRoot)) {
+    const finalResult = statusToResult(w.status);
+    const runs = [...w.earlierRuns, ...(finalResult ? [finalResult] : [])];
+    const rows = state.completions.filter((c) => c.workflowId === w.id);
+    const calls = state.onCompleteCalls.get(w.id) ?? 0;
+    if (!w.onComplete) {
+      if (rows.length || calls) out.push(`onComplete: ${describe(w)} has no onComplete but ${calls} calls / ${rows.length} rows`);
+      continue;
+    }
+    if (calls !== runs.length) {
+      out.push(`onComplete: ${describe(w)} finished ${runs.length} run(s) but onComplete was invoked ${calls} time(s)`);
+    }
+    const expected = runs.filter((_r, i) => !w.onComplete!.throwOn.includes(i + 1));
+    if (rows.length !== expected.length) {
+      out.push(`onComplete: ${describe(w)} expected ${expected.length} committed onComplete row(s), found ${rows.length}`);
+      continue;
+    }
+    rows.forEach((row, i) => {
+      if (!sameValue(row.result, expected[i])) {
+        out.push(`onComplete: ${describe(w)} row ${i} got ${canonical(row.result)}, the run's result was ${canonical(expected[i])}`);
+      }
+      if (!sameValue((row.context as { tag?: string })?.tag, w.tag)) out.push(`onComplete: ${describe(w)} got context ${canonical(row.context)}`);
+    });
+  }
+  return out;
+}
+
+/**
+ * Exactly-once mutation steps: for every (workflow, key), the rows written equal the
+ * journal entries of that key that succeeded (now, plus those a restart deleted). A step
+ * that failed or was canceled left no row.
+ */
+export function checkMutationsOnce(state: FinalState): string[] {
+  const out: string[] = [];
+  const expected = new Map<string, number>(state.ledger);
+  for (const w of state.workflows) {
+    for (const entry of w.steps) {
+      if (entry.kind !== "function" || entry.name !== MUTATION) continue;
+      const k = `${w.id}|${(entry.args as { key: string }).key}`;
+      const success = entry.runResult?.kind === "success" ? 1 : 0;
+      expected.set(k, (expected.get(k) ?? 0) + success);
+    }
+  }
+  const actual = new Map<string, number>();
+  for (const row of state.effects) {
+    const k = `${row.workflowId}|${row.key}`;
+    actual.set(k, (actual.get(k) ?? 0) + 1);
+    if (!state.everSeen.has(row.workflowId)) out.push(`mutationOnce: row ${k} belongs to a workflow never seen`);
+  }
+  for (const k of new Set([...expected.keys(), ...actual.keys()])) {
+    const e = expected.get(k) ?? 0;
+    const a = actual.get(k) ?? 0;
+    if (e !== a) out.push(`mutationOnce: ${k}: ${a} row(s) written, ${e} successful run(s) journaled`);
+  }
+  return out;
+}
+
+/** Each journal entry carries a result that fits its step, the faults planned, and what was sent. */
+export function checkStepResults(state: FinalState): string[] {
+  const out: string[] = [];
+  const byId = new Map(state.workflows.map((w) => [w.id, w]));
+  const attempts = new Map(state.attempts.map((a) => [a.key, a.count]));
+  for (const w of state.workflows) {
+    for (const entry of w.steps) {
+      const r = entry.runResult;
+      if (!r) continue;
+      const leaf = leafOfEntry(w.tag, w.program, entry);
+      const bad = (why: string) => out.push(`stepResult: ${describe(w, entry)}: ${why} (result ${canonical(r)})`);
+      if (!leaf) {
+        bad("journal entry matches no op of the program");
+        continue;
+      }
+      const key = `${w.tag}/${leaf.key}`;
+      const fault = state.faults.get(key) ?? 0;
+      const value = r.kind === "success" ? r.returnValue : undefined;
+      switch (leaf.t) {
+        case "query":
+        case "mutation":
+          if (entry.name !== (leaf.t === "query" ? QUERY : MUTATION)) bad(`expected a ${leaf.t} step`);
+          if (r.kind === "success" && (fault || value !== `${leaf.t[0]}:${key}`)) bad("unexpected success");
+          if (r.kind === "failed" && (!fault || !r.error.includes("planned fault"))) bad("failed without a planned fault");
+          break;
+        case "action": {
+          if (!ACTIONS.includes(entry.name)) bad("expected an action step");
+          const runs = attempts.get(key) ?? 0;
+          if (r.kind === "success" && (value !== `a:${key}` || runs < fault + 1)) bad(`success after ${runs} run(s) with ${fault} planned failures`);
+          if (r.kind === "failed" && (!fault || !r.error.includes("planned fault"))) bad("failed without a planned fault");
+          if (r.kind === "failed" && runs < 1) bad("failed but never ran");
+          // Retries exactly as configured, where nothing else re-ran the action.
+          const exact = !w.restartedLineage && (state.mode === "standard" || state.executorKills === 0);
+          if (exact && r.kind !== "canceled") {
+            const max = leaf.retry ? CHAOS_RETRY.maxAttempts : 1;
+            const want = fault < max ? fault + 1 : max;
+            if (runs !== want) bad(`ran ${runs} time(s); with ${fault} planned failures and maxAttempts ${max} expected ${want}`);
+            if ((r.kind === "success") !== fault < max) bad(`expected ${fault < max ? "success" : "failure"}`);
+          }
+          break;
+        }
+        case "sleep":
+          if (r.kind === "failed") bad("a sleep failed");
+          if (r.kind === "success" && value !== null) bad("a sleep returned a value");
+          break;
+        case "wait":
+          if (r.kind === "success" && value !== `f:${key}`) bad("wrong condition value");
+          if (r.kind === "failed" && (leaf.timeout === undefined || !r.error.includes("timed out"))) bad("failed without a timeout");
+          break;
+        case "event": {
+          const sent = state.sent.get(`${w.id}|${leaf.key}`) ?? [];
+          if (r.kind === "success" && !sent.some((s) => sameValue(s, value))) bad(`value was never sent (sent: ${canonical(sent)})`);
+          if (r.kind === "failed") {
+            const timedOut = leaf.timeout !== undefined && r.error.includes("timed out");
+            if (!timedOut && !sent.some((s) => sameValue(s, { error: r.error }))) bad("failed with neither a timeout nor a sent error");
+          }
+          break;
+        }
+        case "child": {
+          if (entry.kind !== "workflow") {
+            bad("expected a workflow step");
+            break;
+          }
+          const child = byId.get(entry.nestedWorkflowId);
+          if (!child) {
+            bad(`nested workflow ${entry.nestedWorkflowId} is gone`);
+            break;
+          }
+          const childResult = statusToResult(child.status);
+          if (!childResult) bad("nested workflow still running");
+          else if (!sameValue(childResult, r)) bad(`nested workflow ended ${canonical(childResult)}`);
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Replay the finished journal offline: run the interpreter against a fake `step` that
+ * answers each request from the journal, in order, after checking name, kind and args.
+ * A completed or failed workflow must end with the same result; a canceled one must match
+ * as far as its journal goes.
+ */
+export async function replayOffline(
+  w: Pick<FinalWorkflow, "id" | "tag" | "program" | "steps">,
+): Promise<{ kind: "done"; result: RunResult } | { kind: "incomplete" } | { kind: "mismatch"; message: string }> {
+  const journal = [...w.steps].sort((a, b) => a.stepNumber - b.stepNumber);
+  let i = 0;
+  let stop!: (v: { kind: "incomplete" } | { kind: "mismatch"; message: string }) => void;
+  const stopped = new Promise<{ kind: "incomplete" } | { kind: "mismatch"; message: string }>((resolve) => (stop = resolve));
+  const never = new Promise<never>(() => {});
+  const answer = (name: string, kind: string, args: unknown): Promise<any> => {
+    const entry = journal[i++];
+    if (!entry) {
+      stop({ kind: "incomplete" });
+      return never;
+    }
+    const recorded = canonical({ name: entry.name, kind: entry.kind, args: entry.args });
+    const requested = canonical({ name, kind, args });
+    if (recorded !== requested) {
+      stop({ kind: "mismatch", message: `step ${entry.stepNumber} recorded ${recorded}, handler asks ${requested}` });
+      return never;
+    }
+    const r = entry.runResult;
+    if (!r) {
+      stop({ kind: "incomplete" });
+      return never;
+    }
+    if (r.kind === "success") return Promise.resolve(r.returnValue);
+    if (r.kind === "canceled") return Promise.reject(new Error("Canceled"));
+    return Promise.reject(r.error.startsWith("WorkflowTimeout: ") ? new WorkflowTimeoutError(r.error) : new Error(r.error));
+  };
+  const fnName = (ref: any): string => getFunctionName(ref);
+  const step = {
+    workflowId: w.id,
+    runQuery: (ref: any, args: any, opts: any) => answer(opts?.name ?? fnName(ref), "function", args ?? {}),
+    runMutation: (ref: any, args: any, opts: any) => answer(opts?.name ?? fnName(ref), "function", args ?? {}),
+    runAction: (ref: any, args: any, opts: any) => answer(opts?.name ?? fnName(ref), "function", args ?? {}),
+    runWorkflow: (ref: any, args: any, opts: any) => answer(opts?.name ?? fnName(ref), "workflow", args ?? {}),
+    awaitEvent: (e: any) => answer(e.name ?? e.id ?? "Event", "event", e.id ? { eventId: e.id } : {}),
+    waitUntil: (ref: any, args: any, opts: any) => answer(opts?.name ?? fnName(ref), "function", args ?? {}),
+    sleep: (_ms: number, opts: any) => answer(opts?.name ?? "sleep", "sleep", {}).then(() => undefined),
+    withOptions: () => step,
+  } as unknown as WorkflowCtx;
+  const self = {} as never; // children are answered from the journal by name, never run
+  const run = interpret(step, { tag: w.tag, program: w.program }, self).then(
+    (value): { kind: "done"; result: RunResult } => {
+      if (i < journal.length) return { kind: "done", result: { kind: "failed", error: `replay left ${journal.length - i} entries unused` } };
+      return { kind: "done", result: { kind: "success", returnValue: value ?? null } };
+    },
+    (error: unknown): { kind: "done"; result: RunResult } => ({ kind: "done", result: { kind: "failed", error: String(error) } }),
+  );
+  return await Promise.race([run, stopped]);
+}
+
+export async function checkReplay(state: FinalState): Promise<string[]> {
+  const out: string[] = [];
+  for (const w of state.workflows) {
+    if (w.status.type === "inProgress") continue;
+    const replayed = await replayOffline(w);
+    if (replayed.kind === "mismatch") {
+      out.push(`replay: ${describe(w)}: journal does not match the program: ${replayed.message}`);
+      continue;
+    }
+    if (w.status.type === "canceled") continue; // a canceled run may stop anywhere
+    if (replayed.kind === "incomplete") {
+      out.push(`replay: ${describe(w)} is ${w.status.type} but its journal replays to a step without a result`);
+      continue;
+    }
+    const got = replayed.result;
+    const want = statusToResult(w.status)!;
+    const same =
+      got.kind === want.kind &&
+      (got.kind === "success"
+        ? sameValue(got.returnValue, (want as { returnValue: unknown }).returnValue)
+        : firstLine(got.kind === "failed" ? got.error : "") === firstLine(want.kind === "failed" ? want.error : ""));
+    if (!same) out.push(`replay: ${describe(w)} ended ${canonical(want).slice(0, 300)} but its journal replays to ${canonical(got).slice(0, 300)}`);
+  }
+  return out;
+}
+
+export async function checkAll(state: FinalState): Promise<string[]> {
+  return [
+    ...checkTerminal(state),
+    ...checkNoStepInProgress(state),
+    ...checkOnComplete(state),
+    ...checkMutationsOnce(state),
+    ...checkStepResults(state),
+    ...(await checkReplay(state)),
+  ];
+}

@@ -1,0 +1,370 @@
+// Executor mode (SPEC 2.2): batches of 4-step workflows (query, two parallel actions,
+// mutation) run by long-running executors. Exactly-once mutation effects are counted as
+// rows in `effects`; action runs as `attempts` rows (actions are at-least-once).
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { WorkflowManager, type WorkflowId } from "convex-workflow";
+import { components, internal } from "./_generated/api.js";
+import {
+  closeGate,
+  faults,
+  faultyWorkflow,
+  gate,
+  handoffWorkflow,
+  openGate,
+  resetFaults,
+  restlessWorkflow,
+  workflow,
+} from "./executorWorkflows.js";
+import { drain, initConvexTest, type TestConvex } from "./setup.testing.js";
+
+// Captured before fake timers are installed: a real timer to wait on while `drain` runs.
+const realSetTimeout = globalThis.setTimeout;
+const realClearTimeout = globalThis.clearTimeout;
+const realTick = () => new Promise<void>((resolve) => realSetTimeout(resolve, 1));
+
+type Manager = typeof workflow;
+type Flow =
+  | typeof internal.executorWorkflows.fourStep
+  | typeof internal.executorWorkflows.faultyFourStep
+  | typeof internal.executorWorkflows.handoffFourStep;
+
+/** Starts `count` workflows tagged `${prefix}${i}` with n = i; returns their ids in order. */
+async function startMany(t: TestConvex, manager: Manager, flow: Flow, prefix: string, count: number) {
+  const ids: WorkflowId[] = [];
+  for (let i = 0; i < count; i++) {
+    ids.push(await t.mutation((ctx) => manager.start(ctx, flow, { tag: `${prefix}${i}`, n: i })));
+  }
+  return ids;
+}
+
+/** The value `fourStep` computes for n: (10n + 1) + (10n + 2). */
+const expected = (n: number) => 20 * n + 3;
+
+async function effectRows(t: TestConvex) {
+  return await t.run((ctx) => ctx.db.query("effects").collect());
+}
+
+/** Every workflow completed with its value, and its mutation's effect exists exactly once. */
+async function expectAllCompletedOnce(t: TestConvex, manager: Manager, ids: WorkflowId[], prefix: string) {
+  const rows = await effectRows(t);
+  for (let i = 0; i < ids.length; i++) {
+    expect(await t.query((ctx) => manager.status(ctx, ids[i])), `workflow ${i}`).toEqual({
+      type: "completed",
+      result: expected(i),
+    });
+    const mine = rows.filter((r) => r.key === `exec:${prefix}${i}`);
+    expect(mine, `effects of workflow ${i}`).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ workflowId: ids[i], value: expected(i) });
+  }
+  expect(rows.filter((r) => r.key.startsWith(`exec:${prefix}`))).toHaveLength(ids.length);
+}
+
+async function actionRuns(t: TestConvex, key: string): Promise<number> {
+  const row = await t.run((ctx) =>
+    ctx.db
+      .query("attempts")
+      .withIndex("key", (q) => q.eq("key", key))
+      .unique(),
+  );
+  return row?.count ?? 0;
+}
+
+async function diagnose(t: TestConvex, manager: Manager) {
+  return await t.query((ctx) => manager.diagnose(ctx));
+}
+
+async function totalQueued(t: TestConvex, manager: Manager): Promise<number> {
+  return (await diagnose(t, manager)).reduce((n, s) => n + s.queued, 0);
+}
+
+/** Wait (in real time, while `drain` runs in the background) until `condition` holds. */
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 5_000; i++) {
+    if (await condition()) return;
+    await realTick();
+  }
+  openGate();
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * `drain`, failing (instead of hanging the test) if scheduled functions are still running
+ * after `realMs` of real time: executors or watchdogs that never stop.
+ */
+async function drainWithin(t: TestConvex, realMs: number, what: string): Promise<void> {
+  let timer: ReturnType<typeof realSetTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = realSetTimeout(() => reject(new Error(`${what}: scheduled functions still running after ${realMs} ms`)), realMs);
+  });
+  try {
+    await Promise.race([drain(t), timeout]);
+  } finally {
+    realClearTimeout(timer);
+  }
+}
+
+/**
+ * Let `ms` of fake time pass smoothly, in small steps, letting functions run in between
+ * (unlike `drain`, whose `runAllTimers` jumps to the next timer, e.g. a 30 s watchdog).
+ */
+async function advance(ms: number, stepMs = 50): Promise<void> {
+  for (let elapsed = 0; elapsed < ms; elapsed += stepMs) {
+    await vi.advanceTimersByTimeAsync(stepMs);
+    await realTick();
+  }
+}
+
+async function statusesOf(t: TestConvex, manager: Manager, ids: WorkflowId[]) {
+  return await Promise.all(ids.map((id) => t.query((ctx) => manager.status(ctx, id)).then((s) => s.type)));
+}
+
+describe("executor mode", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    resetFaults();
+    openGate();
+    gate.entered = 0;
+  });
+  afterEach(() => {
+    openGate();
+    vi.useRealTimers();
+  });
+
+  test("a batch of 4-step workflows completes, each mutation's effect exactly once", async () => {
+    const t = initConvexTest();
+    const epoch = await t.mutation((ctx) => workflow.startExecutors(ctx));
+    expect(epoch).toBe(1);
+    const ids = await startMany(t, workflow, internal.executorWorkflows.fourStep, "batch", 8);
+    await drain(t);
+    await expectAllCompletedOnce(t, workflow, ids, "batch");
+    for (let i = 0; i < ids.length; i++) {
+      expect(await actionRuns(t, `batch${i}:A`)).toBeGreaterThanOrEqual(1);
+      expect(await actionRuns(t, `batch${i}:B`)).toBeGreaterThanOrEqual(1);
+    }
+    // Every step went through the task queue (none through the workpool).
+    for (const id of ids) {
+      const steps = (await t.query((ctx) => workflow.listSteps(ctx, id))).page;
+      expect(steps.map((s) => s.name)).toEqual([
+        "executorWorkflows:lookup",
+        "executorWorkflows:fetchA",
+        "executorWorkflows:fetchB",
+        "executorWorkflows:record",
+      ]);
+      for (const s of steps) expect(s.kind === "function" && s.workId).toMatch(/^executor:/);
+    }
+    const shards = await diagnose(t, workflow);
+    expect(shards.map((s) => [s.shard, s.shards, s.epoch, s.queued])).toEqual([
+      [0, 4, 1, 0],
+      [1, 4, 1, 0],
+      [2, 4, 1, 0],
+      [3, 4, 1, 0],
+    ]);
+  });
+
+  test("startExecutors called again mid-run: epoch bumps, every effect still exactly once", async () => {
+    const t = initConvexTest();
+    expect(await t.mutation((ctx) => workflow.startExecutors(ctx))).toBe(1);
+    closeGate();
+    const ids = await startMany(t, workflow, internal.executorWorkflows.fourStep, "again", 8);
+    const draining = drain(t);
+    // Every workflow is mid-run: its query done, its first action running in an executor.
+    await until(() => gate.entered >= ids.length, "every fetchA to be running");
+    expect(await statusesOf(t, workflow, ids)).toEqual(ids.map(() => "inProgress"));
+    expect(await t.mutation((ctx) => workflow.startExecutors(ctx))).toBe(2);
+    openGate();
+    await draining;
+    await drain(t);
+    await expectAllCompletedOnce(t, workflow, ids, "again");
+    const shards = await diagnose(t, workflow);
+    expect(shards).toHaveLength(4);
+    for (const s of shards) expect(s).toMatchObject({ epoch: 2, queued: 0 });
+  });
+
+  test("an executor killed mid-flush loses nothing and records nothing twice", async () => {
+    const t = initConvexTest();
+    await t.mutation((ctx) => faultyWorkflow.startExecutors(ctx));
+    faults.flushKills = 3;
+    const ids = await startMany(t, faultyWorkflow, internal.executorWorkflows.faultyFourStep, "flush", 8);
+    await drain(t);
+    expect(faults.flushKilled).toBe(3);
+    await expectAllCompletedOnce(t, faultyWorkflow, ids, "flush");
+    expect(await totalQueued(t, faultyWorkflow)).toBe(0);
+  });
+
+  test("a handoff to a successor mid-run: all complete, no double effects", async () => {
+    const t = initConvexTest();
+    await t.mutation((ctx) => handoffWorkflow.startExecutors(ctx));
+    const ids = await startMany(t, handoffWorkflow, internal.executorWorkflows.handoffFourStep, "hand", 6);
+    // Smooth time, so the only new instances are handoffs (1 s), not watchdog restarts.
+    await advance(5_000);
+    await drainWithin(t, 20_000, "handoff");
+    await expectAllCompletedOnce(t, handoffWorkflow, ids, "hand");
+    // The successor left the predecessor's in-flight actions alone: each ran once.
+    for (let i = 0; i < ids.length; i++) {
+      expect(await actionRuns(t, `hand${i}:A`), `hand${i}:A`).toBe(1);
+      expect(await actionRuns(t, `hand${i}:B`), `hand${i}:B`).toBe(1);
+    }
+    const shards = await diagnose(t, handoffWorkflow);
+    expect(shards).toHaveLength(2);
+    // 6 workflows x 2 actions x 400 ms at concurrency 2 keep a shard busy past 1 s.
+    expect(Math.max(...shards.map((s) => s.instance))).toBeGreaterThanOrEqual(1);
+    for (const s of shards) expect(s).toMatchObject({ epoch: 1, queued: 0 });
+  });
+
+  test("a step throwing WorkflowRateLimitError a few times backs off and completes", async () => {
+    const t = initConvexTest();
+    await t.mutation((ctx) => workflow.startExecutors(ctx));
+    const ids: WorkflowId[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push(
+        await t.mutation((ctx) =>
+          workflow.start(ctx, internal.executorWorkflows.rateLimitedFlow, { tag: `rl${i}`, n: i, times: 3 }),
+        ),
+      );
+    }
+    await drain(t);
+    const rows = await effectRows(t);
+    for (let i = 0; i < ids.length; i++) {
+      // (10i + 1) + (10i + 3)
+      expect(await t.query((ctx) => workflow.status(ctx, ids[i]))).toEqual({ type: "completed", result: 20 * i + 4 });
+      expect(rows.filter((r) => r.key === `exec:rl${i}`)).toHaveLength(1);
+      expect(await actionRuns(t, `rl${i}:R`)).toBeGreaterThanOrEqual(4);
+      const steps = (await t.query((ctx) => workflow.listSteps(ctx, ids[i]))).page;
+      const limited = steps.find((s) => s.name === "executorWorkflows:rateLimited")!;
+      expect(limited.runResult).toMatchObject({ kind: "success" });
+      // It waited out at least the first back-off (1 s by default).
+      expect(limited.completedAt! - limited.startedAt).toBeGreaterThanOrEqual(1_000);
+    }
+  });
+
+  test("cancel mid-run: its mutation never runs, its tasks are removed, the others complete", async () => {
+    const t = initConvexTest();
+    await t.mutation((ctx) => workflow.startExecutors(ctx));
+    closeGate();
+    const ids = await startMany(t, workflow, internal.executorWorkflows.fourStep, "cx", 4);
+    const draining = drain(t);
+    // Wait until each workflow's fetchB is recorded and its fetchA is running: then the
+    // queue holds exactly the four fetchA tasks.
+    await until(async () => {
+      if (gate.entered < ids.length) return false;
+      for (const id of ids) {
+        const steps = (await t.query((ctx) => workflow.listSteps(ctx, id))).page;
+        if (steps.find((s) => s.name === "executorWorkflows:fetchB")?.runResult?.kind !== "success") return false;
+      }
+      return true;
+    }, "every fetchB recorded");
+    expect(await totalQueued(t, workflow)).toBe(4);
+    await t.mutation((ctx) => workflow.cancel(ctx, ids[0]));
+    expect(await totalQueued(t, workflow)).toBe(3); // its running fetchA's task is gone
+    openGate(); // its fetchA now finishes: the late result must be ignored
+    await draining;
+    await drain(t);
+
+    expect(await t.query((ctx) => workflow.status(ctx, ids[0]))).toEqual({ type: "canceled" });
+    const canceledSteps = (await t.query((ctx) => workflow.listSteps(ctx, ids[0]))).page;
+    expect(canceledSteps.map((s) => [s.name, s.runResult?.kind])).toEqual([
+      ["executorWorkflows:lookup", "success"],
+      ["executorWorkflows:fetchA", "canceled"],
+      ["executorWorkflows:fetchB", "success"],
+    ]);
+    const rows = await effectRows(t);
+    expect(rows.filter((r) => r.key === "exec:cx0")).toHaveLength(0);
+    for (let i = 1; i < ids.length; i++) {
+      expect(await t.query((ctx) => workflow.status(ctx, ids[i]))).toEqual({ type: "completed", result: expected(i) });
+      expect(rows.filter((r) => r.key === `exec:cx${i}`)).toHaveLength(1);
+    }
+    for (const s of await diagnose(t, workflow)) expect(s.queued).toBe(0);
+  });
+
+  test("a dead shard is restarted by the watchdog, without calling startExecutors again", async () => {
+    const t = initConvexTest();
+    expect(await t.mutation((ctx) => faultyWorkflow.startExecutors(ctx))).toBe(1);
+    await drain(t); // no work: the executors exit when idle
+    expect((await diagnose(t, faultyWorkflow)).map((s) => s.running)).toEqual([false, false, false, false]);
+
+    // Work arrives: executors start on demand for the shards that have it; the first to
+    // claim dies there.
+    faults.claimKills = 1;
+    const ids = await startMany(t, faultyWorkflow, internal.executorWorkflows.faultyFourStep, "dog", 8);
+    await advance(45_000);
+    expect(faults.claimKilled).toBe(1);
+    const stuck = (await diagnose(t, faultyWorkflow)).filter((s) => s.queued > 0);
+    expect(stuck).toHaveLength(1); // the dead shard still holds its work...
+    const statuses = await statusesOf(t, faultyWorkflow, ids);
+    expect(statuses.filter((s) => s === "inProgress").length).toBeGreaterThan(0); // ...and its workflows wait
+    expect(statuses.filter((s) => s === "completed").length).toBeGreaterThan(0); // the live shards finished
+
+    // The watchdog declares it dead 60 s after its last heartbeat and starts another.
+    await advance(30_000);
+    await drain(t);
+    await expectAllCompletedOnce(t, faultyWorkflow, ids, "dog");
+    const shards = await diagnose(t, faultyWorkflow);
+    for (const s of shards) expect(s.epoch).toBe(1); // no startExecutors since
+    expect(shards.find((s) => s.shard === stuck[0].shard)!.instance).toBeGreaterThanOrEqual(1);
+    expect(await totalQueued(t, faultyWorkflow)).toBe(0);
+  });
+
+  test("a dead executor on a shard with no work is not watched forever", async () => {
+    const t = initConvexTest();
+    faults.claimKills = 4; // every shard's executor dies at its first claim
+    await t.mutation((ctx) => faultyWorkflow.startExecutors(ctx));
+    await drainWithin(t, 20_000, "dead idle shards"); // must settle: nothing to do, nothing to restart
+    expect(faults.claimKilled).toBe(4);
+    const shards = await diagnose(t, faultyWorkflow);
+    expect(shards.map((s) => s.running)).toEqual([false, false, false, false]);
+    // Work arriving later still gets an executor.
+    const ids = await startMany(t, faultyWorkflow, internal.executorWorkflows.faultyFourStep, "late", 3);
+    await drain(t);
+    await expectAllCompletedOnce(t, faultyWorkflow, ids, "late");
+  });
+
+  test("idle executors stop even when their handoff comes before their idle exit", async () => {
+    const t = initConvexTest();
+    await t.mutation((ctx) => restlessWorkflow.startExecutors(ctx));
+    // Expected: an executor with nothing to do exits (after 10 s idle) rather than handing
+    // an empty shard to a successor every second, forever.
+    await drainWithin(t, 20_000, "idle executors handing off");
+    const [shard] = await diagnose(t, restlessWorkflow);
+    expect(shard).toMatchObject({ shards: 1, running: false, queued: 0 });
+  });
+
+  test("diagnose reports each manager's configured shard count", async () => {
+    const t4 = initConvexTest();
+    await t4.mutation((ctx) => workflow.startExecutors(ctx));
+    const four = await diagnose(t4, workflow);
+    expect(four.map((s) => [s.shard, s.shards, s.running])).toEqual([
+      [0, 4, true],
+      [1, 4, true],
+      [2, 4, true],
+      [3, 4, true],
+    ]);
+    const t2 = initConvexTest();
+    await t2.mutation((ctx) => handoffWorkflow.startExecutors(ctx));
+    const two = await diagnose(t2, handoffWorkflow);
+    expect(two.map((s) => [s.shard, s.shards])).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
+    await drain(t4);
+    await drain(t2);
+  });
+
+  test("configuration errors are clear", async () => {
+    const handler = async () => 1;
+    expect(() => workflow.action("fetchA", { args: {}, handler })).toThrow(/"fetchA" is already registered/);
+    const manager = new WorkflowManager(components.workflow, { executorShards: 1 });
+    manager.action("once", { args: {}, handler });
+    expect(() => manager.action("once", { args: {}, handler })).toThrow(/already registered/);
+
+    for (const executorShards of [0, -1, 1.5, 257]) {
+      expect(() => new WorkflowManager(components.workflow, { executorShards })).toThrow(
+        /executorShards must be a whole number from 1 to 256/,
+      );
+    }
+
+    const t = initConvexTest();
+    await expect(t.mutation((ctx) => manager.startExecutors(ctx))).rejects.toThrow(/setExecutorRef/);
+    const standard = new WorkflowManager(components.workflow);
+    await expect(t.mutation((ctx) => standard.startExecutors(ctx))).rejects.toThrow(/executorShards/);
+  });
+});

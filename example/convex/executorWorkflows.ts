@@ -1,0 +1,269 @@
+// Executor mode (SPEC 2.2) for executor.test.ts: a 4-step workflow (a query, two parallel
+// actions registered with `workflow.action`, a mutation writing one `effects` row) run by
+// long-running executors instead of one scheduled function per step.
+//
+// Three managers, each with its own executor, because a manager has exactly one executor:
+// - `workflow`: the plain setup (4 shards), also used for rate limits, cancel and restarts;
+// - `faultyWorkflow`: its executor dies at chosen points (`faults`), to show nothing is lost
+//   or recorded twice and that the watchdog restarts a dead shard;
+// - `handoffWorkflow`: 2 shards and a 1 s `handoffAfterMs`, so executors hand off mid-run;
+// - `restlessWorkflow`: 1 shard, no workflows, a 1 s `handoffAfterMs` shorter than the
+//   default 10 s `idleExitMs`, to check that idle executors still stop.
+//
+// Side effects are counted through tables: the mutation step inserts one `effects` row
+// (key `exec:<tag>`) per run, and each action run bumps `attempts` (key `<tag>:<action>`).
+import { v } from "convex/values";
+import type { FunctionReference, GenericActionCtx, GenericDataModel } from "convex/server";
+import { type ExecutorOptions, type WorkflowCtx, WorkflowManager, WorkflowRateLimitError } from "convex-workflow";
+import { components, internal } from "./_generated/api.js";
+import { internalMutation, internalQuery } from "./_generated/server.js";
+
+// ---------------------------------------------------------------------------------------
+// Test instrumentation (module state: the tests run in the same process as the functions).
+
+/** Faults injected into `faultyExecutor`: how many more times to die at each point. */
+export const faults = { claimKills: 0, flushKills: 0, claimKilled: 0, flushKilled: 0 };
+export function resetFaults(): void {
+  Object.assign(faults, { claimKills: 0, flushKills: 0, claimKilled: 0, flushKilled: 0 });
+}
+
+/**
+ * While closed, `fetchA` of the plain manager waits here, so a test can act (cancel,
+ * `startExecutors`) while actions are in flight.
+ */
+export const gate = { closed: false, entered: 0, waiters: [] as Array<() => void> };
+export function closeGate(): void {
+  Object.assign(gate, { closed: true, entered: 0 });
+}
+export function openGate(): void {
+  gate.closed = false;
+  for (const resume of gate.waiters.splice(0)) resume();
+}
+async function passGate(): Promise<void> {
+  gate.entered++;
+  if (gate.closed) await new Promise<void>((resume) => gate.waiters.push(resume));
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------
+// Shared steps: the query and the mutation (any manager may route them to its executor).
+
+export const lookup = internalQuery({
+  args: { n: v.number() },
+  returns: v.number(),
+  handler: (_ctx, { n }) => n * 10,
+});
+
+/** The workflow's side effect: one `effects` row per run. */
+export const record = internalMutation({
+  args: { tag: v.string(), workflowId: v.string(), value: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { tag, workflowId, value }) => {
+    await ctx.db.insert("effects", { key: `exec:${tag}`, workflowId, value });
+    return null;
+  },
+});
+
+/** Counts one run of an action; returns the run number. */
+export const countRun = internalMutation({
+  args: { key: v.string() },
+  returns: v.number(),
+  handler: async (ctx, { key }) => {
+    const row = await ctx.db
+      .query("attempts")
+      .withIndex("key", (q) => q.eq("key", key))
+      .unique();
+    if (!row) {
+      await ctx.db.insert("attempts", { key, count: 1 });
+      return 1;
+    }
+    await ctx.db.patch("attempts", row._id, { count: row.count + 1 });
+    return row.count + 1;
+  },
+});
+
+const vFetchArgs = { tag: v.string(), n: v.number() };
+type FetchRef = FunctionReference<"action", "internal", { tag: string; n: number }, number>;
+
+async function countAction(ctx: Pick<GenericActionCtx<GenericDataModel>, "runMutation">, tag: string, action: string): Promise<number> {
+  return await ctx.runMutation(internal.executorWorkflows.countRun, { key: `${tag}:${action}` });
+}
+
+/** The 4-step body: query, two actions in parallel, mutation. Returns the recorded value. */
+async function fourSteps(step: WorkflowCtx, { tag, n }: { tag: string; n: number }, a: FetchRef, b: FetchRef): Promise<number> {
+  const base = await step.runQuery(internal.executorWorkflows.lookup, { n });
+  const [x, y] = await Promise.all([step.runAction(a, { tag, n: base }), step.runAction(b, { tag, n: base })]);
+  await step.runMutation(internal.executorWorkflows.record, { tag, workflowId: step.workflowId, value: x + y });
+  return x + y;
+}
+
+// ---------------------------------------------------------------------------------------
+// The plain executor-mode manager.
+
+export const workflow = new WorkflowManager(components.workflow, {
+  executorShards: 4,
+  workpoolOptions: { logLevel: "WARN" },
+});
+
+export const fetchA = workflow.action("fetchA", {
+  args: vFetchArgs,
+  returns: v.number(),
+  handler: async (ctx, { tag, n }): Promise<number> => {
+    await countAction(ctx, tag, "A");
+    await passGate();
+    return n + 1;
+  },
+});
+
+export const fetchB = workflow.action("fetchB", {
+  args: vFetchArgs,
+  returns: v.number(),
+  handler: async (ctx, { tag, n }): Promise<number> => {
+    await countAction(ctx, tag, "B");
+    return n + 2;
+  },
+});
+
+/** Throws `WorkflowRateLimitError` on its first `times` runs (per tag), then succeeds. */
+export const rateLimited = workflow.action("rateLimited", {
+  args: { tag: v.string(), n: v.number(), times: v.number() },
+  returns: v.number(),
+  handler: async (ctx, { tag, n, times }): Promise<number> => {
+    const run = await countAction(ctx, tag, "R");
+    if (run <= times) throw new WorkflowRateLimitError(`rate limited (run ${run} of ${tag})`);
+    return n + 3;
+  },
+});
+
+export const fourStep = workflow.define({
+  args: vFetchArgs,
+  returns: v.number(),
+  handler: (step, args): Promise<number> =>
+    fourSteps(step, args, internal.executorWorkflows.fetchA, internal.executorWorkflows.fetchB),
+});
+
+/** Like `fourStep`, with the second action rate limited `times` times. */
+export const rateLimitedFlow = workflow.define({
+  args: { tag: v.string(), n: v.number(), times: v.number() },
+  returns: v.number(),
+  handler: async (step, { tag, n, times }): Promise<number> => {
+    const base = await step.runQuery(internal.executorWorkflows.lookup, { n });
+    const [x, y] = await Promise.all([
+      step.runAction(internal.executorWorkflows.fetchA, { tag, n: base }),
+      step.runAction(internal.executorWorkflows.rateLimited, { tag, n: base, times }),
+    ]);
+    await step.runMutation(internal.executorWorkflows.record, { tag, workflowId: step.workflowId, value: x + y });
+    return x + y;
+  },
+});
+
+export const executor = workflow.executor();
+workflow.setExecutorRef(internal.executorWorkflows.executor);
+
+// ---------------------------------------------------------------------------------------
+// An executor that dies where the test says (`faults`).
+
+export const faultyWorkflow = new WorkflowManager(components.workflow, {
+  executorShards: 4,
+  workpoolOptions: { logLevel: "WARN" },
+});
+
+export const faultyFetchA = faultyWorkflow.action("faultyFetchA", {
+  args: vFetchArgs,
+  returns: v.number(),
+  handler: async (ctx, { tag, n }): Promise<number> => {
+    await countAction(ctx, tag, "A");
+    return n + 1;
+  },
+});
+
+export const faultyFetchB = faultyWorkflow.action("faultyFetchB", {
+  args: vFetchArgs,
+  returns: v.number(),
+  handler: async (ctx, { tag, n }): Promise<number> => {
+    await countAction(ctx, tag, "B");
+    return n + 2;
+  },
+});
+
+export const faultyFourStep = faultyWorkflow.define({
+  args: vFetchArgs,
+  returns: v.number(),
+  handler: (step, args): Promise<number> =>
+    fourSteps(step, args, internal.executorWorkflows.faultyFetchA, internal.executorWorkflows.faultyFetchB),
+});
+
+const faultHooks: ExecutorOptions["hooks"] = {
+  beforeClaim: () => {
+    if (faults.claimKills > 0) {
+      faults.claimKills--;
+      faults.claimKilled++;
+      throw new Error("faultyExecutor: killed before claiming");
+    }
+  },
+  beforeFlush: (count) => {
+    if (faults.flushKills > 0) {
+      faults.flushKills--;
+      faults.flushKilled++;
+      throw new Error(`faultyExecutor: killed before flushing ${count} results`);
+    }
+  },
+};
+
+export const faultyExecutor = faultyWorkflow.executor({ hooks: faultHooks });
+faultyWorkflow.setExecutorRef(internal.executorWorkflows.faultyExecutor);
+
+// ---------------------------------------------------------------------------------------
+// Executors that hand their shard to a successor after 1 s, with slow (400 ms) actions.
+
+export const handoffWorkflow = new WorkflowManager(components.workflow, {
+  executorShards: 2,
+  workpoolOptions: { logLevel: "WARN" },
+});
+
+export const slowFetchA = handoffWorkflow.action("slowFetchA", {
+  args: vFetchArgs,
+  returns: v.number(),
+  handler: async (ctx, { tag, n }): Promise<number> => {
+    await countAction(ctx, tag, "A");
+    await sleep(400);
+    return n + 1;
+  },
+});
+
+export const slowFetchB = handoffWorkflow.action("slowFetchB", {
+  args: vFetchArgs,
+  returns: v.number(),
+  handler: async (ctx, { tag, n }): Promise<number> => {
+    await countAction(ctx, tag, "B");
+    await sleep(400);
+    return n + 2;
+  },
+});
+
+export const handoffFourStep = handoffWorkflow.define({
+  args: vFetchArgs,
+  returns: v.number(),
+  handler: (step, args): Promise<number> =>
+    fourSteps(step, args, internal.executorWorkflows.slowFetchA, internal.executorWorkflows.slowFetchB),
+});
+
+// Idle successors exit after 0.5 s, before their own 1 s handoff (see the restless executor).
+export const handoffExecutor = handoffWorkflow.executor({
+  handoffAfterMs: 1_000,
+  idleExitMs: 500,
+  idlePollIntervalMs: 100,
+  concurrency: 2,
+});
+handoffWorkflow.setExecutorRef(internal.executorWorkflows.handoffExecutor);
+
+// ---------------------------------------------------------------------------------------
+// Executors whose handoff (1 s) comes before their idle exit (default 10 s).
+
+export const restlessWorkflow = new WorkflowManager(components.workflow, {
+  executorShards: 1,
+  workpoolOptions: { logLevel: "WARN" },
+});
+export const restlessExecutor = restlessWorkflow.executor({ handoffAfterMs: 1_000 });
+restlessWorkflow.setExecutorRef(internal.executorWorkflows.restlessExecutor);
