@@ -45,19 +45,19 @@ type Step = {
   runMutation(ref: any, args: any): Promise<any>;
 };
 
-async function fourStep(impl: string, step: Step, { i }: { i: number }): Promise<number> {
+async function fourStep(impl: string, step: Step, { i }: { i: number }, action = internal.workload.callApi): Promise<number> {
   const x: number = await step.runQuery(internal.workload.readInput, { i });
   const [a, b]: number[] = await Promise.all([
-    step.runAction(internal.workload.callApi, { x }),
-    step.runAction(internal.workload.callApi, { x: x + 1 }),
+    step.runAction(action, { x }),
+    step.runAction(action, { x: x + 1 }),
   ]);
   await step.runMutation(internal.workload.saveResult, { impl, workflow: step.workflowId, value: a + b });
   return a + b;
 }
 
-async function sequential(step: Step, { steps }: { steps: number }): Promise<number> {
+async function sequential(step: Step, { steps }: { steps: number }, action = internal.workload.callApi): Promise<number> {
   let total = 0;
-  for (let i = 0; i < steps; i++) total += (await step.runAction(internal.workload.callApi, { x: i })) as number;
+  for (let i = 0; i < steps; i++) total += (await step.runAction(action, { x: i })) as number;
   return total;
 }
 
@@ -88,9 +88,31 @@ export const standardSequential = standard.define({
   handler: (step, args): Promise<number> => sequential(step as unknown as Step, args),
 });
 
-// ---- (c) convex-workflow, executor mode: not built yet --------------------------------------
-// When it exists: `new WorkflowManager(components.workflow, { executorShards, workpoolOptions })`,
-// `workflow.action(...)` for the action step, export `executor`, and add "executor" to IMPLS.
+// ---- (c) convex-workflow, executor mode ----------------------------------------------------
+
+const executorMode = new WorkflowManager(components.workflow, { executorShards: 4, workpoolOptions });
+/** The same action as callApi, registered so the executor runs it in-process. */
+export const callApiInProcess = executorMode.action("callApiInProcess", {
+  args: { x: v.number() },
+  returns: v.number(),
+  handler: async (_ctx, { x }) => x * 2,
+});
+export const executorFourStep = executorMode.define({
+  args: fourStepArgs,
+  handler: (step, args): Promise<number> =>
+    fourStep("executor", step as unknown as Step, args, internal.workload.callApiInProcess),
+});
+export const executorSequential = executorMode.define({
+  args: sequentialArgs,
+  handler: (step, args): Promise<number> => sequential(step as unknown as Step, args, internal.workload.callApiInProcess),
+});
+export const executor = executorMode.executor();
+executorMode.setExecutorRef(internal.workload.executor);
+export const startExecutors = internalMutation({
+  args: {},
+  returns: v.number(),
+  handler: async (ctx) => await executorMode.startExecutors(ctx),
+});
 
 type Impl = {
   start(ctx: any, ref: any, args: any): Promise<string>;
@@ -111,6 +133,12 @@ const IMPLS: Record<string, Impl> = {
     status: (ctx, id) => standard.status(ctx, id as never),
     fourStep: internal.workload.standardFourStep,
     sequential: internal.workload.standardSequential,
+  },
+  executor: {
+    start: (ctx, ref, args) => executorMode.start(ctx, ref, args),
+    status: (ctx, id) => executorMode.status(ctx, id as never),
+    fourStep: internal.workload.executorFourStep,
+    sequential: internal.workload.executorSequential,
   },
 };
 

@@ -110,6 +110,8 @@ export async function runCase(impl: Implementation, c: Case): Promise<RunResult>
   try {
     const { t, components } = newBackend();
     if (impl.setup) await impl.setup(t);
+    // What setup scheduled is not part of the measured window.
+    const scheduledBefore = await scheduledRows(t, components);
     const workflows = c.kind === "fourStep" ? c.workflows : 1;
 
     const counters = startCounting();
@@ -139,18 +141,7 @@ export async function runCase(impl: Implementation, c: Case): Promise<RunResult>
     if (c.kind === "fourStep") {
       sideEffects = await t.run(async (ctx) => (await ctx.db.query("results").collect()).length);
     }
-    const scheduledByTarget: Record<string, number> = {};
-    const runInComponent = (t as unknown as { runInComponent: (p: string, h: (ctx: any) => Promise<unknown>) => Promise<unknown> })
-      .runInComponent;
-    for (const path of components) {
-      const rows = (await runInComponent(path, async (ctx) => await ctx.db.system.query("_scheduled_functions").collect())) as {
-        name: string;
-      }[];
-      for (const row of rows) {
-        const key = `${path || "app"}:${row.name}`;
-        scheduledByTarget[key] = (scheduledByTarget[key] ?? 0) + 1;
-      }
-    }
+    const scheduledByTarget = await scheduledRows(t, components, scheduledBefore);
 
     const byFunction = [...counters.byFn.values()].sort((a, b) => b.calls - a.calls);
     const totals = emptyTotals();
@@ -178,4 +169,29 @@ export async function runCase(impl: Implementation, c: Case): Promise<RunResult>
     stopCounting();
     vi.useRealTimers();
   }
+}
+
+/** Scheduled-function rows per target across the app and every component, minus `before`. */
+async function scheduledRows(
+  t: unknown,
+  components: string[],
+  before: Record<string, number> = {},
+): Promise<Record<string, number>> {
+  const runInComponent = (t as { runInComponent: (p: string, h: (ctx: any) => Promise<unknown>) => Promise<unknown> })
+    .runInComponent;
+  const out: Record<string, number> = {};
+  for (const path of components) {
+    const rows = (await runInComponent(path, async (ctx) => await ctx.db.system.query("_scheduled_functions").collect())) as {
+      name: string;
+    }[];
+    for (const row of rows) {
+      const key = `${path || "app"}:${row.name}`;
+      out[key] = (out[key] ?? 0) + 1;
+    }
+  }
+  for (const [key, n] of Object.entries(before)) {
+    out[key] = (out[key] ?? 0) - n;
+    if (out[key] === 0) delete out[key];
+  }
+  return out;
 }

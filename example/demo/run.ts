@@ -1,7 +1,8 @@
 /// <reference types="vite/client" />
 // `npm run demo`: runs the example app's workflows on convex-test's in-process backend
 // (no Convex account or deployment), with live progress, then prints each workflow's
-// outcome and writes the run (workflows and their steps) to out/demo-run.json.
+// outcome and writes the run (workflows and their steps) to out/demo-run.json and its
+// timeline, a self-contained HTML page, to out/timeline.html.
 //
 // Loaded by scripts/demo.mjs through Vite, because convex-test and the component's test
 // helper collect modules with `import.meta.glob`. Scheduled functions (workflow polls,
@@ -16,6 +17,7 @@ import { api, internal } from "../convex/_generated/api.js";
 import { workflow } from "../convex/example.js";
 import { DECLINED_CARD } from "../convex/orders.js";
 import schema from "../convex/schema.js";
+import { renderTimelineHtml, type TimelineData } from "../viz/timelineHtml.js";
 
 const modules = import.meta.glob(["../convex/**/*.ts", "!../convex/**/*.test.ts", "!../convex/**/*.testing.ts"]);
 
@@ -136,6 +138,18 @@ function describeResult(w: WorkflowSnap): string {
       return `score ${v.score}`;
     default:
       return JSON.stringify(v);
+  }
+}
+
+/** Every workflow with the life of its steps, a timelinePage (≤100 workflows) at a time. */
+async function timelineOf(t: Backend): Promise<TimelineData> {
+  const workflows: TimelineData["workflows"] = [];
+  let cursor: string | null = null;
+  for (;;) {
+    const page = await t.query(async (ctx) => workflow.timelinePage(ctx, { paginationOpts: { cursor, numItems: 100 } }));
+    workflows.push(...page.page);
+    if (page.isDone) return { now: Date.now(), workflows };
+    cursor = page.continueCursor;
   }
 }
 
@@ -311,6 +325,8 @@ export async function main({ outFile }: { outFile: string }): Promise<number> {
     writeFileSync(outFile, JSON.stringify(run, null, 2) + "\n");
     const logFile = path.join(path.dirname(outFile), "demo.log");
     writeFileSync(logFile, logs.lines.join("\n") + "\n");
+    const timelineFile = path.join(path.dirname(outFile), "timeline.html");
+    writeFileSync(timelineFile, renderTimelineHtml({ data: await timelineOf(t), title: "convex-workflow demo run" }));
 
     const count = (status: string) => snap.workflows.filter((w) => statusOf(w) === status).length;
     const failedChildren = snap.workflows.filter((w) => statusOf(w) === "failed" && childIds.has(w.workflowId)).length;
@@ -325,6 +341,7 @@ export async function main({ outFile }: { outFile: string }): Promise<number> {
         `${count("canceled")} canceled, ${count("failed")} failed${failedNote}, ${count("running")} running · ` +
         `${stepCount} steps · ${retriesOf(snap)} retries · ${completions.length} onComplete calls · ${secs(elapsed)}`,
     );
+    out(`Timeline: ${timelineFile}`);
     return allFinished ? 0 : 1;
   } finally {
     logs.restore();

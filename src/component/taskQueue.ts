@@ -20,8 +20,11 @@ import { recordStepResult } from "./results.js";
 
 /** An executor that has not been heard from for this long is presumed dead. */
 export const HEARTBEAT_STALE_MS = 60_000;
-/** How often a shard's watchdog checks on its executor while the shard has work. */
-export const WATCHDOG_INTERVAL_MS = 30_000;
+/**
+ * A shard's watchdog looks again this long after the executor was last heard from (so a
+ * live executor costs one watchdog run per interval, and a dead one is replaced within it).
+ */
+export const WATCHDOG_INTERVAL_MS = 90_000;
 export const MAX_SHARDS = 256;
 const MAX_CLAIM = 500;
 const MAX_MUTATION_TASKS = 20;
@@ -149,18 +152,21 @@ export const watchdog = internalMutation({
   handler: async (ctx, { shard }) => {
     const row = await shardRow(ctx, shard);
     if (!row) return null;
-    const work = await hasTasks(ctx, shard);
-    const stale = Date.now() - row.heartbeatAt >= HEARTBEAT_STALE_MS;
-    if (work && (!row.running || stale)) {
+    const now = Date.now();
+    const stale = now - row.heartbeatAt >= HEARTBEAT_STALE_MS;
+    if (!row.running || stale) {
       await ctx.db.patch("executorEpoch", row._id, { watchdogScheduled: false });
-      await ensureExecutor(ctx, shard, { shards: row.shards });
+      if (await hasTasks(ctx, shard)) {
+        await ensureExecutor(ctx, shard, { shards: row.shards }); // re-arms the watchdog
+      } else if (row.running) {
+        await ctx.db.patch("executorEpoch", row._id, { running: false }); // silent, nothing to do
+      }
       return null;
     }
-    if (work || row.running) {
-      await ctx.scheduler.runAfter(WATCHDOG_INTERVAL_MS, internal.taskQueue.watchdog, { shard });
-    } else {
-      await ctx.db.patch("executorEpoch", row._id, { watchdogScheduled: false });
-    }
+    // Alive: look again one interval after its latest heartbeat.
+    await ctx.scheduler.runAt(Math.max(now + 1_000, row.heartbeatAt + WATCHDOG_INTERVAL_MS), internal.taskQueue.watchdog, {
+      shard,
+    });
     return null;
   },
 });

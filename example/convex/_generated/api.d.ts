@@ -14,6 +14,7 @@ import type * as chaosWorkflows from "../chaosWorkflows.js";
 import type * as events from "../events.js";
 import type * as example from "../example.js";
 import type * as executorWorkflows from "../executorWorkflows.js";
+import type * as http from "../http.js";
 import type * as lifecycleWorkflows from "../lifecycleWorkflows.js";
 import type * as orders from "../orders.js";
 import type * as payments from "../payments.js";
@@ -34,6 +35,7 @@ declare const fullApi: ApiFromModules<{
   events: typeof events;
   example: typeof example;
   executorWorkflows: typeof executorWorkflows;
+  http: typeof http;
   lifecycleWorkflows: typeof lifecycleWorkflows;
   orders: typeof orders;
   payments: typeof payments;
