@@ -75,6 +75,11 @@ export class StepExecutor {
     private readonly workpoolOptions: WorkpoolOptions | undefined,
     private readonly maxBatch: number,
     private readonly routing?: ExecutorRouting,
+    /**
+     * Collect new steps instead of journaling them (a batched replay: the component
+     * journals what `collected` returns, in the same transaction).
+     */
+    private readonly collect = false,
   ) {
     this.journal = [...journal];
     this.journalSize = journal.reduce((size, entry) => size + getConvexSize(entry as unknown as Value), 0);
@@ -132,6 +137,15 @@ export class StepExecutor {
     request.resolve(entry.step.runResult);
   }
 
+  /** Steps requested past the journal, in order, when collecting. */
+  readonly collected: Array<{
+    step: StepDoc;
+    retry: StepRequest["retry"];
+    schedulerOptions: SchedulerOptions;
+    timeoutMs?: number;
+    executor?: Awaited<ReturnType<StepExecutor["routeToExecutor"]>>;
+  }> = [];
+
   /** Journal a batch (running inline steps first) and return the stored entries. */
   private async start(batch: StepRequest[]): Promise<JournalEntry[]> {
     const steps = [];
@@ -143,6 +157,13 @@ export class StepExecutor {
         timeoutMs: request.timeoutMs,
         executor: await this.routeToExecutor(request),
       });
+    }
+    if (this.collect) {
+      // Inline steps are done already; anything else ends this replay.
+      this.collected.push(...steps);
+      for (const { step } of steps) this.journalSize += getConvexSize(step as unknown as Value);
+      if (this.journalSize > MAX_JOURNAL_SIZE) throw new Error(journalSizeError(this.journalSize, this.workflowId));
+      return steps.map(({ step }) => ({ step }) as JournalEntry);
     }
     const entries = (await this.ctx.runMutation(this.component.journal.startSteps, {
       workflowId: this.workflowId,

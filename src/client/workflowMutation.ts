@@ -47,6 +47,28 @@ const vStart = v.object({
   context: v.optional(v.any()),
 });
 
+/** A batched replay, sent by the component's coordinator (executor mode). */
+const vBatchItem = v.object({
+  workflowId: vWorkflowId,
+  generationNumber: v.number(),
+  args: v.any(),
+  journal: v.array(v.any()),
+});
+const vBatchResult = v.object({
+  workflowId: v.string(),
+  runResult: v.optional(
+    v.union(
+      v.object({ kind: v.literal("success"), returnValue: v.any() }),
+      v.object({ kind: v.literal("failed"), error: v.string() }),
+      v.object({ kind: v.literal("canceled") }),
+    ),
+  ),
+  steps: v.array(v.any()),
+  workpoolOptions: v.optional(v.any()),
+});
+
+type BatchResult = typeof vBatchResult.type;
+
 const USAGE =
   "To start a workflow by calling its mutation directly, nest the handler's arguments: { args: { ...yourArgs } }";
 
@@ -88,14 +110,31 @@ export function workflowMutation<
       ...vPoll.partial().fields,
       ...vStart.partial().fields,
       args: v.optional(argsValidator ?? v.any()),
+      batch: v.optional(v.array(vBatchItem)),
       usage: v.optional(v.literal(USAGE)),
     }),
     returns: v.union(
       vWorkflowId,
       v.object({ kind: v.literal("complete"), runResult: vRunResult(definition.returns ?? undefined) }),
+      v.object({ kind: v.literal("batch"), results: v.array(vBatchResult) }),
     ),
-    handler: async (ctx, rawArgs): Promise<WorkflowMutationResult<any>> => {
+    handler: async (ctx, rawArgs): Promise<WorkflowMutationResult<any> | { kind: "batch"; results: BatchResult[] }> => {
       const logger = createLogger(workpoolOptions.logLevel);
+      if (rawArgs.batch) {
+        // Replay several workflows of this definition in one call; the component journals
+        // the steps each one asks for next (or finishes it) in the same transaction.
+        const results: BatchResult[] = [];
+        for (const item of rawArgs.batch) {
+          const outcome = await poll(ctx, item.workflowId, item.generationNumber, {
+            args: item.args,
+            journal: item.journal as JournalEntry[],
+            logger,
+            collect: true,
+          });
+          results.push({ workflowId: item.workflowId, ...outcome, workpoolOptions });
+        }
+        return { kind: "batch", results };
+      }
       if (validate(vStart, rawArgs)) {
         const { name } = await ctx.meta.getFunctionMetadata();
         const workflowId = (await ctx.runMutation(component.workflow.create, {
@@ -129,7 +168,7 @@ export function workflowMutation<
           await finish(ctx, workflowId, generationNumber, { kind: "failed", error: loaded.error! });
           return workflowId;
         case "ready": {
-          const runResult = await poll(ctx, workflowId, generationNumber, {
+          const { runResult } = await poll(ctx, workflowId, generationNumber, {
             args: loaded.workflow.args,
             journal: loaded.journal as unknown as JournalEntry[],
             logger: console,
@@ -149,13 +188,17 @@ export function workflowMutation<
     await ctx.runMutation(component.workflow.complete, { workflowId, generationNumber, runResult });
   }
 
-  /** Replay the handler; returns the result if it finished, undefined if it is waiting on steps. */
+  /**
+   * Replay the handler. Returns its result if it finished (undefined while it waits on
+   * steps). With `collect`, new steps are returned instead of journaled, and a finished
+   * handler is reported instead of completed: the caller (the component) does both.
+   */
   async function poll(
     ctx: GenericMutationCtx<GenericDataModel>,
     workflowId: WorkflowId,
     generationNumber: number,
-    { args, journal, logger }: { args: unknown; journal: JournalEntry[]; logger: Logger },
-  ): Promise<RunResult | undefined> {
+    { args, journal, logger, collect = false }: { args: unknown; journal: JournalEntry[]; logger: Logger; collect?: boolean },
+  ): Promise<{ runResult?: RunResult; steps: StepExecutor["collected"] }> {
     const channel = new BaseChannel<StepRequest>(workpoolOptions.maxParallelism ?? DEFAULT_BATCH);
     const executor = new StepExecutor(
       workflowId,
@@ -168,6 +211,7 @@ export function workflowMutation<
       workpoolOptions,
       workpoolOptions.maxParallelism ?? DEFAULT_BATCH,
       routing,
+      collect,
     );
     const step = createWorkflowCtx(workflowId, channel);
     const restore = installEnvironment(workflowId, executor.clock);
@@ -187,9 +231,9 @@ export function workflowMutation<
     } finally {
       restore();
     }
-    if (outcome.type === "blocked") return undefined;
-    await finish(ctx, workflowId, generationNumber, outcome.runResult);
-    return outcome.runResult;
+    if (outcome.type === "blocked") return { steps: executor.collected };
+    if (!collect) await finish(ctx, workflowId, generationNumber, outcome.runResult);
+    return { runResult: outcome.runResult, steps: executor.collected };
   }
 
   async function runHandler(

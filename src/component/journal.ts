@@ -13,9 +13,9 @@ import { insertWorkflow } from "./model.js";
 import { enqueueFunctionStep, getWorkpool } from "./pool.js";
 import { scheduleReplay } from "./replay.js";
 import { limitResultSize } from "./results.js";
-import { enqueueTask, vExecutorRouting } from "./taskQueue.js";
+import { enqueueTask } from "./taskQueue.js";
 import { startConditionWait } from "./wait.js";
-import { journalDocument, type JournalEntry, vStep, workflowDocument } from "./schema.js";
+import { journalDocument, type JournalEntry, vExecutorRouting, vStep, workflowDocument } from "./schema.js";
 
 /**
  * - `ready`: nothing in flight; replay with `journal`.
@@ -66,7 +66,7 @@ export const load = query({
   },
 });
 
-const vStepRequest = v.object({
+export const vStepRequest = v.object({
   step: vStep,
   retry: v.optional(v.union(v.boolean(), vRetryBehavior)),
   schedulerOptions: v.optional(v.object({ runAt: v.optional(v.number()), runAfter: v.optional(v.number()) })),
@@ -93,38 +93,49 @@ export const startSteps = mutation({
       );
     }
     if (workflow.runResult) throw new Error(`Workflow not running: ${workflow._id} already ${workflow.runResult.kind}`);
-    const console = await getLogger(ctx);
-    const last = await ctx.db
-      .query("steps")
-      .withIndex("workflow", (q) => q.eq("workflowId", workflow._id))
-      .order("desc")
-      .first();
-    const firstNumber = last ? last.stepNumber + 1 : 0;
-    const needsPool = args.steps.some(
-      (r) =>
-        (r.step.kind ?? "function") === "function" &&
-        !r.step.runResult &&
-        !r.executor &&
-        !("wait" in r.step && r.step.wait),
-    );
-    const workpool = needsPool ? await getWorkpool(ctx, args.workpoolOptions) : undefined;
-    const entries: JournalEntry[] = [];
-    // Sequential on purpose: step numbers and event matching must follow request order.
-    for (const [index, request] of args.steps.entries()) {
-      const stepNumber = firstNumber + index;
-      const initial = request.step.runResult
-        ? { ...request.step, runResult: limitResultSize(request.step.runResult) }
-        : request.step;
-      const stepId = await ctx.db.insert("steps", { workflowId: workflow._id, stepNumber, step: initial });
-      const entry = (await ctx.db.get("steps", stepId))!;
-      console.event("started", { workflowId: workflow._id, workflowName: workflow.name, stepName: request.step.name, stepNumber });
-      const step = await dispatchStep(ctx, workflow, entry, request, workpool);
-      if (step !== entry.step) await ctx.db.patch("steps", stepId, { step });
-      entries.push({ ...entry, step });
-    }
-    return entries;
+    return await journalSteps(ctx, workflow, args.steps, args.workpoolOptions);
   },
 });
+
+/** Append a batch of steps to a running workflow's journal and start the work behind each. */
+export async function journalSteps(
+  ctx: MutationCtx,
+  workflow: Doc<"workflows">,
+  steps: (typeof vStepRequest.type)[],
+  workpoolOptions: typeof vWorkpoolOptions.type | undefined,
+): Promise<JournalEntry[]> {
+  const args = { steps, workpoolOptions };
+  const console = await getLogger(ctx);
+  const last = await ctx.db
+    .query("steps")
+    .withIndex("workflow", (q) => q.eq("workflowId", workflow._id))
+    .order("desc")
+    .first();
+  const firstNumber = last ? last.stepNumber + 1 : 0;
+  const needsPool = args.steps.some(
+    (r) =>
+      (r.step.kind ?? "function") === "function" &&
+      !r.step.runResult &&
+      !r.executor &&
+      !("wait" in r.step && r.step.wait),
+  );
+  const workpool = needsPool ? await getWorkpool(ctx, args.workpoolOptions) : undefined;
+  const entries: JournalEntry[] = [];
+  // Sequential on purpose: step numbers and event matching must follow request order.
+  for (const [index, request] of args.steps.entries()) {
+    const stepNumber = firstNumber + index;
+    const initial = request.step.runResult
+      ? { ...request.step, runResult: limitResultSize(request.step.runResult) }
+      : request.step;
+    const stepId = await ctx.db.insert("steps", { workflowId: workflow._id, stepNumber, step: initial });
+    const entry = (await ctx.db.get("steps", stepId))!;
+    console.event("started", { workflowId: workflow._id, workflowName: workflow.name, stepName: request.step.name, stepNumber });
+    const step = await dispatchStep(ctx, workflow, entry, request, workpool);
+    if (step !== entry.step) await ctx.db.patch("steps", stepId, { step });
+    entries.push({ ...entry, step });
+  }
+  return entries;
+}
 
 function runAtOf(options: { runAt?: number; runAfter?: number } | undefined): number | undefined {
   if (options?.runAt !== undefined) return options.runAt;

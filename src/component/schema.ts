@@ -125,6 +125,15 @@ export const vEventState = v.union(
   v.object({ kind: v.literal("timedOut"), waitingAt: v.number(), timedOutAt: v.number(), stepId: v.id("steps") }),
 );
 
+/** Executor mode: how a step request is routed to the task queue (see taskQueue.ts). */
+export const vExecutorRouting = v.object({
+  shards: v.number(),
+  /** Set for actions registered with `workflow.action`: run in-process by the executor. */
+  actionName: v.optional(v.string()),
+  /** The app's executor action, so the component can start executors on demand. */
+  executorHandle: v.optional(v.string()),
+});
+
 export default defineSchema({
   /** A single row: component-wide settings (see utils:updateConfig). */
   config: defineTable({

@@ -29,14 +29,6 @@ export const MAX_SHARDS = 256;
 const MAX_CLAIM = 500;
 const MAX_MUTATION_TASKS = 20;
 
-export const vExecutorRouting = v.object({
-  shards: v.number(),
-  /** Set for actions registered with `workflow.action`: run in-process by the executor. */
-  actionName: v.optional(v.string()),
-  /** The app's executor action, so the component can start executors on demand. */
-  executorHandle: v.optional(v.string()),
-});
-
 /** FNV-1a of the workflow id, modulo the shard count. */
 export function shardOf(workflowId: string, shards: number): number {
   let hash = 0x811c9dc5;
