@@ -18,7 +18,7 @@ import { runPoll, scheduleReplay } from "./replay.js";
 import { isBatchDone } from "./results.js";
 
 /** Workflows replayed per coordinator transaction. */
-export const REPLAYS_PER_TRANSACTION = 10;
+export const REPLAYS_PER_TRANSACTION = 25;
 /** Journals passed to one batched replay call at most (larger ones are polled alone). */
 const MAX_BATCH_JOURNAL_BYTES = 1 << 20;
 
