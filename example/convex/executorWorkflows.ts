@@ -7,6 +7,7 @@
 // - `faultyWorkflow`: its executor dies at chosen points (`faults`), to show nothing is lost
 //   or recorded twice and that the watchdog restarts a dead shard;
 // - `handoffWorkflow`: 2 shards and a 1 s `handoffAfterMs`, so executors hand off mid-run;
+// - `retryingWorkflow`: 1 shard, retries actions by default (`retryActionsByDefault`);
 // - `restlessWorkflow`: 1 shard, no workflows, a 1 s `handoffAfterMs` shorter than the
 //   default 10 s `idleExitMs`, to check that idle executors still stop.
 //
@@ -257,6 +258,47 @@ export const handoffExecutor = handoffWorkflow.executor({
   concurrency: 2,
 });
 handoffWorkflow.setExecutorRef(internal.executorWorkflows.handoffExecutor);
+
+// ---------------------------------------------------------------------------------------
+// Action retries: per step (`retry`), or for the whole manager (`retryActionsByDefault`).
+
+export const retryingWorkflow = new WorkflowManager(components.workflow, {
+  executorShards: 1,
+  workpoolOptions: {
+    logLevel: "WARN",
+    retryActionsByDefault: true,
+    defaultRetryBehavior: { maxAttempts: 3, initialBackoffMs: 100, base: 2 },
+  },
+});
+
+/** Fails its first `failures` runs (per tag) with an ordinary error, then succeeds. */
+export const flaky = retryingWorkflow.action("flaky", {
+  args: { tag: v.string(), failures: v.number() },
+  returns: v.number(),
+  handler: async (ctx, { tag, failures }): Promise<number> => {
+    const run = await countAction(ctx, tag, "F");
+    if (run <= failures) throw new Error(`flaky: run ${run} of ${tag} failed`);
+    return run;
+  },
+});
+
+/** Runs `flaky` with an explicit per-step retry policy, or with the manager's default. */
+export const flakyFlow = retryingWorkflow.define({
+  args: { tag: v.string(), failures: v.number(), explicitRetry: v.boolean() },
+  returns: v.number(),
+  handler: async (step, { tag, failures, explicitRetry }): Promise<number> => {
+    const run = await step.runAction(
+      internal.executorWorkflows.flaky,
+      { tag, failures },
+      explicitRetry ? { retry: { maxAttempts: 3, initialBackoffMs: 100, base: 2 } } : {},
+    );
+    await step.runMutation(internal.executorWorkflows.record, { tag, workflowId: step.workflowId, value: run });
+    return run;
+  },
+});
+
+export const retryingExecutor = retryingWorkflow.executor();
+retryingWorkflow.setExecutorRef(internal.executorWorkflows.retryingExecutor);
 
 // ---------------------------------------------------------------------------------------
 // Executors whose handoff (1 s) comes before their idle exit (default 10 s).

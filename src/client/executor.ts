@@ -128,11 +128,18 @@ class Executor {
   async run(): Promise<void> {
     for (;;) {
       const now = Date.now();
-      if (!this.handedOff && this.claiming && now - this.started >= this.o.handoffAfterMs) await this.handOff();
+      if (!this.handedOff && this.claiming && now - this.started >= this.o.handoffAfterMs) {
+        // An idle executor leaves instead of handing an empty shard to a successor.
+        if (!this.isBusy()) {
+          const { exit } = await this.ctx.runMutation(this.component.taskQueue.exitExecutor, this.fence);
+          if (exit) return;
+        }
+        await this.handOff();
+      }
       if (this.claiming && this.inFlight.size < this.o.concurrency) await this.claim();
       this.promoteDelayed(now);
       if (this.shouldFlush(now)) await this.flush();
-      const busy = this.inFlight.size > 0 || this.delayed.size > 0 || this.buffer.length > 0;
+      const busy = this.isBusy();
       if (!this.claiming && !busy) {
         // Superseded or handed off: everything we started is recorded. Leave.
         await this.ctx.runMutation(this.component.taskQueue.exitExecutor, this.fence);
@@ -151,6 +158,10 @@ class Executor {
     }
   }
 
+  private isBusy(): boolean {
+    return this.inFlight.size > 0 || this.delayed.size > 0 || this.buffer.length > 0;
+  }
+
   /** Sleep until the delay passes or a task finishes, whichever is first. */
   private async idle(ms: number): Promise<void> {
     await Promise.race([sleep(ms), new Promise<void>((resolve) => (this.wake = resolve))]);
@@ -165,7 +176,10 @@ class Executor {
       exclude: [...this.inFlight.keys(), ...this.delayed.keys(), ...this.buffer.map((b) => b.taskId)] as never,
     });
     if (stale) {
+      // Superseded (a new epoch or a restart, not our own handoff): tasks waiting here for a
+      // retry or a rate-limit pause are left to the current executor, which will claim them.
       this.claiming = false;
+      this.delayed.clear();
       return;
     }
     if (tasks.length > 0) this.lastWork = Date.now();

@@ -161,7 +161,7 @@ export class StepExecutor {
     if (this.collect) {
       // Inline steps are done already; anything else ends this replay.
       this.collected.push(...steps);
-      for (const { step } of steps) this.journalSize += getConvexSize(step as unknown as Value);
+      for (const { step } of steps) this.journalSize += getConvexSize(step);
       if (this.journalSize > MAX_JOURNAL_SIZE) throw new Error(journalSizeError(this.journalSize, this.workflowId));
       return steps.map(({ step }) => ({ step }) as JournalEntry);
     }

@@ -7,7 +7,7 @@
 // see runPoll), so one workflow's failure never rolls back another's progress.
 import type { RunResult } from "@convex-dev/workpool";
 import type { FunctionHandle } from "convex/server";
-import { getConvexSize, v, type Value } from "convex/values";
+import { getConvexSize, v } from "convex/values";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
@@ -101,7 +101,7 @@ export const replayGroup = internalMutation({
         .query("steps")
         .withIndex("workflow", (q) => q.eq("workflowId", workflowId))
         .collect();
-      const size = getConvexSize(journal as unknown as Value);
+      const size = getConvexSize(journal);
       if (workflow.workflowHandle !== handle || bytes + size > MAX_BATCH_JOURNAL_BYTES) {
         alone.push(workflow);
         continue;

@@ -130,7 +130,7 @@ export async function journalSteps(
     const stepId = await ctx.db.insert("steps", { workflowId: workflow._id, stepNumber, step: initial });
     const entry = (await ctx.db.get("steps", stepId))!;
     console.event("started", { workflowId: workflow._id, workflowName: workflow.name, stepName: request.step.name, stepNumber });
-    const step = await dispatchStep(ctx, workflow, entry, request, workpool);
+    const step = await dispatchStep(ctx, workflow, entry, request, workpool, args.workpoolOptions);
     if (step !== entry.step) await ctx.db.patch("steps", stepId, { step });
     entries.push({ ...entry, step });
   }
@@ -150,6 +150,7 @@ async function dispatchStep(
   entry: Doc<"steps">,
   request: typeof vStepRequest.type,
   workpool: Awaited<ReturnType<typeof getWorkpool>> | undefined,
+  workpoolOptions: typeof vWorkpoolOptions.type | undefined,
 ): Promise<Doc<"steps">["step"]> {
   const step = entry.step;
   const runAt = runAtOf(request.schedulerOptions);
@@ -159,7 +160,11 @@ async function dispatchStep(
     case "function": {
       if (step.wait) return await startConditionWait(ctx, entry, workflow.generationNumber, request.timeoutMs);
       if (request.executor) {
-        const taskId = await enqueueTask(ctx, workflow, entry, request.executor, { retry: request.retry, runAt });
+        const taskId = await enqueueTask(ctx, workflow, entry, request.executor, {
+          retry: request.retry,
+          runAt,
+          workpoolOptions,
+        });
         return { ...step, workId: `executor:${taskId}` as typeof step.workId };
       }
       const workId = await enqueueFunctionStep(ctx, workpool!, entry, workflow.generationNumber, {

@@ -15,7 +15,7 @@ import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx, query, type QueryCtx } from "./_generated/server.js";
 import { scheduleReplays, replayReady } from "./coordinator.js";
-import { getLogger } from "./config.js";
+import { DEFAULT_RETRY_BEHAVIOR, getLogger } from "./config.js";
 import { recordStepResult } from "./results.js";
 
 /** An executor that has not been heard from for this long is presumed dead. */
@@ -58,15 +58,21 @@ export async function enqueueTask(
   workflow: Doc<"workflows">,
   entry: Doc<"steps">,
   routing: { shards: number; actionName?: string; executorHandle?: string },
-  opts: { retry?: boolean | RetryBehavior; runAt?: number },
+  opts: {
+    retry?: boolean | RetryBehavior;
+    runAt?: number;
+    /** The definition's defaults: `retryActionsByDefault` and `defaultRetryBehavior`. */
+    workpoolOptions?: { retryActionsByDefault?: boolean; defaultRetryBehavior?: RetryBehavior };
+  },
 ): Promise<Id<"taskQueue">> {
   const step = entry.step;
   if (step.kind !== undefined && step.kind !== "function") throw new Error(`Step ${entry._id} is not a function step`);
   validateShards(routing.shards);
   const shard = shardOf(workflow._id, routing.shards);
   // Queries and mutations are not retried at the application level (mutations retry on
-  // conflicts by themselves); actions only when asked.
-  const retry = step.functionType === "action" && typeof opts.retry === "object" ? opts.retry : undefined;
+  // conflicts by themselves); actions as the workpool would: the step's own `retry`, else the
+  // definition's `retryActionsByDefault` with its `defaultRetryBehavior`.
+  const retry = step.functionType === "action" ? actionRetry(opts.retry, opts.workpoolOptions) : undefined;
   const taskId = await ctx.db.insert("taskQueue", {
     shard,
     workflowId: workflow._id,
@@ -77,14 +83,22 @@ export async function enqueueTask(
     actionName: step.functionType === "action" ? routing.actionName : undefined,
     name: step.name,
     args: step.args,
-    retry: retry ?? (step.functionType === "action" && opts.retry === true ? DEFAULT_ACTION_RETRY : undefined),
+    retry,
     readyAt: opts.runAt ?? Date.now(),
   });
   await ensureExecutor(ctx, shard, routing);
   return taskId;
 }
 
-const DEFAULT_ACTION_RETRY = { maxAttempts: 5, initialBackoffMs: 500, base: 2 };
+function actionRetry(
+  retry: boolean | RetryBehavior | undefined,
+  defaults: { retryActionsByDefault?: boolean; defaultRetryBehavior?: RetryBehavior } | undefined,
+): RetryBehavior | undefined {
+  const policy = defaults?.defaultRetryBehavior ?? DEFAULT_RETRY_BEHAVIOR;
+  if (retry === true) return policy;
+  if (retry === false) return undefined;
+  return retry ?? (defaults?.retryActionsByDefault ? policy : undefined);
+}
 
 /** Start (or restart) the shard's executor unless a live one is running. */
 async function ensureExecutor(
