@@ -1,16 +1,29 @@
-// `npm run chaos` (example/chaos/cli.mjs): the big chaos run, kept out of `npm test`.
-// Same aliases and runtime as vitest.config.ts; seeds come in through environment
-// variables (CHAOS_SEEDS, CHAOS_SEED, CHAOS_START, CHAOS_MODE), set by the CLI.
-import { defineConfig, mergeConfig } from "vitest/config";
-import base from "./vitest.config.js";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
 
-export default mergeConfig(
-  base,
-  defineConfig({
-    test: {
-      include: ["example/chaos/**/*.chaos.ts"],
-      testTimeout: 600_000,
-      hookTimeout: 600_000,
-    },
-  }),
-);
+const src = (p: string) => fileURLToPath(new URL(`./src/${p}`, import.meta.url));
+
+// `npm run chaos -- --seeds N` (example/chaos/cli.mjs): the big chaos run, not part of
+// `npm test` (which runs a few seeds in example/convex/chaos.test.ts). Same aliases and
+// runtime as vitest.config.ts; the seeds come in as environment variables (CHAOS_SEEDS,
+// CHAOS_START, CHAOS_SEED, CHAOS_MODE) set by the CLI.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^convex-workflow\/convex\.config(\.js)?$/, replacement: src("component/convex.config.ts") },
+      { find: /^convex-workflow\/test$/, replacement: src("test.ts") },
+      { find: /^convex-workflow$/, replacement: src("client/index.ts") },
+    ],
+  },
+  test: {
+    environment: "edge-runtime",
+    include: ["example/chaos/**/*.chaos.ts"],
+    server: { deps: { inline: ["convex-test"] } },
+    fileParallelism: false,
+    // One test per seed and mode; a seed that hangs fails alone.
+    testTimeout: 5 * 60_000,
+    hookTimeout: 60_000,
+    // Seeds silence the engine's logs themselves (CHAOS_VERBOSE=1 keeps them); the summary prints.
+    reporters: ["dot"],
+  },
+});

@@ -14,12 +14,18 @@ import type { GenericMutationCtx } from "convex/server";
 import { internal } from "../convex/_generated/api.js";
 import type { DataModel } from "../convex/_generated/dataModel.js";
 import { chaos, chaosControl, chaosExec, resetChaosControl, type Leaf, type Program } from "../convex/chaosWorkflows.js";
-import { drain, initConvexTest, type TestConvex } from "../convex/setup.testing.js";
+import { initConvexTest } from "../convex/setup.testing.js";
 import { DEFAULT_LIMITS, generatePlan, leavesOf, type Limits, type Mode, pathTag, type Plan, Rng, type SendPlan } from "./generator.js";
 import { checkAll, type FinalState, type FinalWorkflow, sameValue, type Status, statusToResult } from "./invariants.js";
 
 const realSetTimeout = globalThis.setTimeout;
+const realLog = console.log.bind(console);
+/** CHAOS_TRACE=1: print what the runner does, as it does it (for debugging a seed). */
+const trace = (...args: unknown[]) => {
+  if (process.env.CHAOS_TRACE) realLog("[chaos]", ...args);
+};
 const realTick = () => new Promise<void>((resolve) => realSetTimeout(resolve, 1));
+const realDelay = (ms: number) => new Promise<void>((resolve) => realSetTimeout(resolve, ms));
 
 export type SeedResult = {
   seed: number;
@@ -74,13 +80,14 @@ class ChaosRun {
   readonly info = new Map<string, Info>();
   readonly deleted = new Set<string>();
   readonly latestByTag = new Map<string, string>();
-  readonly ledger = new Map<string, number>();
+  readonly ledger = new Map<string, { ok: number; canceled: number }>();
   readonly sent = new Map<string, unknown[]>();
   readonly eventIds = new Set<string>();
   readonly flagsSet = new Set<string>();
   readonly violations: string[] = [];
   pendingSends: SendPlan[] = [];
   interferenceDone = 0;
+  executorRestarts = 0;
   deletedSteps = 0;
   finalSteps = 0;
   faultsHit = 0;
@@ -222,6 +229,7 @@ class ChaosRun {
     if (plan.startExecutorsFirst) await this.t.mutation((ctx) => chaosExec.startExecutors(ctx));
     this.pendingSends = plan.sends.filter((s) => s.at >= 0);
     for (let phase = 0; phase < plan.phaseMs.length; phase++) {
+      trace(`phase ${phase} (+${plan.phaseMs[phase]} ms)`);
       for (const [r, root] of plan.roots.entries()) if (root.startAt === phase) await this.start(r);
       if (this.pendingSends.some((s) => s.at <= phase && s.path.children.length > 0)) await this.discover();
       await this.sendDue(phase);
@@ -269,6 +277,7 @@ class ChaosRun {
   async send(workflowId: string, send: Pick<SendPlan, "name" | "error" | "duplicate">): Promise<void> {
     this.interferenceDone++;
     const n = ++this.sendCounter;
+    trace("send", workflowId, JSON.stringify(send));
     const tag = this.info.get(workflowId)!.tag;
     const payload = send.error ? { error: `chaos error #${n} for ${tag}/${send.name}` } : `v:${tag}/${send.name}#${n}`;
     const key = `${workflowId}|${send.name}`;
@@ -298,8 +307,10 @@ class ChaosRun {
 
   async interfere(action: Plan["interference"][number]): Promise<void> {
     this.interferenceDone++;
+    trace("interfere", JSON.stringify(action));
     if (action.kind === "flag") return await this.setFlag(action.tag);
     if (action.kind === "startExecutors") {
+      this.executorRestarts++;
       await this.t.mutation((ctx) => chaosExec.startExecutors(ctx));
       return;
     }
@@ -378,15 +389,18 @@ class ChaosRun {
       fromNumber = Math.max(...steps.filter((s) => s.name === fromArg).map((s) => s.stepNumber));
     }
     // What the restart deletes: successful mutation runs stay counted in the ledger.
-    const ledger = new Map<string, number>();
+    const ledger = new Map<string, { ok: number; canceled: number }>();
     const gone: string[] = [];
     let goneSteps = 0;
     const account = async (workflowId: string, entries: WorkflowStep[]) => {
       goneSteps += entries.length;
       for (const entry of entries) {
-        if (entry.kind === "function" && entry.name === "chaosWorkflows:chaosMutation" && entry.runResult?.kind === "success") {
+        if (entry.kind === "function" && entry.name === "chaosWorkflows:chaosMutation") {
           const k = `${workflowId}|${(entry.args as { key: string }).key}`;
-          ledger.set(k, (ledger.get(k) ?? 0) + 1);
+          const n = ledger.get(k) ?? { ok: 0, canceled: 0 };
+          if (entry.runResult?.kind === "success") n.ok++;
+          if (entry.runResult?.kind === "canceled") n.canceled++;
+          ledger.set(k, n);
         }
         if (entry.kind === "event" && entry.eventId) this.eventIds.add(entry.eventId);
         if (entry.kind === "workflow" && entry.nestedWorkflowId) {
@@ -405,7 +419,10 @@ class ChaosRun {
     const res = await this.atomic([id], (ctx) => this.m.restart(ctx, id as WorkflowId, { from: fromArg, startAsync }));
     if (res.error) return this.violation(`restart of finished ${id} from ${String(fromArg)} threw: ${res.error}`);
     this.earlierRuns.get(id)!.push(statusToResult(status)!);
-    for (const [k, n] of ledger) this.ledger.set(k, (this.ledger.get(k) ?? 0) + n);
+    for (const [k, n] of ledger) {
+      const total = this.ledger.get(k) ?? { ok: 0, canceled: 0 };
+      this.ledger.set(k, { ok: total.ok + n.ok, canceled: total.canceled + n.canceled });
+    }
     for (const child of gone) this.deleted.add(child);
     this.deletedSteps += goneSteps;
     this.gen.set(id, this.gen.get(id)! + 1);
@@ -425,11 +442,56 @@ class ChaosRun {
     } while (left > 0);
   }
 
+  /** True if a scheduled function (an executor, say) is still running after a few real turns. */
+  async inFlight(): Promise<boolean> {
+    let done = false;
+    void this.t.finishInProgressScheduledFunctions().then(() => (done = true));
+    for (let i = 0; i < 3 && !done; i++) await realTick();
+    return !done;
+  }
+
+  /**
+   * Executor mode's drain. `drain(t)` fires every timer at once (vi.runAllTimers), which
+   * jumps the clock past the watchdog's next run while an executor (a long-running action)
+   * is still between two awaits: the watchdog then finds it silent and starts another,
+   * forever. Here time moves smoothly (50 ms at a time) while anything runs, and jumps to the
+   * next timer only when nothing does.
+   */
+  async drainSmoothly(maxSteps = 30_000): Promise<void> {
+    for (let i = 0; i < maxSteps; i++) {
+      if (await this.inFlight()) {
+        await vi.advanceTimersByTimeAsync(50);
+        continue;
+      }
+      if (vi.getTimerCount() === 0) return;
+      await vi.advanceTimersToNextTimerAsync();
+    }
+    throw new Error(`drainSmoothly: still busy after ${maxSteps} steps`);
+  }
+
   /** `drain`, with the state of every workflow and shard in the error if it does not settle. */
   async drain(): Promise<void> {
     try {
-      await drain(this.t);
+      if (this.plan.mode === "standard") {
+        // `drain(t)` in bounded chunks: an error inside a scheduled function surfaces here
+        // instead of leaving the backend waiting forever.
+        for (let chunk = 0; ; chunk++) {
+          try {
+            await this.t.finishAllScheduledFunctions(vi.runAllTimers, 200);
+            break;
+          } catch (e) {
+            if (!/too many iterations/.test(message(e)) || chunk >= 50) throw e;
+          }
+        }
+      } else await this.drainSmoothly();
     } catch (error) {
+      const state = await Promise.race([this.describeState(), realDelay(3_000).then(() => ["(the backend no longer answers)"])]);
+      throw new Error(`${message(error)}\n  state at the failed drain:\n  ${state.join("\n  ")}`);
+    }
+  }
+
+  async describeState(): Promise<string[]> {
+    {
       const state: string[] = [];
       for (const id of this.live()) {
         const status = await this.status(id).catch((e: unknown) => message(e));
@@ -438,7 +500,7 @@ class ChaosRun {
       }
       if (this.plan.mode === "executor") state.push(`shards ${canonical(await this.t.query((ctx) => chaosExec.diagnose(ctx)))}`);
       state.push(`control ${canonical({ ...chaosControl, killClaimAt: [...chaosControl.killClaimAt], killFlushAt: [...chaosControl.killFlushAt], onCompleteCalls: [...chaosControl.onCompleteCalls] })}`);
-      throw new Error(`${message(error)}\n  state at the failed drain:\n  ${state.join("\n  ")}`);
+      return state;
     }
   }
 
@@ -454,14 +516,13 @@ class ChaosRun {
         if (op.t === "wait" && op.timeout === undefined) await this.setFlag(`${tag}/${op.key}`);
       }
     }
-    await this.discover();
-    await this.sendDue(Number.MAX_SAFE_INTEGER);
     const restarts = this.plan.interference.filter((a) => a.kind === "restart" && a.at === "afterFinish");
     for (let round = 0; round < 20; round++) {
+      trace(`endGame round ${round}: drain`);
       await this.drain();
       await this.discover();
-      await this.sendDue(Number.MAX_SAFE_INTEGER);
-      let acted = false;
+      // Settled: every running workflow must be waiting for an event (which we then send).
+      const blocked: string[] = [];
       for (const id of this.live()) {
         const status = await this.status(id).catch((e: unknown) => ({ type: "missing", error: message(e) }) as const);
         if (status.type === "missing") {
@@ -470,18 +531,31 @@ class ChaosRun {
           continue;
         }
         if (status.type !== "inProgress") continue;
-        const running = (await this.steps(id)).filter((s) => !s.runResult);
-        const events = running.filter((s) => s.kind === "event");
-        if (running.length === 0 || events.length < running.length) {
+        const all = await this.steps(id);
+        const running = all.filter((s) => !s.runResult);
+        // Waiting is fine only for an event, or for a nested workflow that is itself still running.
+        const waitingOk = async (s: WorkflowStep) =>
+          s.kind === "event" ||
+          (s.kind === "workflow" && (await this.status(s.nestedWorkflowId).then((c) => c.type === "inProgress", () => false)));
+        const ok = await Promise.all(running.map(waitingOk));
+        if (running.length === 0 || ok.includes(false)) {
           this.violation(
             `stranded: ${this.info.get(id)!.tag} (${id}) is running after a drain, waiting on ` +
-              (running.length ? running.map((s) => `${s.kind} "${s.name}"`).join(", ") : "nothing"),
+              (running.length ? running.map((s) => `${s.kind} "${s.name}"`).join(", ") : "nothing") +
+              `; journal: ${all.map((s) => `${s.stepNumber}:${s.name}:${s.runResult?.kind ?? "running"}@${s.startedAt}-${s.completedAt ?? ""}`).join(", ")}`,
           );
           continue;
         }
-        for (const e of events) await this.send(id, { name: e.name, error: false, duplicate: "none" });
-        acted = true;
+        blocked.push(id);
       }
+      const sendsBefore = this.sendCounter;
+      await this.sendDue(Number.MAX_SAFE_INTEGER); // planned sends first
+      for (const id of blocked) {
+        for (const e of (await this.steps(id)).filter((s) => !s.runResult && s.kind === "event")) {
+          await this.send(id, { name: e.name, error: false, duplicate: "none" });
+        }
+      }
+      let acted = this.sendCounter > sendsBefore;
       for (const action of restarts.splice(0)) {
         if (action.kind !== "restart") continue;
         const id = this.rootIds[action.root];
@@ -500,6 +574,7 @@ class ChaosRun {
   }
 
   async checkFinal(): Promise<void> {
+    trace("checkFinal");
     const workflows: FinalWorkflow[] = [];
     for (const id of this.live()) {
       const info = this.info.get(id)!;
@@ -541,7 +616,7 @@ class ChaosRun {
       ledger: this.ledger,
       faults,
       sent: this.sent,
-      executorKills: chaosControl.claimKills + chaosControl.flushKills,
+      executorDisruptions: chaosControl.claimKills + chaosControl.flushKills + this.executorRestarts,
     };
     this.violations.push(...(await checkAll(state)));
 
@@ -584,6 +659,7 @@ class ChaosRun {
 
   /** Cleanup after the end: nothing of any workflow may remain. */
   async cleanupAndCheck(): Promise<void> {
+    trace("cleanupAndCheck");
     for (const id of this.rootIds) {
       if (!id) continue;
       const done = await this.t.mutation((ctx) => this.m.cleanup(ctx, id));

@@ -173,14 +173,14 @@ export const standardFlow = chaos.define({
   args: vChaosArgs,
   returns: v.any(),
   handler: (step, args): Promise<unknown[]> =>
-    interpret(step, args as { tag: string; program: Program }, internal.chaosWorkflows.standardFlow),
+    interpret(step, args, internal.chaosWorkflows.standardFlow),
 });
 
 export const executorFlow = chaosExec.define({
   args: vChaosArgs,
   returns: v.any(),
   handler: (step, args): Promise<unknown[]> =>
-    interpret(step, args as { tag: string; program: Program }, internal.chaosWorkflows.executorFlow),
+    interpret(step, args, internal.chaosWorkflows.executorFlow),
 });
 
 export const chaosExecutor = chaosExec.executor({
@@ -337,4 +337,122 @@ export const snapshot = internalQuery({
       context: r.context,
     })),
   }),
+});
+
+// ---------------------------------------------------------------------------------------
+// Bad input through the step API (badInput.test.ts): `probe` makes one bad step call,
+// chosen by `call`, and returns the error it got (or what the step returned). Errors that
+// reject a step call before anything is journaled leave the journal empty.
+
+/** A query whose result is `bytes` long: over 800 KiB it must fail the step, catchably. */
+export const chaosBig = internalQuery({
+  args: { bytes: v.number() },
+  returns: v.string(),
+  handler: (_ctx, { bytes }) => "x".repeat(bytes),
+});
+
+export const PROBE_CALLS = [
+  "sleepNegative",
+  "sleepNaN",
+  "awaitTimeoutZero",
+  "awaitTimeoutString",
+  "waitTimeoutNegative",
+  "waitPollTooSmall",
+  "waitMaxBelowPoll",
+  "inlineRunAfter",
+  "inlineRunAt",
+  "inlineAction",
+  "limitsWithoutInline",
+  "argsTooLarge",
+  "childArgsTooLarge",
+  "resultTooLarge",
+  "childBadArgs",
+  "awaitEventById",
+  "retryNonsense",
+  "runAfterNaN",
+  "runAtString",
+  "nameNotString",
+] as const;
+export type ProbeCall = (typeof PROBE_CALLS)[number];
+
+async function probeCall(step: WorkflowCtx, call: ProbeCall, eventId: string | undefined): Promise<unknown> {
+  const key = `probe/${call}`;
+  const any = (x: unknown) => x as never;
+  switch (call) {
+    case "sleepNegative":
+      return await step.sleep(-1);
+    case "sleepNaN":
+      return await step.sleep(Number.NaN);
+    case "awaitTimeoutZero":
+      return await step.awaitEvent({ name: "e", timeout: 0 });
+    case "awaitTimeoutString":
+      return await step.awaitEvent({ name: "e", timeout: any("10") });
+    case "waitTimeoutNegative":
+      return await step.waitUntil(internal.chaosWorkflows.chaosFlag, { key }, { timeout: -1 });
+    case "waitPollTooSmall":
+      return await step.waitUntil(internal.chaosWorkflows.chaosFlag, { key }, { pollInterval: 50 });
+    case "waitMaxBelowPoll":
+      return await step.waitUntil(internal.chaosWorkflows.chaosFlag, { key }, { pollInterval: 5_000, maxPollInterval: 1_000 });
+    case "inlineRunAfter":
+      return await step.runMutation(internal.chaosWorkflows.chaosMutation, { key, workflowId: step.workflowId }, any({ inline: true, runAfter: 10 }));
+    case "inlineRunAt":
+      return await step.runQuery(internal.chaosWorkflows.chaosQuery, { key }, any({ inline: true, runAt: Date.now() + 10 }));
+    case "inlineAction":
+      return await step.runAction(internal.chaosWorkflows.chaosAction, { key }, any({ inline: true }));
+    case "limitsWithoutInline":
+      return await step.runQuery(internal.chaosWorkflows.chaosQuery, { key }, any({ transactionLimits: { bytesRead: 1000 } }));
+    case "argsTooLarge":
+      return await step.runMutation(internal.chaosWorkflows.chaosMutation, { key: "x".repeat(900 << 10), workflowId: step.workflowId });
+    case "childArgsTooLarge":
+      return await step.runWorkflow(internal.chaosWorkflows.standardFlow, { tag: "x".repeat(900 << 10), program: { ops: [] } });
+    case "resultTooLarge":
+      return await step.runQuery(internal.chaosWorkflows.chaosBig, { bytes: 900 << 10 });
+    case "childBadArgs":
+      return await step.runWorkflow(internal.chaosWorkflows.standardFlow, any({ tag: 5, program: { ops: [] } }));
+    case "awaitEventById":
+      return await step.awaitEvent({ id: any(eventId) });
+    case "retryNonsense":
+      return await step.runAction(internal.chaosWorkflows.chaosAction, { key }, { retry: any({ maxAttempts: 0, initialBackoffMs: -5, base: 0 }) });
+    case "runAfterNaN":
+      return await step.runQuery(internal.chaosWorkflows.chaosQuery, { key }, { runAfter: Number.NaN });
+    case "runAtString":
+      return await step.runQuery(internal.chaosWorkflows.chaosQuery, { key }, { runAt: any("tomorrow") });
+    case "nameNotString":
+      return await step.runQuery(internal.chaosWorkflows.chaosQuery, { key }, { name: any(42) });
+  }
+}
+
+export const probe = chaos.define({
+  args: { call: v.string(), eventId: v.optional(v.string()) },
+  returns: v.any(),
+  handler: async (step, { call, eventId }): Promise<unknown> => {
+    try {
+      return { ok: (await probeCall(step, call as ProbeCall, eventId)) ?? null };
+    } catch (error) {
+      return { error: error instanceof Error ? error.message.split("\n")[0] : String(error) };
+    }
+  },
+});
+
+/** Declares `returns: v.number()` and returns a string: the workflow must fail, naming why. */
+export const probeReturns = chaos.define({
+  args: {},
+  returns: v.number(),
+  handler: async (): Promise<number> => "not a number" as unknown as number,
+});
+
+/** A manager whose workpool option is out of range: starting its workflows must fail fast. */
+export const tooParallel = new WorkflowManager(components.workflow, { workpoolOptions: { maxParallelism: 5_000 } });
+export const tooParallelFlow = tooParallel.define({ args: {}, handler: async (): Promise<null> => null });
+
+/**
+ * Returns without awaiting its step (chaos regression for seeds 35 and 163): the handler
+ * settles while the poll is still journaling the step it asked for.
+ */
+export const fireAndForget = chaos.define({
+  args: { key: v.string() },
+  handler: async (step, { key }): Promise<string> => {
+    void step.runMutation(internal.chaosWorkflows.chaosMutation, { key, workflowId: step.workflowId }).catch(() => {});
+    return "returned";
+  },
 });

@@ -96,9 +96,23 @@ export class StepExecutor {
     return next ? { now: next.step.startedAt, latest: false } : { now: this.pollTime, latest: true };
   };
 
+  private stopped = false;
+  private starting: Promise<unknown> | undefined;
+
+  /**
+   * The handler has finished: start nothing more, and wait for a batch being journaled right
+   * now, so the workflow is completed only after everything this poll did is in the journal
+   * (a `Promise.all` can reject while its other members are still being journaled).
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.starting?.catch(() => undefined);
+  }
+
   async run(): Promise<ExecutorResult> {
     for (;;) {
       const request = await this.channel.get();
+      if (this.stopped) return { type: "blocked" };
       const entry = this.journal.shift();
       if (entry) {
         this.replay(request, entry);
@@ -109,8 +123,12 @@ export class StepExecutor {
       while (this.channel.bufferSize > 0 && batch.length < this.maxBatch) {
         batch.push(await this.channel.get());
       }
-      const entries = await this.start(batch);
+      if (this.stopped) return { type: "blocked" };
+      this.starting = this.start(batch);
+      const entries = (await this.starting) as JournalEntry[];
+      this.starting = undefined;
       if (!entries.every((e) => e.step.runResult)) return { type: "blocked" };
+      if (this.stopped) return { type: "blocked" };
       batch.forEach((r, i) => r.resolve(entries[i].step.runResult!));
     }
   }

@@ -141,6 +141,42 @@ function checkDuration(what: string, value: unknown, min: number): number | unde
   return value;
 }
 
+/** Reject malformed step options at the call, before anything is journaled. */
+function checkRunOptions(opts: { name?: unknown; runAt?: unknown; runAfter?: unknown }): void {
+  if (opts.name !== undefined && typeof opts.name !== "string") {
+    throw new Error(`Step option \`name\` must be a string, got ${describeValue(opts.name)}`);
+  }
+  for (const key of ["runAt", "runAfter"] as const) {
+    const value = opts[key];
+    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value))) {
+      throw new Error(`Step option \`${key}\` must be a finite number of milliseconds, got ${describeValue(value)}`);
+    }
+  }
+  if (opts.runAt !== undefined && opts.runAfter !== undefined) {
+    throw new Error("Step options `runAt` and `runAfter` cannot both be set.");
+  }
+}
+
+function checkRetry(retry: unknown): void {
+  if (retry === undefined || typeof retry === "boolean") return;
+  const r = retry as { maxAttempts?: unknown; initialBackoffMs?: unknown; base?: unknown };
+  const ok =
+    typeof retry === "object" &&
+    retry !== null &&
+    Number.isInteger(r.maxAttempts) &&
+    (r.maxAttempts as number) >= 1 &&
+    typeof r.initialBackoffMs === "number" &&
+    r.initialBackoffMs >= 0 &&
+    typeof r.base === "number" &&
+    r.base >= 1;
+  if (!ok) {
+    throw new Error(
+      "Step option `retry` must be true, false, or { maxAttempts (whole number >= 1), initialBackoffMs (>= 0), base (>= 1) }, " +
+        `got ${describeValue(retry)}`,
+    );
+  }
+}
+
 function describeValue(value: unknown): string {
   return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
 }
@@ -158,6 +194,7 @@ export function createWorkflowCtx(workflowId: WorkflowId, sender: Sender, defaul
     runAction: fn("action") as WorkflowCtx["runAction"],
     runWorkflow: async (workflow, args, opts) => {
       const { name, unstableArgs, ...schedulerOptions } = opts ?? {};
+      checkRunOptions({ name, ...schedulerOptions });
       return (await send(sender, {
         name: name ?? functionName(workflow),
         target: { kind: "workflow", function: workflow, args: checkArgs(args ?? {}) },
@@ -233,6 +270,8 @@ async function runFunction(
   defaults: StepDefaults,
 ): Promise<unknown> {
   const { name, retry, inline, transactionLimits, unstableArgs, ...schedulerOptions } = opts ?? {};
+  checkRunOptions({ name, ...schedulerOptions });
+  checkRetry(retry);
   if (inline && (schedulerOptions.runAt || schedulerOptions.runAfter)) {
     throw new Error("Cannot combine `inline` with `runAt` or `runAfter`.");
   }

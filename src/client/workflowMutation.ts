@@ -221,7 +221,13 @@ export function workflowMutation<
         type: "done" as const,
         runResult: await runHandler(ctx, step, args, logger),
       }))();
-      outcome = await Promise.race([handlerDone, executor.run()]);
+      const executorRun = executor.run();
+      outcome = await Promise.race([handlerDone, executorRun]);
+      if (outcome.type === "done") {
+        // Let a batch being journaled finish before the workflow is completed.
+        executorRun.catch(() => undefined);
+        await executor.stop();
+      }
     } catch (error) {
       // The executor failed: a determinism violation, an oversized journal, a step that
       // could not be journaled. The workflow fails with that error.
