@@ -1,24 +1,15 @@
-import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
-
-const src = (p: string) => fileURLToPath(new URL(`./src/${p}`, import.meta.url));
+import { convexTestOptions, packageAliases } from "./vitest.shared";
 
 // `npm run chaos -- --seeds N` (example/chaos/cli.mjs): the big chaos run, not part of
 // `npm test` (which runs a few seeds in example/convex/chaos.test.ts). Same aliases and
 // runtime as vitest.config.ts; the seeds come in as environment variables (CHAOS_SEEDS,
 // CHAOS_START, CHAOS_SEED, CHAOS_MODE) set by the CLI.
 export default defineConfig({
-  resolve: {
-    alias: [
-      { find: /^convex-workflow\/convex\.config(\.js)?$/, replacement: src("component/convex.config.ts") },
-      { find: /^convex-workflow\/test$/, replacement: src("test.ts") },
-      { find: /^convex-workflow$/, replacement: src("client/index.ts") },
-    ],
-  },
+  resolve: { alias: packageAliases },
   test: {
-    environment: "edge-runtime",
+    ...convexTestOptions,
     include: ["example/chaos/**/*.chaos.ts"],
-    server: { deps: { inline: ["convex-test"] } },
     fileParallelism: false,
     // One test per seed and mode; a seed that hangs fails alone.
     testTimeout: 5 * 60_000,
