@@ -216,3 +216,18 @@ describe("unknown and malformed workflow ids", () => {
     await expect(t.query((ctx) => lifecycle.status(ctx, effectId as unknown as WorkflowId))).rejects.toThrow(effectId);
   });
 });
+
+describe("bad cursors", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+  test("a cursor that was not handed out gets an error naming it", async () => {
+    const t = initConvexTest();
+    const id = await t.mutation((ctx) => lifecycle.start(ctx, internal.lifecycleWorkflows.waiter, { key: "cursor" }));
+    await expect(
+      t.query((ctx) => lifecycle.listSteps(ctx, id, { paginationOpts: { cursor: "not-a-cursor", numItems: 1 } })),
+    ).rejects.toThrow('Invalid pagination cursor: "not-a-cursor"');
+    await expect(
+      t.query((ctx) => lifecycle.list(ctx, { paginationOpts: { cursor: "{oops", numItems: 1 } })),
+    ).rejects.toThrow("Invalid pagination cursor");
+  });
+});

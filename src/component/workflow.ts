@@ -108,11 +108,27 @@ export function publicStep(entry: Doc<"steps">): WorkflowStep {
 
 const vOrder = v.union(v.literal("asc"), v.literal("desc"));
 
+/** Run a paginated read; a cursor that is not one we handed out gets a clear error. */
+export async function withCursorCheck<T>(cursor: string | null, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (cursor !== null && error instanceof SyntaxError) {
+      throw new Error(
+        `Invalid pagination cursor: ${JSON.stringify(cursor)}. Pass null for the first page, then each page's continueCursor.`,
+      );
+    }
+    throw error;
+  }
+}
+
 export const list = query({
   args: { order: vOrder, paginationOpts: paginationOptsValidator },
   returns: vPaginationResult(vPublicWorkflow),
   handler: async (ctx, args) => {
-    const result = await paginator(ctx.db, schema).query("workflows").order(args.order).paginate(args.paginationOpts);
+    const result = await withCursorCheck(args.paginationOpts.cursor, () =>
+      paginator(ctx.db, schema).query("workflows").order(args.order).paginate(args.paginationOpts),
+    );
     return { ...result, page: result.page.map(publicWorkflow) };
   },
 });
@@ -121,11 +137,13 @@ export const listByName = query({
   args: { name: v.string(), order: vOrder, paginationOpts: paginationOptsValidator },
   returns: vPaginationResult(vPublicWorkflow),
   handler: async (ctx, args) => {
-    const result = await paginator(ctx.db, schema)
-      .query("workflows")
-      .withIndex("name", (q) => q.eq("name", args.name))
-      .order(args.order)
-      .paginate(args.paginationOpts);
+    const result = await withCursorCheck(args.paginationOpts.cursor, () =>
+      paginator(ctx.db, schema)
+        .query("workflows")
+        .withIndex("name", (q) => q.eq("name", args.name))
+        .order(args.order)
+        .paginate(args.paginationOpts),
+    );
     return { ...result, page: result.page.map(publicWorkflow) };
   },
 });
@@ -135,11 +153,13 @@ export const listSteps = query({
   returns: vPaginationResult(vWorkflowStep),
   handler: async (ctx, args) => {
     const workflowId = parseWorkflowId(ctx, args.workflowId);
-    const result = await paginator(ctx.db, schema)
-      .query("steps")
-      .withIndex("workflow", (q) => q.eq("workflowId", workflowId))
-      .order(args.order)
-      .paginate(args.paginationOpts);
+    const result = await withCursorCheck(args.paginationOpts.cursor, () =>
+      paginator(ctx.db, schema)
+        .query("steps")
+        .withIndex("workflow", (q) => q.eq("workflowId", workflowId))
+        .order(args.order)
+        .paginate(args.paginationOpts),
+    );
     return { ...result, page: result.page.map(publicStep) };
   },
 });
