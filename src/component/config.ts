@@ -17,11 +17,22 @@ export const vWorkpoolOptions = v.object({
 });
 export type WorkpoolOptionsArg = Infer<typeof vWorkpoolOptions>;
 // Keep the validator in step with the workpool's own type.
-const _check: WorkpoolOptions = {};
+const _check = (options: WorkpoolOptionsArg): WorkpoolOptions => options;
 void _check;
 
+/**
+ * The config row, read once per transaction: the record path, the logger and the workpool
+ * all need it, often several times in one mutation. `updateConfigRow` refreshes it.
+ */
+const configOfTransaction = new WeakMap<object, Promise<Doc<"config"> | null>>();
+
 export async function getConfig(ctx: QueryCtx): Promise<Doc<"config"> | null> {
-  return await ctx.db.query("config").first();
+  let config = configOfTransaction.get(ctx.db);
+  if (!config) {
+    config = ctx.db.query("config").first();
+    configOfTransaction.set(ctx.db, config);
+  }
+  return await config;
 }
 
 export async function getLogger(ctx: QueryCtx): Promise<Logger> {
@@ -36,6 +47,7 @@ export async function updateConfigRow(
 ): Promise<void> {
   if (settings.maxParallelism !== undefined) validateMaxParallelism(settings.maxParallelism);
   const config = await getConfig(ctx);
+  configOfTransaction.delete(ctx.db);
   if (!config) {
     await ctx.db.insert("config", {
       logLevel: settings.logLevel ?? DEFAULT_LOG_LEVEL,

@@ -76,15 +76,7 @@ export async function attachEventStep(
       state: { kind: "consumed", sentAt: event.state.sentAt, waitingAt: now, consumedAt: now, stepId: entry._id },
     });
     const runResult = limitResultSize(event.state.result);
-    const console = await getLogger(ctx);
-    console.event("eventConsumed", {
-      workflowId: workflow._id,
-      workflowName: workflow.name,
-      eventName: event.name,
-      stepNumber: entry.stepNumber,
-      status: runResult.kind,
-      durationMs: 0,
-    });
+    await logConsumed(ctx, workflow, event, entry, runResult, 0);
     return { ...step, eventId: event._id, inProgress: false, runResult, completedAt: now };
   }
   await ctx.db.patch("events", event._id, { state: { kind: "waiting", waitingAt: now, stepId: entry._id } });
@@ -123,6 +115,25 @@ export const timeOut = internalMutation({
     return null;
   },
 });
+
+async function logConsumed(
+  ctx: MutationCtx,
+  workflow: Doc<"workflows">,
+  event: Doc<"events">,
+  entry: Doc<"steps">,
+  result: RunResult,
+  durationMs: number,
+): Promise<void> {
+  const console = await getLogger(ctx);
+  console.event("eventConsumed", {
+    workflowId: workflow._id,
+    workflowName: workflow.name,
+    eventName: event.name,
+    stepNumber: entry.stepNumber,
+    status: result.kind,
+    durationMs,
+  });
+}
 
 async function insertEvent(ctx: MutationCtx, workflowId: Id<"workflows">, name: string): Promise<Doc<"events">> {
   const id = await ctx.db.insert("events", { workflowId, name, createdAt: Date.now(), state: { kind: "created" } });
@@ -206,15 +217,7 @@ export const send = mutation({
         if (outcome !== "recorded") {
           await ctx.db.patch("events", event._id, { state: { kind: "sent", result, sentAt: now } });
         } else {
-          const console = await getLogger(ctx);
-          console.event("eventConsumed", {
-            workflowId: workflow._id,
-            workflowName: workflow.name,
-            eventName: event.name,
-            stepNumber: entry.stepNumber,
-            status: result.kind,
-            durationMs: now - waitingAt,
-          });
+          await logConsumed(ctx, workflow, event, entry, result, now - waitingAt);
         }
         break;
       }

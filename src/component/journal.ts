@@ -104,7 +104,6 @@ export async function journalSteps(
   steps: (typeof vStepRequest.type)[],
   workpoolOptions: typeof vWorkpoolOptions.type | undefined,
 ): Promise<JournalEntry[]> {
-  const args = { steps, workpoolOptions };
   const console = await getLogger(ctx);
   const last = await ctx.db
     .query("steps")
@@ -112,17 +111,17 @@ export async function journalSteps(
     .order("desc")
     .first();
   const firstNumber = last ? last.stepNumber + 1 : 0;
-  const needsPool = args.steps.some(
+  const needsPool = steps.some(
     (r) =>
       (r.step.kind ?? "function") === "function" &&
       !r.step.runResult &&
       !r.executor &&
       !("wait" in r.step && r.step.wait),
   );
-  const workpool = needsPool ? await getWorkpool(ctx, args.workpoolOptions) : undefined;
+  const workpool = needsPool ? await getWorkpool(ctx, workpoolOptions) : undefined;
   const entries: JournalEntry[] = [];
   // Sequential on purpose: step numbers and event matching must follow request order.
-  for (const [index, request] of args.steps.entries()) {
+  for (const [index, request] of steps.entries()) {
     const stepNumber = firstNumber + index;
     const initial = request.step.runResult
       ? { ...request.step, runResult: limitResultSize(request.step.runResult) }
@@ -130,7 +129,7 @@ export async function journalSteps(
     const stepId = await ctx.db.insert("steps", { workflowId: workflow._id, stepNumber, step: initial });
     const entry = (await ctx.db.get("steps", stepId))!;
     console.event("started", { workflowId: workflow._id, workflowName: workflow.name, stepName: request.step.name, stepNumber });
-    const step = await dispatchStep(ctx, workflow, entry, request, workpool, args.workpoolOptions);
+    const step = await dispatchStep(ctx, workflow, entry, request, workpool, workpoolOptions);
     if (step !== entry.step) await ctx.db.patch("steps", stepId, { step });
     entries.push({ ...entry, step });
   }
