@@ -3,6 +3,7 @@
 // rows in `effects`; action runs as `attempts` rows (actions are at-least-once).
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { WorkflowManager, type WorkflowId } from "convex-workflow";
+import { v } from "convex/values";
 import { components, internal } from "./_generated/api.js";
 import {
   closeGate,
@@ -298,6 +299,28 @@ describe("executor mode", () => {
     // As in standard mode, `retryActionsByDefault` + `defaultRetryBehavior` (3 attempts) apply.
     expect(await t.query((ctx) => retryingWorkflow.status(ctx, id))).toEqual({ type: "completed", result: 3 });
     expect(await actionRuns(t, "default:F")).toBe(3);
+  });
+
+  test("a batch mixing a task with a sleep and an event goes on only when all three are done", async () => {
+    const t = initConvexTest();
+    await t.mutation((ctx) => workflow.startExecutors(ctx));
+    const id = await t.mutation((ctx) => workflow.start(ctx, internal.executorWorkflows.mixedBatch, { tag: "mix", n: 5 }));
+    // The action and the sleep finish; the event has not been sent.
+    await advance(5_000, 100);
+    const steps = (await t.query((ctx) => workflow.listSteps(ctx, id))).page;
+    expect(steps.map((s) => [s.name, s.runResult?.kind ?? "inProgress"])).toEqual([
+      ["executorWorkflows:fetchB", "success"],
+      ["sleep", "success"],
+      ["bonus", "inProgress"],
+    ]);
+    expect(await t.query((ctx) => workflow.status(ctx, id))).toMatchObject({ type: "inProgress" });
+    expect((await effectRows(t)).filter((r) => r.key === "exec:mix")).toHaveLength(0);
+
+    await t.mutation((ctx) => workflow.sendEvent(ctx, { workflowId: id, name: "bonus", validator: v.number(), value: 100 }));
+    await advanceUntilFinished(t, workflow, [id], 30_000);
+    await settle(t);
+    expect(await t.query((ctx) => workflow.status(ctx, id))).toEqual({ type: "completed", result: 107 });
+    expect((await effectRows(t)).filter((r) => r.key === "exec:mix")).toHaveLength(1);
   });
 
   test("cancel mid-run: its mutation never runs, its tasks are removed, the others complete", async () => {

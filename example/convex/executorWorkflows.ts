@@ -159,6 +159,24 @@ export const rateLimitedFlow = workflow.define({
   },
 });
 
+/**
+ * One batch mixing an executor task with a sleep and an event: the workflow must go on only
+ * once all three are done, whichever finishes last.
+ */
+export const mixedBatch = workflow.define({
+  args: vFetchArgs,
+  returns: v.number(),
+  handler: async (step, { tag, n }): Promise<number> => {
+    const [x, , bonus] = await Promise.all([
+      step.runAction(internal.executorWorkflows.fetchB, { tag, n }),
+      step.sleep(2_000),
+      step.awaitEvent({ name: "bonus", validator: v.number() }),
+    ]);
+    await step.runMutation(internal.executorWorkflows.record, { tag, workflowId: step.workflowId, value: x + bonus });
+    return x + bonus;
+  },
+});
+
 export const executor = workflow.executor();
 workflow.setExecutorRef(internal.executorWorkflows.executor);
 

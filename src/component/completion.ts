@@ -22,6 +22,8 @@ export async function completeWorkflow(
   ctx: MutationCtx,
   workflow: Doc<"workflows">,
   runResult: RunResult,
+  /** False when the caller knows no step is in flight (it read the journal in this transaction). */
+  { stepsInFlight = true }: { stepsInFlight?: boolean } = {},
 ): Promise<void> {
   if (workflow.runResult) {
     throw new Error(`Workflow ${workflow._id} is not running: it already ${workflow.runResult.kind}`);
@@ -38,7 +40,7 @@ export async function completeWorkflow(
   // Steps still in flight (canceled, or never awaited by a handler that returned) will not
   // be waited for: mark them canceled and stop their work, so no finished workflow keeps a
   // step in progress.
-  await cancelInFlightSteps(ctx, workflow._id, now);
+  if (stepsInFlight) await cancelInFlightSteps(ctx, workflow._id, now);
   console.event("completed", {
     workflowId: workflow._id,
     name: workflow.name,

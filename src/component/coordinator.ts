@@ -38,6 +38,11 @@ async function readyWorkflow(ctx: MutationCtx, workflowId: Id<"workflows">): Pro
   return workflow;
 }
 
+async function runningWorkflow(ctx: MutationCtx, workflowId: Id<"workflows">): Promise<Doc<"workflows"> | null> {
+  const workflow = await ctx.db.get("workflows", workflowId);
+  return workflow && !workflow.runResult ? workflow : null;
+}
+
 /** Poll each workflow that is running with no step in flight, one at a time. */
 export async function replayReady(ctx: MutationCtx, workflowIds: Id<"workflows">[]): Promise<number> {
   let polled = 0;
@@ -57,9 +62,11 @@ export const replayBatch = internalMutation({
     const now = args.workflowIds.slice(0, REPLAYS_PER_TRANSACTION);
     const later = args.workflowIds.slice(REPLAYS_PER_TRANSACTION);
     if (later.length > 0) await scheduleReplays(ctx, later);
+    // Grouped by definition here; whether each is ready (nothing in flight) is decided by
+    // replayGroup from the journal it loads anyway.
     const groups = new Map<string, Id<"workflows">[]>();
     for (const workflowId of now) {
-      const workflow = await readyWorkflow(ctx, workflowId);
+      const workflow = await runningWorkflow(ctx, workflowId);
       if (!workflow) continue;
       groups.set(workflow.workflowHandle, [...(groups.get(workflow.workflowHandle) ?? []), workflow._id]);
     }
@@ -90,23 +97,29 @@ export const replayGroup = internalMutation({
   returns: v.number(),
   handler: async (ctx, args) => {
     const items = [];
+    /** Per workflow replayed: the generation it was replayed in and its next step number. */
+    const loaded = new Map<string, { generationNumber: number; nextStepNumber: number }>();
     const alone: Doc<"workflows">[] = [];
     let bytes = 0;
     let handle: string | undefined;
     for (const workflowId of args.workflowIds) {
-      const workflow = await readyWorkflow(ctx, workflowId);
+      const workflow = await runningWorkflow(ctx, workflowId);
       if (!workflow) continue;
-      handle ??= workflow.workflowHandle;
       const journal = await ctx.db
         .query("steps")
         .withIndex("workflow", (q) => q.eq("workflowId", workflowId))
         .collect();
+      // A step still in flight: its result will bring the workflow back here.
+      if (journal.some((entry) => entry.step.inProgress)) continue;
+      handle ??= workflow.workflowHandle;
       const size = getConvexSize(journal);
       if (workflow.workflowHandle !== handle || bytes + size > MAX_BATCH_JOURNAL_BYTES) {
         alone.push(workflow);
         continue;
       }
       bytes += size;
+      const nextStepNumber = journal.length > 0 ? journal[journal.length - 1].stepNumber + 1 : 0;
+      loaded.set(workflowId, { generationNumber: workflow.generationNumber, nextStepNumber });
       items.push({ workflowId, generationNumber: workflow.generationNumber, args: workflow.args, journal });
     }
     let replayed = 0;
@@ -116,12 +129,19 @@ export const replayGroup = internalMutation({
         results: BatchResult[];
       };
       for (const result of out.results) {
-        const workflow = await readyWorkflow(ctx, result.workflowId as Id<"workflows">);
-        if (!workflow) continue;
-        if (result.steps.length > 0) await journalSteps(ctx, workflow, result.steps, result.workpoolOptions);
+        const before = loaded.get(result.workflowId);
+        const workflow = await runningWorkflow(ctx, result.workflowId as Id<"workflows">);
+        if (!before || !workflow || workflow.generationNumber !== before.generationNumber) continue;
+        const started =
+          result.steps.length > 0
+            ? await journalSteps(ctx, workflow, result.steps, result.workpoolOptions, before.nextStepNumber)
+            : [];
+        const inFlight = started.some((entry) => entry.step.inProgress);
         if (result.runResult) {
-          await completeWorkflow(ctx, (await ctx.db.get("workflows", workflow._id))!, result.runResult);
-        } else if (await isBatchDone(ctx, workflow._id)) {
+          await completeWorkflow(ctx, (await ctx.db.get("workflows", workflow._id))!, result.runResult, {
+            stepsInFlight: inFlight,
+          });
+        } else if (started.length > 0 && !inFlight) {
           // Everything it asked for finished at once (an event already sent, a condition
           // already true): replay it again.
           await scheduleReplay(ctx, workflow);

@@ -97,20 +97,19 @@ export const startSteps = mutation({
   },
 });
 
-/** Append a batch of steps to a running workflow's journal and start the work behind each. */
+/**
+ * Append a batch of steps to a running workflow's journal and start the work behind each.
+ * `firstNumber`: the next step number, when the caller read the journal in this transaction.
+ */
 export async function journalSteps(
   ctx: MutationCtx,
   workflow: Doc<"workflows">,
   steps: (typeof vStepRequest.type)[],
   workpoolOptions: typeof vWorkpoolOptions.type | undefined,
+  firstNumber?: number,
 ): Promise<JournalEntry[]> {
   const console = await getLogger(ctx);
-  const last = await ctx.db
-    .query("steps")
-    .withIndex("workflow", (q) => q.eq("workflowId", workflow._id))
-    .order("desc")
-    .first();
-  const firstNumber = last ? last.stepNumber + 1 : 0;
+  firstNumber ??= await nextStepNumber(ctx, workflow);
   const needsPool = steps.some(
     (r) =>
       (r.step.kind ?? "function") === "function" &&
@@ -129,11 +128,21 @@ export async function journalSteps(
     const stepId = await ctx.db.insert("steps", { workflowId: workflow._id, stepNumber, step: initial });
     const entry = (await ctx.db.get("steps", stepId))!;
     console.event("started", { workflowId: workflow._id, workflowName: workflow.name, stepName: request.step.name, stepNumber });
-    const step = await dispatchStep(ctx, workflow, entry, request, workpool, workpoolOptions);
+    const batch = { first: firstNumber, size: steps.length };
+    const step = await dispatchStep(ctx, workflow, entry, request, batch, workpool, workpoolOptions);
     if (step !== entry.step) await ctx.db.patch("steps", stepId, { step });
     entries.push({ ...entry, step });
   }
   return entries;
+}
+
+async function nextStepNumber(ctx: MutationCtx, workflow: Doc<"workflows">): Promise<number> {
+  const last = await ctx.db
+    .query("steps")
+    .withIndex("workflow", (q) => q.eq("workflowId", workflow._id))
+    .order("desc")
+    .first();
+  return last ? last.stepNumber + 1 : 0;
 }
 
 function runAtOf(options: { runAt?: number; runAfter?: number } | undefined): number | undefined {
@@ -148,6 +157,7 @@ async function dispatchStep(
   workflow: Doc<"workflows">,
   entry: Doc<"steps">,
   request: typeof vStepRequest.type,
+  batch: { first: number; size: number },
   workpool: Awaited<ReturnType<typeof getWorkpool>> | undefined,
   workpoolOptions: typeof vWorkpoolOptions.type | undefined,
 ): Promise<Doc<"steps">["step"]> {
@@ -163,6 +173,7 @@ async function dispatchStep(
           retry: request.retry,
           runAt,
           workpoolOptions,
+          batch,
         });
         return { ...step, workId: `executor:${taskId}` as typeof step.workId };
       }

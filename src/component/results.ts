@@ -41,10 +41,11 @@ export async function recordStepResult(
     /** When the step's work began running, where the caller knows it. */
     runStartedAt?: number;
     /**
-     * Called instead of scheduling the poll when this result completed the batch (executor
-     * mode collects these and replays many workflows in one coordinator run).
+     * Executor mode records many results per transaction: instead of checking the batch
+     * after each one, it is told which running workflow got a result, and checks each
+     * workflow once after the last (see `readyToReplay`), then replays them together.
      */
-    onBatchDone?: (workflow: Doc<"workflows">) => void;
+    onRecorded?: (workflow: Doc<"workflows">) => void;
   },
 ): Promise<RecordOutcome> {
   const entry = await ctx.db.get("steps", args.stepId);
@@ -75,11 +76,17 @@ export async function recordStepResult(
     status: runResult.kind,
     durationMs: completedAt - entry.step.startedAt,
   });
-  if (workflow.runResult === undefined && (await isBatchDone(ctx, workflow._id))) {
-    if (args.onBatchDone) args.onBatchDone(workflow);
-    else await scheduleReplay(ctx, workflow);
-  }
+  if (workflow.runResult !== undefined) return "recorded";
+  if (args.onRecorded) args.onRecorded(workflow);
+  else if (await isBatchDone(ctx, workflow._id)) await scheduleReplay(ctx, workflow);
   return "recorded";
+}
+
+/** Of the workflows that just got results, those with nothing left in flight. */
+export async function readyToReplay(ctx: QueryCtx, workflowIds: Iterable<Id<"workflows">>): Promise<Id<"workflows">[]> {
+  const ready: Id<"workflows">[] = [];
+  for (const workflowId of new Set(workflowIds)) if (await isBatchDone(ctx, workflowId)) ready.push(workflowId);
+  return ready;
 }
 
 /** True once no step of the workflow is in flight: time for its next poll. */

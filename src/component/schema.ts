@@ -169,6 +169,11 @@ export default defineSchema({
     retry: v.optional(vRetryBehavior),
     /** Not before this time (runAt / runAfter). */
     readyAt: v.number(),
+    /**
+     * The batch the step was journaled in: its first step number and how many steps it has.
+     * A flush that records every step of a batch knows the batch is done without a query.
+     */
+    batch: v.optional(v.object({ first: v.number(), size: v.number() })),
   })
     .index("by_shard", ["shard", "readyAt"])
     .index("by_stepId", ["stepId"]),

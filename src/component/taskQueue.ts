@@ -16,7 +16,7 @@ import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx, query, type QueryCtx } from "./_generated/server.js";
 import { scheduleReplays, replayReady } from "./coordinator.js";
 import { DEFAULT_RETRY_BEHAVIOR, getLogger } from "./config.js";
-import { recordStepResult } from "./results.js";
+import { readyToReplay, recordStepResult } from "./results.js";
 
 /** An executor that has not been heard from for this long is presumed dead. */
 export const HEARTBEAT_STALE_MS = 60_000;
@@ -63,6 +63,8 @@ export async function enqueueTask(
     runAt?: number;
     /** The definition's defaults: `retryActionsByDefault` and `defaultRetryBehavior`. */
     workpoolOptions?: { retryActionsByDefault?: boolean; defaultRetryBehavior?: RetryBehavior };
+    /** The batch the step was journaled in (see the `taskQueue` table). */
+    batch?: { first: number; size: number };
   },
 ): Promise<Id<"taskQueue">> {
   const step = entry.step;
@@ -85,6 +87,7 @@ export async function enqueueTask(
     args: step.args,
     retry,
     readyAt: opts.runAt ?? Date.now(),
+    batch: opts.batch,
   });
   await ensureExecutor(ctx, shard, routing);
   return taskId;
@@ -100,8 +103,27 @@ function actionRetry(
   return retry ?? (defaults?.retryActionsByDefault ? policy : undefined);
 }
 
+/**
+ * Shards this transaction already made sure have a live executor: a batch of steps on one
+ * shard costs one check, not one per step. Keyed by the transaction's `ctx.db`, so it lives
+ * and dies with the writes that made it true.
+ */
+const liveShardsOfTransaction = new WeakMap<object, Set<number>>();
+
 /** Start (or restart) the shard's executor unless a live one is running. */
 async function ensureExecutor(
+  ctx: MutationCtx,
+  shard: number,
+  routing: { shards: number; executorHandle?: string },
+): Promise<void> {
+  let live = liveShardsOfTransaction.get(ctx.db);
+  if (!live) liveShardsOfTransaction.set(ctx.db, (live = new Set()));
+  if (live.has(shard)) return;
+  await startExecutorIfDead(ctx, shard, routing);
+  live.add(shard);
+}
+
+async function startExecutorIfDead(
   ctx: MutationCtx,
   shard: number,
   routing: { shards: number; executorHandle?: string },
@@ -235,12 +257,12 @@ export const claimTasks = query({
   },
 });
 
-/** Record one task's result and delete it; returns the workflow to replay, if its batch is done. */
+/** Record one task's result and delete it; adds it to `recorded` if its workflow is running. */
 async function recordTask(
   ctx: MutationCtx,
   task: Doc<"taskQueue">,
   result: RunResult,
-  ready: Id<"workflows">[],
+  recorded: Doc<"taskQueue">[],
   runStartedAt: number | undefined,
 ): Promise<void> {
   await ctx.db.delete("taskQueue", task._id);
@@ -249,8 +271,29 @@ async function recordTask(
     generationNumber: task.generationNumber,
     result,
     runStartedAt,
-    onBatchDone: (workflow) => ready.push(workflow._id),
+    onRecorded: () => recorded.push(task),
   });
+}
+
+/**
+ * The workflows to replay after recording these tasks: those with nothing left in flight.
+ * When the tasks recorded now are a whole batch, that is known without reading anything;
+ * otherwise (part of a batch, or a batch with other kinds of steps) the journal is asked.
+ */
+async function replayable(ctx: MutationCtx, recorded: Doc<"taskQueue">[]): Promise<Id<"workflows">[]> {
+  const byWorkflow = new Map<Id<"workflows">, Doc<"taskQueue">[]>();
+  for (const task of recorded) byWorkflow.set(task.workflowId, [...(byWorkflow.get(task.workflowId) ?? []), task]);
+  const ready: Id<"workflows">[] = [];
+  const ask: Id<"workflows">[] = [];
+  for (const [workflowId, tasks] of byWorkflow) {
+    const batch = tasks[0].batch;
+    const wholeBatch =
+      batch !== undefined &&
+      tasks.length === batch.size &&
+      tasks.every((t) => t.batch?.first === batch.first && t.generationNumber === tasks[0].generationNumber);
+    (wholeBatch ? ready : ask).push(workflowId);
+  }
+  return [...ready, ...(await readyToReplay(ctx, ask))];
 }
 
 async function heartbeatIfCurrent(ctx: MutationCtx, f: { shard: number; epoch: number; instance: number }) {
@@ -276,17 +319,17 @@ export const recordResultBatch = mutation({
   },
   returns: v.object({ recorded: v.number(), skipped: v.number(), current: v.boolean() }),
   handler: async (ctx, args) => {
-    const ready: Id<"workflows">[] = [];
-    let recorded = 0;
+    const recorded: Doc<"taskQueue">[] = [];
+    let found = 0;
     for (const { taskId, result, startedAt } of args.results) {
       const task = await ctx.db.get("taskQueue", taskId);
       if (!task) continue;
-      await recordTask(ctx, task, result, ready, startedAt);
-      recorded++;
+      await recordTask(ctx, task, result, recorded, startedAt);
+      found++;
     }
-    await scheduleReplays(ctx, ready);
+    await scheduleReplays(ctx, await replayable(ctx, recorded));
     const current = await heartbeatIfCurrent(ctx, args);
-    return { recorded, skipped: args.results.length - recorded, current };
+    return { recorded: found, skipped: args.results.length - found, current };
   },
 });
 
@@ -301,8 +344,8 @@ export const runMutationTasks = mutation({
     if (args.taskIds.length > MAX_MUTATION_TASKS) {
       throw new Error(`runMutationTasks takes at most ${MAX_MUTATION_TASKS} tasks, got ${args.taskIds.length}`);
     }
-    const ready: Id<"workflows">[] = [];
-    let recorded = 0;
+    const recorded: Doc<"taskQueue">[] = [];
+    let found = 0;
     for (const taskId of args.taskIds) {
       const task = await ctx.db.get("taskQueue", taskId);
       if (!task || task.functionType !== "mutation") continue;
@@ -314,12 +357,12 @@ export const runMutationTasks = mutation({
       } catch (error) {
         result = { kind: "failed", error: formatErrorWithStack(error) };
       }
-      await recordTask(ctx, task, result, ready, startedAt);
-      recorded++;
+      await recordTask(ctx, task, result, recorded, startedAt);
+      found++;
     }
-    await scheduleReplays(ctx, ready);
+    await scheduleReplays(ctx, await replayable(ctx, recorded));
     await heartbeatIfCurrent(ctx, args);
-    return { recorded, skipped: args.taskIds.length - recorded };
+    return { recorded: found, skipped: args.taskIds.length - found };
   },
 });
 
