@@ -9,7 +9,7 @@ import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { BASELINE, IMPLEMENTATIONS } from "./lib/implementations";
-import { caseTable, functionTable, growthTable, layerTable, moreThanBaseline, sameCase } from "./lib/report";
+import { caseTable, executorTargets, functionTable, growthTable, layerTable, moreThanBaseline, sameCase } from "./lib/report";
 import { type Case, caseName, runCase, type RunResult } from "./lib/run";
 
 // Unset: the defaults; empty (or "none"): skip that kind of case.
@@ -82,6 +82,8 @@ afterAll(() => {
     verdicts.push(`- ${run.impl}, ${caseName(run.case)}: ${worse.length ? `MORE ${worse.join(", ")} per step than ${BASELINE}` : `at or below ${BASELINE}`}`);
   }
   if (verdicts.length) sections.push(`### Target: at or below ${BASELINE} per step\n\n${verdicts.join("\n")}`);
+  const targets = executorTargets(runs);
+  if (targets) sections.push(targets);
   const text = sections.join("\n\n");
   console.log(`\n${text}\n`);
   mkdirSync(dirname(OUT), { recursive: true });

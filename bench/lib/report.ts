@@ -156,3 +156,37 @@ export function growthTable(cases: Case[], impls: Implementation[], runs: RunRes
   }
   return table(["case", "implementation", ...metrics.map(([name]) => name)], rows);
 }
+
+/**
+ * Executor mode's targets, taken against standard mode on the same 4-step case at 200
+ * workflows: at most 1/5 of its function executions and 1/20 of its scheduled functions per
+ * step, and at least 3x its throughput (steps per second of wall time). Other sizes are shown
+ * for comparison (executors' fixed costs weigh more on fewer steps).
+ */
+const TARGET_WORKFLOWS = 200;
+
+export function executorTargets(runs: RunResult[]): string | undefined {
+  const lines: string[] = [];
+  for (const run of runs.filter((r) => r.impl === "executor" && r.case.kind === "fourStep")) {
+    const standard = runs.find((r) => r.impl === "standard" && sameCase(r.case, run.case));
+    if (!standard) continue;
+    const checks = [
+      { what: "function executions / step", ratio: run.perStep.executions / standard.perStep.executions, ok: (x: number) => x <= 0.2, target: "<= 0.20x" },
+      { what: "scheduled functions / step", ratio: run.perStep.scheduled / standard.perStep.scheduled, ok: (x: number) => x <= 0.05, target: "<= 0.05x" },
+      { what: "throughput (steps/s)", ratio: standard.wallMs / run.wallMs, ok: (x: number) => x >= 3, target: ">= 3x" },
+    ];
+    const judged = run.case.kind === "fourStep" && run.case.workflows === TARGET_WORKFLOWS;
+    for (const c of checks) {
+      const verdict = judged ? (c.ok(c.ratio) ? "met" : "NOT met") : `(judged at ${TARGET_WORKFLOWS})`;
+      lines.push(`| ${caseName(run.case)} | ${c.what} | ${fmt(c.ratio, 3)}x | ${c.target} | ${verdict} |`);
+    }
+  }
+  if (lines.length === 0) return undefined;
+  return [
+    "### Executor mode against standard mode (targets)",
+    "",
+    "| case | metric | executor / standard | target | |",
+    "|---|---|---:|---|---|",
+    ...lines,
+  ].join("\n");
+}
