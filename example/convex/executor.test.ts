@@ -15,6 +15,7 @@ import {
   resetFaults,
   restlessWorkflow,
   retryingWorkflow,
+  sequentialWorkflow,
   workflow,
 } from "./executorWorkflows.js";
 import { initConvexTest, type TestConvex } from "./setup.testing.js";
@@ -321,6 +322,26 @@ describe("executor mode", () => {
     await settle(t);
     expect(await t.query((ctx) => workflow.status(ctx, id))).toEqual({ type: "completed", result: 107 });
     expect((await effectRows(t)).filter((r) => r.key === "exec:mix")).toHaveLength(1);
+  });
+
+  test("sequential steps follow each other promptly, not at the idle poll interval", async () => {
+    const t = initConvexTest();
+    // No startExecutors: the first task starts the shard's executor, whose first claim finds it.
+    // Afterwards it polls once a minute when idle, so each next step must be claimed in the
+    // short burst of polls that follows the flush that let the workflow go on.
+    const steps = 8;
+    const started = Date.now();
+    const id = await t.mutation((ctx) =>
+      sequentialWorkflow.start(ctx, internal.executorWorkflows.sequentialFlow, { steps }),
+    );
+    await advanceUntilFinished(t, sequentialWorkflow, [id], 60_000);
+    const page = (await t.query((ctx) => sequentialWorkflow.listSteps(ctx, id))).page;
+    expect(page).toHaveLength(steps);
+    const perStep = (page[steps - 1].completedAt! - started) / steps;
+    expect(perStep).toBeLessThan(5_000); // ~150 ms here; 60 s if it waited for the idle poll
+    await settle(t);
+    // (0 + 2) + (1 + 2) + ... + (7 + 2)
+    expect(await t.query((ctx) => sequentialWorkflow.status(ctx, id))).toEqual({ type: "completed", result: 28 + 2 * steps });
   });
 
   test("cancel mid-run: its mutation never runs, its tasks are removed, the others complete", async () => {

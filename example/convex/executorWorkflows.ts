@@ -8,6 +8,8 @@
 //   or recorded twice and that the watchdog restarts a dead shard;
 // - `handoffWorkflow`: 2 shards and a 1 s `handoffAfterMs`, so executors hand off mid-run;
 // - `retryingWorkflow`: 1 shard, retries actions by default (`retryActionsByDefault`);
+// - `sequentialWorkflow`: 1 shard, an idle poll interval of a minute, for a workflow whose
+//   steps run one after another (each must be claimed promptly after the previous one's replay);
 // - `restlessWorkflow`: 1 shard, no workflows, a 1 s `handoffAfterMs` shorter than the
 //   default 10 s `idleExitMs`, to check that idle executors still stop.
 //
@@ -327,3 +329,32 @@ export const restlessWorkflow = new WorkflowManager(components.workflow, {
 });
 export const restlessExecutor = restlessWorkflow.executor({ handoffAfterMs: 1_000 });
 restlessWorkflow.setExecutorRef(internal.executorWorkflows.restlessExecutor);
+
+// ---------------------------------------------------------------------------------------
+// Sequential steps with an executor that polls only once a minute when idle: a step must
+// still be claimed right after the previous one's replay.
+
+export const sequentialWorkflow = new WorkflowManager(components.workflow, {
+  executorShards: 1,
+  workpoolOptions: { logLevel: "WARN" },
+});
+
+export const addTwo = sequentialWorkflow.action("addTwo", {
+  args: { n: v.number() },
+  returns: v.number(),
+  handler: async (_ctx, { n }): Promise<number> => n + 2,
+});
+
+/** `steps` actions one after another: each waits for the previous one's replay. */
+export const sequentialFlow = sequentialWorkflow.define({
+  args: { steps: v.number() },
+  returns: v.number(),
+  handler: async (step, { steps }): Promise<number> => {
+    let total = 0;
+    for (let i = 0; i < steps; i++) total += await step.runAction(internal.executorWorkflows.addTwo, { n: i });
+    return total;
+  },
+});
+
+export const sequentialExecutor = sequentialWorkflow.executor({ idlePollIntervalMs: 60_000 });
+sequentialWorkflow.setExecutorRef(internal.executorWorkflows.sequentialExecutor);

@@ -35,9 +35,12 @@ export type ExecutorOptions = {
   flushMaxBytes?: number;
   /** Longest a finished result waits in the buffer. Default 100 ms. */
   flushIntervalMs?: number;
-  /** Delay between claims while there is work. Default 50 ms. */
+  /**
+   * Delay between claims while there is work, and for six claims after a flush that let
+   * workflows go on (their next steps come to this shard). Default 50 ms.
+   */
   pollIntervalMs?: number;
-  /** Delay between claims while idle. Default 1000 ms. */
+  /** Delay between claims while idle otherwise. Default 1000 ms. */
   idlePollIntervalMs?: number;
   /** Exit after this long with nothing to do (the component starts a new one when work arrives). Default 10 s. */
   idleExitMs?: number;
@@ -65,6 +68,12 @@ const DEFAULTS = {
   rateLimitBackoffMs: 1_000,
   rateLimitMaxBackoffMs: 60_000,
 };
+/**
+ * After recording results that let workflows go on, claim at the busy interval for this many
+ * more polls: their next steps land on this shard (a workflow's steps share a shard) as soon
+ * as the coordinator has replayed them, usually within tens of ms.
+ */
+const FOLLOW_UP_POLLS = 6;
 /** An action may run 10 minutes; a successor ignores our in-flight tasks until then. */
 const ACTION_TIME_LIMIT_MS = 10 * 60_000;
 const HEARTBEAT_EVERY_MS = 15_000;
@@ -115,6 +124,8 @@ class Executor {
   private handedOff = false;
   private lastWork = Date.now();
   private lastHeartbeat = Date.now();
+  /** Until then, poll at the busy interval even when idle: follow-up steps are on their way. */
+  private expectWorkUntil = 0;
   private wake: (() => void) | undefined;
 
   constructor(
@@ -154,7 +165,8 @@ class Executor {
         this.lastHeartbeat = Date.now();
         if (!(await this.ctx.runMutation(this.component.taskQueue.heartbeat, this.fence))) this.claiming = false;
       }
-      await this.idle(busy ? this.o.pollIntervalMs : this.o.idlePollIntervalMs);
+      const soon = busy || Date.now() < this.expectWorkUntil;
+      await this.idle(soon ? this.o.pollIntervalMs : this.o.idlePollIntervalMs);
     }
   }
 
@@ -216,7 +228,11 @@ class Executor {
       ids,
       (async () => {
         try {
-          await this.ctx.runMutation(this.component.taskQueue.runMutationTasks, { ...this.fence, taskIds: ids });
+          const { replays } = await this.ctx.runMutation(this.component.taskQueue.runMutationTasks, {
+            ...this.fence,
+            taskIds: ids,
+          });
+          if (replays > 0) this.expectFollowUps();
         } catch (error) {
           // Left in the queue: claimed again after a pause (they did not commit).
           console.warn(`Executor shard ${this.fence.shard}: mutation batch failed, will retry:`, formatErrorWithStack(error));
@@ -306,10 +322,11 @@ class Executor {
     const batch = this.buffer.slice(0, count);
     await this.o.hooks?.beforeFlush?.(batch.length);
     try {
-      const { current } = await this.ctx.runMutation(this.component.taskQueue.recordResultBatch, {
+      const { current, replays } = await this.ctx.runMutation(this.component.taskQueue.recordResultBatch, {
         ...this.fence,
         results: batch.map(({ taskId, result, startedAt }) => ({ taskId, result, startedAt })),
       });
+      if (replays > 0) this.expectFollowUps();
       this.buffer = this.buffer.slice(count);
       this.bufferSince = Date.now();
       this.lastHeartbeat = Date.now();
@@ -320,6 +337,11 @@ class Executor {
       this.bufferSince = Date.now();
       await sleep(this.o.pollIntervalMs * 4);
     }
+  }
+
+  private expectFollowUps(): void {
+    this.expectWorkUntil = Date.now() + FOLLOW_UP_POLLS * this.o.pollIntervalMs;
+    this.lastWork = Date.now();
   }
 
   /** Start a successor now; keep finishing our in-flight tasks, which it leaves alone. */

@@ -308,7 +308,8 @@ async function heartbeatIfCurrent(ctx: MutationCtx, f: { shard: number; epoch: n
  * Record many results at once: each task still queued is deleted and its step completed;
  * workflows whose batch is now complete are replayed by the coordinator (scheduled in this
  * same transaction, so the replay cannot be lost). Results for tasks already gone (canceled,
- * restarted, recorded by another executor) are skipped.
+ * restarted, recorded by another executor) are skipped. `replays`: how many workflows were
+ * handed to the coordinator, whose next steps will likely land on this same shard.
  */
 export const recordResultBatch = mutation({
   args: {
@@ -317,7 +318,7 @@ export const recordResultBatch = mutation({
       v.object({ taskId: v.id("taskQueue"), result: vResultValidator, startedAt: v.optional(v.number()) }),
     ),
   },
-  returns: v.object({ recorded: v.number(), skipped: v.number(), current: v.boolean() }),
+  returns: v.object({ recorded: v.number(), skipped: v.number(), current: v.boolean(), replays: v.number() }),
   handler: async (ctx, args) => {
     const recorded: Doc<"taskQueue">[] = [];
     let found = 0;
@@ -327,9 +328,10 @@ export const recordResultBatch = mutation({
       await recordTask(ctx, task, result, recorded, startedAt);
       found++;
     }
-    await scheduleReplays(ctx, await replayable(ctx, recorded));
+    const ready = await replayable(ctx, recorded);
+    await scheduleReplays(ctx, ready);
     const current = await heartbeatIfCurrent(ctx, args);
-    return { recorded: found, skipped: args.results.length - found, current };
+    return { recorded: found, skipped: args.results.length - found, current, replays: ready.length };
   },
 });
 
@@ -339,7 +341,7 @@ export const recordResultBatch = mutation({
  */
 export const runMutationTasks = mutation({
   args: { ...vFence, taskIds: v.array(v.id("taskQueue")) },
-  returns: v.object({ recorded: v.number(), skipped: v.number() }),
+  returns: v.object({ recorded: v.number(), skipped: v.number(), replays: v.number() }),
   handler: async (ctx, args) => {
     if (args.taskIds.length > MAX_MUTATION_TASKS) {
       throw new Error(`runMutationTasks takes at most ${MAX_MUTATION_TASKS} tasks, got ${args.taskIds.length}`);
@@ -360,9 +362,10 @@ export const runMutationTasks = mutation({
       await recordTask(ctx, task, result, recorded, startedAt);
       found++;
     }
-    await scheduleReplays(ctx, await replayable(ctx, recorded));
+    const ready = await replayable(ctx, recorded);
+    await scheduleReplays(ctx, ready);
     await heartbeatIfCurrent(ctx, args);
-    return { recorded: found, skipped: args.taskIds.length - found };
+    return { recorded: found, skipped: args.taskIds.length - found, replays: ready.length };
   },
 });
 

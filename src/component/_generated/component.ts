@@ -461,7 +461,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           }>;
           shard: number;
         },
-        { current: boolean; recorded: number; skipped: number },
+        {
+          current: boolean;
+          recorded: number;
+          replays: number;
+          skipped: number;
+        },
         Name
       >;
       replayIfReady: FunctionReference<
@@ -480,7 +485,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           shard: number;
           taskIds: Array<string>;
         },
-        { recorded: number; skipped: number },
+        { recorded: number; replays: number; skipped: number },
         Name
       >;
       startExecutors: FunctionReference<
