@@ -384,6 +384,42 @@ describe("executor mode", () => {
     for (const s of await diagnose(t, workflow)) expect(s.queued).toBe(0);
   });
 
+  test("restart re-runs the chosen steps through the executor; cleanup leaves no task behind", async () => {
+    const t = initConvexTest();
+    await t.mutation((ctx) => workflow.startExecutors(ctx));
+    const [id] = await startMany(t, workflow, internal.executorWorkflows.fourStep, "rs", 1);
+    await advanceUntilFinished(t, workflow, [id], 60_000);
+    expect(await t.query((ctx) => workflow.status(ctx, id))).toEqual({ type: "completed", result: expected(0) });
+
+    // From step 1 (fetchA): both actions and the mutation run again, the query does not.
+    await t.mutation((ctx) => workflow.restart(ctx, id, { from: 1 }));
+    await advanceUntilFinished(t, workflow, [id], 60_000);
+    await settle(t);
+    expect(await t.query((ctx) => workflow.status(ctx, id))).toEqual({ type: "completed", result: expected(0) });
+    expect(await actionRuns(t, "rs0:A")).toBe(2);
+    expect(await actionRuns(t, "rs0:B")).toBe(2);
+    expect((await effectRows(t)).filter((r) => r.key === "exec:rs0")).toHaveLength(2);
+    expect(await totalQueued(t, workflow)).toBe(0);
+
+    // A workflow canceled while its fetchA runs: its queued task goes with the cancel, cleanup
+    // removes the rest, and the action's late result is dropped.
+    closeGate();
+    const [late] = await startMany(t, workflow, internal.executorWorkflows.fourStep, "cl", 1);
+    const stopClock = runClock();
+    await until(() => gate.entered >= 1, "fetchA running");
+    await stopClock();
+    await t.mutation((ctx) => workflow.cancel(ctx, late));
+    expect(await t.mutation((ctx) => workflow.cleanup(ctx, late))).toBe(true);
+    expect(await t.mutation((ctx) => workflow.cleanup(ctx, id))).toBe(true);
+    openGate();
+    await advance(2_000, 100);
+    await settle(t);
+    await expect(t.query((ctx) => workflow.status(ctx, late))).rejects.toThrow(/Workflow not found/);
+    await expect(t.query((ctx) => workflow.status(ctx, id))).rejects.toThrow(/Workflow not found/);
+    expect(await totalQueued(t, workflow)).toBe(0);
+    expect((await effectRows(t)).filter((r) => r.key === "exec:cl0")).toHaveLength(0);
+  });
+
   test("a dead shard is restarted by the watchdog, without calling startExecutors again", async () => {
     const t = initConvexTest();
     expect(await t.mutation((ctx) => faultyWorkflow.startExecutors(ctx))).toBe(1);
