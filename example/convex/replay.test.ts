@@ -160,6 +160,25 @@ describe("limits", () => {
     expect(steps.map((s) => s.runResult?.kind)).toEqual(["failed", "failed"]);
   });
 
+  test("a journal over 8 MiB fails its workflow with the journal size error", async () => {
+    const t = initConvexTest();
+    // 700 KiB per result: the 12th poll finds 11 results, about 7.5 MiB; the 13th, over 8 MiB.
+    const id = await t.mutation(async (ctx) =>
+      workflow.start(ctx, internal.testWorkflows.growingJournal, { kib: 700, count: 20 }),
+    );
+    await drain(t);
+    const status = await statusOf(t, id);
+    expect(status.type).toBe("failed");
+    expect((status as { error: string }).error).toMatch(
+      new RegExp(`^Workflow ${id} journal size limit exceeded \\(\\d+ bytes > 8388608 bytes\\)`),
+    );
+    const steps = await stepsOf(t, id);
+    expect(steps.length).toBeGreaterThan(11);
+    expect(steps.length).toBeLessThan(20);
+    // Nothing is left running once the workflow has failed.
+    expect(steps.every((s) => s.runResult !== undefined)).toBe(true);
+  });
+
   test("a step result just under the limit is delivered", async () => {
     const t = initConvexTest();
     const id = await t.mutation(async (ctx) => workflow.start(ctx, internal.testWorkflows.bigResult, { kib: 700 }));

@@ -521,6 +521,17 @@ export const throwsImmediately = workflow.define({
   handler: (): Promise<void> => Promise.reject(new Error("thrown before any step")),
 });
 
+/** `count` actions one after another, each returning `kib` KiB: a journal that keeps growing. */
+export const growingJournal = workflow.define({
+  args: { kib: v.number(), count: v.number() },
+  returns: v.number(),
+  handler: async (step, { kib, count }) => {
+    let total = 0;
+    for (let i = 0; i < count; i++) total += (await step.runAction(internal.testWorkflows.bigAction, { kib })).length;
+    return total;
+  },
+});
+
 /** Oversized step results, from an action and from an inline query. */
 export const bigResult = workflow.define({
   args: { kib: v.number() },

@@ -12,7 +12,7 @@ import { logLevel } from "./logging.js";
 import { insertWorkflow } from "./model.js";
 import { enqueueFunctionStep, getWorkpool } from "./pool.js";
 import { scheduleReplay } from "./replay.js";
-import { limitResultSize } from "./results.js";
+import { isBatchDone, limitResultSize } from "./results.js";
 import { enqueueTask } from "./taskQueue.js";
 import { startConditionWait } from "./wait.js";
 import { journalDocument, type JournalEntry, vExecutorRouting, vStep, workflowDocument } from "./schema.js";
@@ -48,16 +48,16 @@ export const load = query({
     const base = { workflow, logLevel, journal: [] as JournalEntry[] };
     if (workflow.generationNumber !== generationNumber) return { ...base, state: "stale" as const };
     if (workflow.runResult) return { ...base, state: "finished" as const };
-    const inFlight = await ctx.db
-      .query("steps")
-      .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflowId))
-      .first();
-    if (inFlight) return { ...base, state: "blocked" as const };
+    // Polls are scheduled only once nothing is in flight, so the journal is read in the same
+    // pass that checks it: a step in flight (a duplicate or early poll) means `blocked`.
     const journal: JournalEntry[] = [];
     let size = 0;
     for await (const entry of ctx.db.query("steps").withIndex("workflow", (q) => q.eq("workflowId", workflowId))) {
+      if (entry.step.inProgress) return { ...base, state: "blocked" as const };
       size += getConvexSize(entry);
       if (size > MAX_JOURNAL_SIZE) {
+        // Steps in flight come last (the latest batch): ask the index before failing.
+        if (!(await isBatchDone(ctx, workflowId))) return { ...base, state: "blocked" as const };
         return { ...base, state: "tooLarge" as const, error: journalSizeError(size, workflowId) };
       }
       journal.push(entry);
