@@ -420,6 +420,34 @@ describe("executor mode", () => {
     expect((await effectRows(t)).filter((r) => r.key === "exec:cl0")).toHaveLength(0);
   });
 
+  test("a mutation batch whose transaction fails is retried step by step, then recorded as failed", async () => {
+    const t = initConvexTest();
+    await t.mutation((ctx) => faultyWorkflow.startExecutors(ctx));
+    // Two failures: the steps are retried alone after a back-off and each runs exactly once.
+    faults.mutationBatchFails = 2;
+    const ids = await startMany(t, faultyWorkflow, internal.executorWorkflows.faultyFourStep, "mb", 4);
+    await advanceUntilFinished(t, faultyWorkflow, ids, 60_000);
+    expect(faults.mutationBatchFailed).toBe(2);
+    await expectAllCompletedOnce(t, faultyWorkflow, ids, "mb");
+
+    // A transaction that always fails: after 3 attempts alone the step fails with the reason,
+    // and its workflow fails instead of waiting forever.
+    faults.mutationBatchFails = 1_000;
+    faults.mutationBatchFailed = 0;
+    const [stuck] = await startMany(t, faultyWorkflow, internal.executorWorkflows.faultyFourStep, "mx", 1);
+    await advanceUntilFinished(t, faultyWorkflow, [stuck], 60_000);
+    faults.mutationBatchFails = 0;
+    await settle(t);
+    expect(faults.mutationBatchFailed).toBe(3);
+    const status = await t.query((ctx) => faultyWorkflow.status(ctx, stuck));
+    expect(status.type).toBe("failed");
+    expect((status as { error: string }).error).toMatch(
+      /^Error: Mutation step executorWorkflows:record could not be run after 3 attempts: Error: faultyExecutor: the transaction of 1 mutation steps failed/,
+    );
+    expect((await effectRows(t)).filter((r) => r.key === "exec:mx0")).toHaveLength(0);
+    expect(await totalQueued(t, faultyWorkflow)).toBe(0);
+  });
+
   test("a dead shard is restarted by the watchdog, without calling startExecutors again", async () => {
     const t = initConvexTest();
     expect(await t.mutation((ctx) => faultyWorkflow.startExecutors(ctx))).toBe(1);

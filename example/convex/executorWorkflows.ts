@@ -25,9 +25,9 @@ import { internalMutation, internalQuery } from "./_generated/server.js";
 // Test instrumentation (module state: the tests run in the same process as the functions).
 
 /** Faults injected into `faultyExecutor`: how many more times to die at each point. */
-export const faults = { claimKills: 0, flushKills: 0, claimKilled: 0, flushKilled: 0 };
+export const faults = { claimKills: 0, flushKills: 0, claimKilled: 0, flushKilled: 0, mutationBatchFails: 0, mutationBatchFailed: 0 };
 export function resetFaults(): void {
-  Object.assign(faults, { claimKills: 0, flushKills: 0, claimKilled: 0, flushKilled: 0 });
+  Object.assign(faults, { claimKills: 0, flushKills: 0, claimKilled: 0, flushKilled: 0, mutationBatchFails: 0, mutationBatchFailed: 0 });
 }
 
 /**
@@ -228,6 +228,13 @@ const faultHooks: ExecutorOptions["hooks"] = {
       faults.flushKills--;
       faults.flushKilled++;
       throw new Error(`faultyExecutor: killed before flushing ${count} results`);
+    }
+  },
+  beforeMutationBatch: (count) => {
+    if (faults.mutationBatchFails > 0) {
+      faults.mutationBatchFails--;
+      faults.mutationBatchFailed++;
+      throw new Error(`faultyExecutor: the transaction of ${count} mutation steps failed`);
     }
   },
 };

@@ -53,6 +53,8 @@ export type ExecutorOptions = {
   hooks?: {
     beforeClaim?: () => void | Promise<void>;
     beforeFlush?: (count: number) => void | Promise<void>;
+    /** Before running a batch of mutation steps: a throw fails that batch's transaction. */
+    beforeMutationBatch?: (count: number) => void | Promise<void>;
   };
 };
 
@@ -74,6 +76,13 @@ const DEFAULTS = {
  * as the coordinator has replayed them, usually within tens of ms.
  */
 const FOLLOW_UP_POLLS = 6;
+/**
+ * A mutation step whose transaction (its own run plus the recording of its result) fails this
+ * many times on its own is recorded as failed, so its workflow sees the error instead of
+ * waiting forever. Retries wait 1 s, then 2 s.
+ */
+const MUTATION_ATTEMPTS = 3;
+const MUTATION_RETRY_MS = 1_000;
 /** An action may run 10 minutes; a successor ignores our in-flight tasks until then. */
 const ACTION_TIME_LIMIT_MS = 10 * 60_000;
 const HEARTBEAT_EVERY_MS = 15_000;
@@ -224,22 +233,49 @@ class Executor {
   /** Mutation tasks run inside the component's recording transaction: exactly once. */
   private startMutations(tasks: Task[]): void {
     const ids = tasks.map((t) => t._id);
+    const startedAt = Date.now();
     this.track(
       ids,
       (async () => {
         try {
+          await this.o.hooks?.beforeMutationBatch?.(tasks.length);
           const { replays } = await this.ctx.runMutation(this.component.taskQueue.runMutationTasks, {
             ...this.fence,
             taskIds: ids,
           });
           if (replays > 0) this.expectFollowUps();
+          for (const id of ids) this.attempts.delete(id);
         } catch (error) {
-          // Left in the queue: claimed again after a pause (they did not commit).
-          console.warn(`Executor shard ${this.fence.shard}: mutation batch failed, will retry:`, formatErrorWithStack(error));
-          for (const task of tasks) this.delayed.set(task._id, { task, at: Date.now() + 1_000, attempts: 0 });
+          this.mutationBatchFailed(tasks, error, startedAt);
         }
       })(),
     );
+  }
+
+  /**
+   * A batch's transaction failed, so none of it committed (a step's own error would have been
+   * recorded as its result; this is the transaction itself: a limit, a timeout). Each task is
+   * retried alone after a back-off; one that fails alone `MUTATION_ATTEMPTS` times is recorded
+   * as failed. If it did commit after all (the error came after), that record is skipped.
+   */
+  private mutationBatchFailed(tasks: Task[], error: unknown, startedAt: number): void {
+    const message = formatErrorWithStack(error);
+    console.warn(`Executor shard ${this.fence.shard}: a batch of ${tasks.length} mutation steps failed:`, message);
+    for (const task of tasks) {
+      // Only a failure on its own counts against a task: in a batch, another may be the cause.
+      const attempts = (this.attempts.get(task._id) ?? 0) + (tasks.length === 1 ? 1 : 0);
+      if (attempts >= MUTATION_ATTEMPTS) {
+        this.attempts.delete(task._id);
+        this.push(
+          task._id,
+          { kind: "failed", error: `Mutation step ${task.name} could not be run after ${attempts} attempts: ${message}` },
+          startedAt,
+        );
+        continue;
+      }
+      this.attempts.set(task._id, attempts);
+      this.delayed.set(task._id, { task, at: Date.now() + MUTATION_RETRY_MS * 2 ** Math.max(0, attempts - 1), attempts });
+    }
   }
 
   private async execute(task: Task): Promise<void> {
