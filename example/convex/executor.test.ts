@@ -519,6 +519,25 @@ describe("executor mode", () => {
     expect((await diagnose(t, workflow)).map((s) => s.running)).toEqual([false, false, false, false]);
   });
 
+  test("diagnose counts each queue up to countUpTo and says when there are more", async () => {
+    const t = initConvexTest();
+    // One shard; the executor started for the first task has not run yet: all three wait.
+    for (let i = 0; i < 3; i++) {
+      await t.mutation((ctx) => sequentialWorkflow.start(ctx, internal.executorWorkflows.sequentialFlow, { steps: 1 }));
+    }
+    expect(await t.query((ctx) => sequentialWorkflow.diagnose(ctx))).toMatchObject([
+      { shard: 0, shards: 1, queued: 3, queuedIsLowerBound: false },
+    ]);
+    expect(await t.query((ctx) => sequentialWorkflow.diagnose(ctx, { countUpTo: 2 }))).toMatchObject([
+      { shard: 0, queued: 2, queuedIsLowerBound: true },
+    ]);
+    for (const countUpTo of [0, 1.5, 1001]) {
+      await expect(t.query((ctx) => sequentialWorkflow.diagnose(ctx, { countUpTo }))).rejects.toThrow(
+        `diagnose: countUpTo must be a whole number from 1 to 1000, got ${countUpTo}`,
+      );
+    }
+  });
+
   test("diagnose reports the configured shard count (2)", async () => {
     const t = initConvexTest();
     await t.mutation((ctx) => handoffWorkflow.startExecutors(ctx));

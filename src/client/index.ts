@@ -392,9 +392,13 @@ export class WorkflowManager {
     });
   }
 
-  /** Executor mode: per-shard executor state and queue depth. */
-  async diagnose(ctx: QueryCtx | MutationCtx | ActionCtx) {
-    return await ctx.runQuery(this.component.taskQueue.diagnose, {});
+  /**
+   * Executor mode: per-shard executor state and queue depth. Each queue is counted up to
+   * `countUpTo` (1 to 1000, default 1000; lower with many shards, so the query stays within
+   * its read limits); `queuedIsLowerBound` says when there are more.
+   */
+  async diagnose(ctx: QueryCtx | MutationCtx | ActionCtx, options?: { countUpTo?: number }) {
+    return await ctx.runQuery(this.component.taskQueue.diagnose, { countUpTo: options?.countUpTo });
   }
 
   /** Define a workflow; export the returned mutation. Also `define({ args }).handler(fn)`. */

@@ -467,9 +467,17 @@ export const heartbeat = mutation({
   handler: async (ctx, args) => await heartbeatIfCurrent(ctx, args),
 });
 
-/** The state of every shard: who runs it, when it was last heard from, how much is queued. */
+/** Tasks `diagnose` reads at most across all shards (a query may read 32,000 documents). */
+const DIAGNOSE_READ_BUDGET = 8_000;
+const MAX_COUNT_UP_TO = 1_000;
+
+/**
+ * The state of every shard: who runs it, when it was last heard from, how much is queued.
+ * Each shard's queue is counted up to `countUpTo` (default and most 1000), and lower with
+ * many shards, so that the whole query reads at most DIAGNOSE_READ_BUDGET tasks.
+ */
 export const diagnose = query({
-  args: {},
+  args: { countUpTo: v.optional(v.number()) },
   returns: v.array(
     v.object({
       shard: v.number(),
@@ -483,15 +491,20 @@ export const diagnose = query({
       oldestReadyAt: v.union(v.number(), v.null()),
     }),
   ),
-  handler: async (ctx) => {
+  handler: async (ctx, args) => {
+    const countUpTo = args.countUpTo ?? MAX_COUNT_UP_TO;
+    if (!Number.isInteger(countUpTo) || countUpTo < 1 || countUpTo > MAX_COUNT_UP_TO) {
+      throw new Error(`diagnose: countUpTo must be a whole number from 1 to ${MAX_COUNT_UP_TO}, got ${countUpTo}`);
+    }
     const rows = await ctx.db.query("executorEpoch").take(MAX_SHARDS);
+    const limit = Math.max(1, Math.min(countUpTo, Math.floor(DIAGNOSE_READ_BUDGET / Math.max(1, rows.length)) - 1));
     const now = Date.now();
     const out = [];
     for (const row of rows.sort((a, b) => a.shard - b.shard)) {
       const queued = await ctx.db
         .query("taskQueue")
         .withIndex("by_shard", (q) => q.eq("shard", row.shard))
-        .take(1001);
+        .take(limit + 1);
       out.push({
         shard: row.shard,
         shards: row.shards,
@@ -499,8 +512,8 @@ export const diagnose = query({
         instance: row.instance,
         running: row.running,
         heartbeatAgeMs: now - row.heartbeatAt,
-        queued: Math.min(queued.length, 1000),
-        queuedIsLowerBound: queued.length > 1000,
+        queued: Math.min(queued.length, limit),
+        queuedIsLowerBound: queued.length > limit,
         oldestReadyAt: queued[0]?.readyAt ?? null,
       });
     }

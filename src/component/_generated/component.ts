@@ -404,7 +404,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       diagnose: FunctionReference<
         "query",
         "internal",
-        {},
+        { countUpTo?: number },
         Array<{
           epoch: number;
           heartbeatAgeMs: number;
