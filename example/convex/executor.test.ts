@@ -316,12 +316,22 @@ describe("executor mode", () => {
     ]);
     expect(await t.query((ctx) => workflow.status(ctx, id))).toMatchObject({ type: "inProgress" });
     expect((await effectRows(t)).filter((r) => r.key === "exec:mix")).toHaveLength(0);
+    // The manual nudge does nothing while a step is in flight.
+    const nudge = () =>
+      t.mutation((ctx) => ctx.runMutation(components.workflow.taskQueue.replayIfReady, { workflowId: id }));
+    expect(await nudge()).toBe(false);
 
     await t.mutation((ctx) => workflow.sendEvent(ctx, { workflowId: id, name: "bonus", validator: v.number(), value: 100 }));
+    // Ready now, with its replay already scheduled: two more nudges queue two more replays,
+    // which must find the workflow moved on and change nothing.
+    expect(await nudge()).toBe(true);
+    expect(await nudge()).toBe(true);
     await advanceUntilFinished(t, workflow, [id], 30_000);
     await settle(t);
     expect(await t.query((ctx) => workflow.status(ctx, id))).toEqual({ type: "completed", result: 107 });
     expect((await effectRows(t)).filter((r) => r.key === "exec:mix")).toHaveLength(1);
+    const after = (await t.query((ctx) => workflow.listSteps(ctx, id))).page;
+    expect(after.map((s) => s.name)).toEqual(["executorWorkflows:fetchB", "sleep", "bonus", "executorWorkflows:record"]);
   });
 
   test("sequential steps follow each other promptly, not at the idle poll interval", async () => {
@@ -342,6 +352,26 @@ describe("executor mode", () => {
     await settle(t);
     // (0 + 2) + (1 + 2) + ... + (7 + 2)
     expect(await t.query((ctx) => sequentialWorkflow.status(ctx, id))).toEqual({ type: "completed", result: 28 + 2 * steps });
+  });
+
+  test("a workflow that fails right after starting a step cancels that step and its task", async () => {
+    const t = initConvexTest();
+    await t.mutation((ctx) => workflow.startExecutors(ctx));
+    closeGate(); // if fetchA ever ran, it would wait here
+    const id = await t.mutation((ctx) => workflow.start(ctx, internal.executorWorkflows.givesUpEarly, { tag: "ge", n: 1 }));
+    await advanceUntilFinished(t, workflow, [id], 30_000);
+    openGate();
+    await settle(t);
+    const status = await t.query((ctx) => workflow.status(ctx, id));
+    expect(status.type).toBe("failed");
+    expect((status as { error: string }).error).toMatch(/^Error: gave up on ge/);
+    const steps = (await t.query((ctx) => workflow.listSteps(ctx, id))).page;
+    expect(steps.map((s) => [s.name, s.runResult?.kind])).toEqual([
+      ["executorWorkflows:lookup", "success"],
+      ["executorWorkflows:fetchA", "canceled"],
+    ]);
+    expect(await totalQueued(t, workflow)).toBe(0);
+    expect(await actionRuns(t, "ge:A")).toBe(0);
   });
 
   test("cancel mid-run: its mutation never runs, its tasks are removed, the others complete", async () => {

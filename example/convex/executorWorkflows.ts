@@ -179,6 +179,20 @@ export const mixedBatch = workflow.define({
   },
 });
 
+/**
+ * After its query, starts fetchA without awaiting it and fails in the same replay: the workflow
+ * finishes while a step it just started is in flight, so that step must be canceled.
+ */
+export const givesUpEarly = workflow.define({
+  args: vFetchArgs,
+  returns: v.number(),
+  handler: async (step, { tag, n }): Promise<number> => {
+    const base = await step.runQuery(internal.executorWorkflows.lookup, { n });
+    step.runAction(internal.executorWorkflows.fetchA, { tag, n: base }).catch(() => undefined);
+    throw new Error(`gave up on ${tag}`);
+  },
+});
+
 export const executor = workflow.executor();
 workflow.setExecutorRef(internal.executorWorkflows.executor);
 

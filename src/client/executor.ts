@@ -36,8 +36,8 @@ export type ExecutorOptions = {
   /** Longest a finished result waits in the buffer. Default 100 ms. */
   flushIntervalMs?: number;
   /**
-   * Delay between claims while there is work, and for six claims after a flush that let
-   * workflows go on (their next steps come to this shard). Default 50 ms.
+   * Delay between claims while there is work, and for six claims (at least 300 ms) after a
+   * flush that let workflows go on (their next steps come to this shard). Default 50 ms.
    */
   pollIntervalMs?: number;
   /** Delay between claims while idle otherwise. Default 1000 ms. */
@@ -72,10 +72,12 @@ const DEFAULTS = {
 };
 /**
  * After recording results that let workflows go on, claim at the busy interval for this many
- * more polls: their next steps land on this shard (a workflow's steps share a shard) as soon
- * as the coordinator has replayed them, usually within tens of ms.
+ * more polls (and for at least FOLLOW_UP_MIN_MS): their next steps land on this shard (a
+ * workflow's steps share a shard) as soon as the coordinator has replayed them, usually within
+ * tens of ms.
  */
 const FOLLOW_UP_POLLS = 6;
+const FOLLOW_UP_MIN_MS = 300;
 /**
  * A mutation step whose transaction (its own run plus the recording of its result) fails this
  * many times on its own is recorded as failed, so its workflow sees the error instead of
@@ -376,7 +378,7 @@ class Executor {
   }
 
   private expectFollowUps(): void {
-    this.expectWorkUntil = Date.now() + FOLLOW_UP_POLLS * this.o.pollIntervalMs;
+    this.expectWorkUntil = Date.now() + Math.max(FOLLOW_UP_MIN_MS, FOLLOW_UP_POLLS * this.o.pollIntervalMs);
     this.lastWork = Date.now();
   }
 

@@ -32,6 +32,11 @@ export async function scheduleReplays(ctx: MutationCtx, workflowIds: Id<"workflo
   }
 }
 
+/** True if the workflow is running with no step in flight. */
+export async function isReady(ctx: MutationCtx, workflowId: Id<"workflows">): Promise<boolean> {
+  return (await readyWorkflow(ctx, workflowId)) !== null;
+}
+
 async function readyWorkflow(ctx: MutationCtx, workflowId: Id<"workflows">): Promise<Doc<"workflows"> | null> {
   const workflow = await ctx.db.get("workflows", workflowId);
   if (!workflow || workflow.runResult || !(await isBatchDone(ctx, workflowId))) return null;
@@ -44,7 +49,7 @@ async function runningWorkflow(ctx: MutationCtx, workflowId: Id<"workflows">): P
 }
 
 /** Poll each workflow that is running with no step in flight, one at a time. */
-export async function replayReady(ctx: MutationCtx, workflowIds: Id<"workflows">[]): Promise<number> {
+async function replayReady(ctx: MutationCtx, workflowIds: Id<"workflows">[]): Promise<number> {
   let polled = 0;
   for (const workflowId of workflowIds) {
     const workflow = await readyWorkflow(ctx, workflowId);

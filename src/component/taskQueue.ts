@@ -14,7 +14,7 @@ import { formatErrorWithStack } from "../shared.js";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx, query, type QueryCtx } from "./_generated/server.js";
-import { scheduleReplays, replayReady } from "./coordinator.js";
+import { isReady, scheduleReplays } from "./coordinator.js";
 import { DEFAULT_RETRY_BEHAVIOR, getLogger } from "./config.js";
 import { readyToReplay, recordStepResult } from "./results.js";
 
@@ -369,11 +369,20 @@ export const runMutationTasks = mutation({
   },
 });
 
-/** Poll a workflow if it is running with nothing in flight (a manual nudge; also used by tests). */
+/**
+ * A manual nudge: if the workflow is running with nothing in flight, hand it to the
+ * coordinator (returns whether it did). Scheduled, never run inline, so that a nudge from
+ * inside another replay's transaction (an `onComplete`, an inline mutation step) cannot
+ * journal steps under a batched replay that has already read the same workflow's journal.
+ */
 export const replayIfReady = mutation({
   args: { workflowId: v.id("workflows") },
   returns: v.boolean(),
-  handler: async (ctx, args) => (await replayReady(ctx, [args.workflowId])) > 0,
+  handler: async (ctx, args) => {
+    if (!(await isReady(ctx, args.workflowId))) return false;
+    await scheduleReplays(ctx, [args.workflowId]);
+    return true;
+  },
 });
 
 /** Start one executor per shard in a new epoch; executors of older epochs stop claiming. */
