@@ -92,6 +92,11 @@ export type Plan = {
   /** Executor mode: the n-th beforeClaim / beforeFlush call throws. */
   killClaimAt: number[];
   killFlushAt: number[];
+  /**
+   * Executor mode: the n-th batch of mutation steps fails its transaction (at most two, so no
+   * step reaches the three failed attempts that would record it as failed).
+   */
+  failMutationBatchAt: number[];
 };
 
 export type Limits = { maxRoots: number; maxOps: number; maxDepth: number; phases: number };
@@ -223,6 +228,8 @@ export function generatePlan(seed: number, mode: Mode, limits: Limits = DEFAULT_
     startExecutorsFirst: mode === "executor" && rng.chance(0.5),
     killClaimAt: mode === "executor" ? kills(rng.int(0, 2)) : [],
     killFlushAt: mode === "executor" ? kills(rng.int(0, 2)) : [],
+    // Drawn last, so that the rest of every seed's plan is what it was before this was added.
+    failMutationBatchAt: mode === "executor" ? kills(rng.int(0, 2)) : [],
   };
 }
 

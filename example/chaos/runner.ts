@@ -224,7 +224,11 @@ class ChaosRun {
 
   async run(): Promise<void> {
     const { plan } = this;
-    resetChaosControl({ killClaimAt: plan.killClaimAt, killFlushAt: plan.killFlushAt });
+    resetChaosControl({
+      killClaimAt: plan.killClaimAt,
+      killFlushAt: plan.killFlushAt,
+      failMutationBatchAt: plan.failMutationBatchAt,
+    });
     await this.t.mutation(internal.chaosWorkflows.planFaults, { faults: plan.faults });
     if (plan.startExecutorsFirst) await this.t.mutation((ctx) => chaosExec.startExecutors(ctx));
     this.pendingSends = plan.sends.filter((s) => s.at >= 0);
@@ -499,7 +503,7 @@ class ChaosRun {
         state.push(`${this.info.get(id)!.tag} ${canonical(status).slice(0, 200)} steps ${steps.map((s) => `${s.stepNumber}:${s.name}:${s.runResult?.kind ?? "running"}`).join(",")}`);
       }
       if (this.plan.mode === "executor") state.push(`shards ${canonical(await this.t.query((ctx) => chaosExec.diagnose(ctx)))}`);
-      state.push(`control ${canonical({ ...chaosControl, killClaimAt: [...chaosControl.killClaimAt], killFlushAt: [...chaosControl.killFlushAt], onCompleteCalls: [...chaosControl.onCompleteCalls] })}`);
+      state.push(`control ${canonical({ ...chaosControl, killClaimAt: [...chaosControl.killClaimAt], killFlushAt: [...chaosControl.killFlushAt], failMutationBatchAt: [...chaosControl.failMutationBatchAt], onCompleteCalls: [...chaosControl.onCompleteCalls] })}`);
       return state;
     }
   }
@@ -630,7 +634,7 @@ class ChaosRun {
       }
       if (w.onComplete) this.faultsHit += w.onComplete.throwOn.filter((n) => n <= (chaosControl.onCompleteCalls.get(w.id) ?? 0)).length;
     }
-    this.faultsHit += chaosControl.claimKills + chaosControl.flushKills;
+    this.faultsHit += chaosControl.claimKills + chaosControl.flushKills + chaosControl.mutationBatchFails;
 
     // A poll of a finished workflow in its current generation is a no-op.
     for (const w of workflows) {

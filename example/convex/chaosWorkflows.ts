@@ -140,16 +140,27 @@ export const chaosControl = {
   flushCalls: 0,
   claimKills: 0,
   flushKills: 0,
+  /** A failed transaction, not a death: the n-th batch of mutation steps commits nothing. */
+  failMutationBatchAt: new Set<number>(),
+  mutationBatchCalls: 0,
+  mutationBatchFails: 0,
   /** onComplete invocations per workflow id (including ones that threw and rolled back). */
   onCompleteCalls: new Map<string, number>(),
 };
-export function resetChaosControl(plan?: { killClaimAt?: number[]; killFlushAt?: number[] }): void {
+export function resetChaosControl(plan?: {
+  killClaimAt?: number[];
+  killFlushAt?: number[];
+  failMutationBatchAt?: number[];
+}): void {
   chaosControl.killClaimAt = new Set(plan?.killClaimAt ?? []);
   chaosControl.killFlushAt = new Set(plan?.killFlushAt ?? []);
   chaosControl.claimCalls = 0;
   chaosControl.flushCalls = 0;
   chaosControl.claimKills = 0;
   chaosControl.flushKills = 0;
+  chaosControl.failMutationBatchAt = new Set(plan?.failMutationBatchAt ?? []);
+  chaosControl.mutationBatchCalls = 0;
+  chaosControl.mutationBatchFails = 0;
   chaosControl.onCompleteCalls = new Map();
 }
 
@@ -197,6 +208,13 @@ export const chaosExecutor = chaosExec.executor({
       if (chaosControl.killFlushAt.has(n)) {
         chaosControl.flushKills++;
         throw new Error(`chaos: executor killed before flush #${n} of ${count} results`);
+      }
+    },
+    beforeMutationBatch: (count) => {
+      const n = ++chaosControl.mutationBatchCalls;
+      if (chaosControl.failMutationBatchAt.has(n)) {
+        chaosControl.mutationBatchFails++;
+        throw new Error(`chaos: transaction of mutation batch #${n} (${count} steps) failed`);
       }
     },
   },

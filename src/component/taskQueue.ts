@@ -282,7 +282,11 @@ async function recordTask(
  */
 async function replayable(ctx: MutationCtx, recorded: Doc<"taskQueue">[]): Promise<Id<"workflows">[]> {
   const byWorkflow = new Map<Id<"workflows">, Doc<"taskQueue">[]>();
-  for (const task of recorded) byWorkflow.set(task.workflowId, [...(byWorkflow.get(task.workflowId) ?? []), task]);
+  for (const task of recorded) {
+    const tasks = byWorkflow.get(task.workflowId);
+    if (tasks) tasks.push(task);
+    else byWorkflow.set(task.workflowId, [task]);
+  }
   const ready: Id<"workflows">[] = [];
   const ask: Id<"workflows">[] = [];
   for (const [workflowId, tasks] of byWorkflow) {
