@@ -374,6 +374,17 @@ describe("executor mode", () => {
     expect(await actionRuns(t, "ge:A")).toBe(0);
   });
 
+  test("an executor waiting on a slow step backs off its claims instead of polling every 50 ms", async () => {
+    const t = initConvexTest();
+    // No startExecutors: only the shard with work gets an executor.
+    const id = await t.mutation((ctx) => faultyWorkflow.start(ctx, internal.executorWorkflows.slowStep, { ms: 20_000 }));
+    await advanceUntilFinished(t, faultyWorkflow, [id], 60_000);
+    expect(await t.query((ctx) => faultyWorkflow.status(ctx, id))).toEqual({ type: "completed", result: 20_000 });
+    // 20 s busy: every 50 ms would be 400 claims; doubling up to the 1 s idle interval is ~25.
+    expect(faults.claims).toBeLessThan(60);
+    await settle(t);
+  });
+
   test("cancel mid-run: its mutation never runs, its tasks are removed, the others complete", async () => {
     const t = initConvexTest();
     await t.mutation((ctx) => workflow.startExecutors(ctx));

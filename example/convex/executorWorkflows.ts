@@ -25,9 +25,26 @@ import { internalMutation, internalQuery } from "./_generated/server.js";
 // Test instrumentation (module state: the tests run in the same process as the functions).
 
 /** Faults injected into `faultyExecutor`: how many more times to die at each point. */
-export const faults = { claimKills: 0, flushKills: 0, claimKilled: 0, flushKilled: 0, mutationBatchFails: 0, mutationBatchFailed: 0 };
+export const faults = {
+  claimKills: 0,
+  flushKills: 0,
+  claimKilled: 0,
+  flushKilled: 0,
+  mutationBatchFails: 0,
+  mutationBatchFailed: 0,
+  /** Every claim `faultyExecutor` makes (its beforeClaim calls). */
+  claims: 0,
+};
 export function resetFaults(): void {
-  Object.assign(faults, { claimKills: 0, flushKills: 0, claimKilled: 0, flushKilled: 0, mutationBatchFails: 0, mutationBatchFailed: 0 });
+  Object.assign(faults, {
+    claimKills: 0,
+    flushKills: 0,
+    claimKilled: 0,
+    flushKilled: 0,
+    mutationBatchFails: 0,
+    mutationBatchFailed: 0,
+    claims: 0,
+  });
 }
 
 /**
@@ -231,6 +248,7 @@ export const faultyFourStep = faultyWorkflow.define({
 
 const faultHooks: ExecutorOptions["hooks"] = {
   beforeClaim: () => {
+    faults.claims++;
     if (faults.claimKills > 0) {
       faults.claimKills--;
       faults.claimKilled++;
@@ -252,6 +270,22 @@ const faultHooks: ExecutorOptions["hooks"] = {
     }
   },
 };
+
+/** A slow in-process action: waits `ms` (on the test's fake clock). */
+export const faultySlow = faultyWorkflow.action("faultySlow", {
+  args: { ms: v.number() },
+  returns: v.number(),
+  handler: async (_ctx, { ms }): Promise<number> => {
+    await sleep(ms);
+    return ms;
+  },
+});
+
+export const slowStep = faultyWorkflow.define({
+  args: { ms: v.number() },
+  returns: v.number(),
+  handler: async (step, { ms }): Promise<number> => await step.runAction(internal.executorWorkflows.faultySlow, { ms }),
+});
 
 export const faultyExecutor = faultyWorkflow.executor({ hooks: faultHooks });
 faultyWorkflow.setExecutorRef(internal.executorWorkflows.faultyExecutor);

@@ -36,11 +36,12 @@ export type ExecutorOptions = {
   /** Longest a finished result waits in the buffer. Default 100 ms. */
   flushIntervalMs?: number;
   /**
-   * Delay between claims while there is work, and for six claims (at least 300 ms) after a
-   * flush that let workflows go on (their next steps come to this shard). Default 50 ms.
+   * Delay between claims while there is work (doubling while claims come back empty, up to
+   * `idlePollIntervalMs`), and for six claims (at least 300 ms) after a flush that let
+   * workflows go on (their next steps come to this shard). Default 50 ms.
    */
   pollIntervalMs?: number;
-  /** Delay between claims while idle otherwise. Default 1000 ms. */
+  /** Delay between claims while idle, and the longest one while busy. Default 1000 ms. */
   idlePollIntervalMs?: number;
   /** Exit after this long with nothing to do (the component starts a new one when work arrives). Default 10 s. */
   idleExitMs?: number;
@@ -78,6 +79,8 @@ const DEFAULTS = {
  */
 const FOLLOW_UP_POLLS = 6;
 const FOLLOW_UP_MIN_MS = 300;
+/** The shortest sleep between turns of the executor's loop. */
+const MIN_WAIT_MS = 5;
 /**
  * A mutation step whose transaction (its own run plus the recording of its result) fails this
  * many times on its own is recorded as failed, so its workflow sees the error instead of
@@ -137,6 +140,10 @@ class Executor {
   private lastHeartbeat = Date.now();
   /** Until then, poll at the busy interval even when idle: follow-up steps are on their way. */
   private expectWorkUntil = 0;
+  /** Claims in a row that found nothing: while busy, each doubles the wait before the next. */
+  private emptyClaims = 0;
+  /** When the next not-yet-ready task (runAt / runAfter) on the shard becomes ready, if any. */
+  private nextReadyAt: number | null = null;
   private wake: (() => void) | undefined;
 
   constructor(
@@ -176,9 +183,27 @@ class Executor {
         this.lastHeartbeat = Date.now();
         if (!(await this.ctx.runMutation(this.component.taskQueue.heartbeat, this.fence))) this.claiming = false;
       }
-      const soon = busy || Date.now() < this.expectWorkUntil;
-      await this.idle(soon ? this.o.pollIntervalMs : this.o.idlePollIntervalMs);
+      await this.idle(this.nextWait(busy));
     }
+  }
+
+  /**
+   * How long to sleep before the next turn. While busy, the first claim comes after
+   * `pollIntervalMs`, and each claim that comes back empty doubles the wait (up to
+   * `idlePollIntervalMs`), so an executor waiting on slow steps does not query its shard 20
+   * times a second; a claim that finds work, or a flush that lets workflows go on, starts over.
+   * Never past a due flush, a due retry, or a task becoming ready.
+   */
+  private nextWait(busy: boolean): number {
+    const now = Date.now();
+    if (now < this.expectWorkUntil) return this.o.pollIntervalMs;
+    let wait = busy
+      ? Math.min(this.o.idlePollIntervalMs, this.o.pollIntervalMs * 2 ** Math.min(this.emptyClaims, 20))
+      : this.o.idlePollIntervalMs;
+    if (this.buffer.length > 0) wait = Math.min(wait, this.bufferSince + this.o.flushIntervalMs - now);
+    for (const { at } of this.delayed.values()) wait = Math.min(wait, at - now);
+    if (this.nextReadyAt !== null) wait = Math.min(wait, this.nextReadyAt - now);
+    return Math.max(wait, MIN_WAIT_MS);
   }
 
   private isBusy(): boolean {
@@ -193,7 +218,7 @@ class Executor {
 
   private async claim(): Promise<void> {
     await this.o.hooks?.beforeClaim?.();
-    const { stale, tasks } = await this.ctx.runQuery(this.component.taskQueue.claimTasks, {
+    const { stale, tasks, nextReadyAt } = await this.ctx.runQuery(this.component.taskQueue.claimTasks, {
       ...this.fence,
       limit: this.o.concurrency - this.inFlight.size,
       exclude: [...this.inFlight.keys(), ...this.delayed.keys(), ...this.buffer.map((b) => b.taskId)] as never,
@@ -205,7 +230,13 @@ class Executor {
       this.delayed.clear();
       return;
     }
-    if (tasks.length > 0) this.lastWork = Date.now();
+    this.nextReadyAt = nextReadyAt;
+    if (tasks.length > 0) {
+      this.lastWork = Date.now();
+      this.emptyClaims = 0;
+    } else {
+      this.emptyClaims++;
+    }
     const mutations: Task[] = [];
     for (const task of tasks as Task[]) {
       if (task.functionType === "mutation") mutations.push(task);
@@ -378,6 +409,7 @@ class Executor {
   }
 
   private expectFollowUps(): void {
+    this.emptyClaims = 0;
     this.expectWorkUntil = Date.now() + Math.max(FOLLOW_UP_MIN_MS, FOLLOW_UP_POLLS * this.o.pollIntervalMs);
     this.lastWork = Date.now();
   }
