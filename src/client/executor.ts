@@ -201,7 +201,10 @@ class Executor {
       ? Math.min(this.o.idlePollIntervalMs, this.o.pollIntervalMs * 2 ** Math.min(this.emptyClaims, 20))
       : this.o.idlePollIntervalMs;
     if (this.buffer.length > 0) wait = Math.min(wait, this.bufferSince + this.o.flushIntervalMs - now);
-    for (const { at } of this.delayed.values()) wait = Math.min(wait, at - now);
+    // A due retry can only start with a free slot (a finishing task wakes the loop anyway).
+    if (this.inFlight.size < this.o.concurrency) {
+      for (const { at } of this.delayed.values()) wait = Math.min(wait, at - now);
+    }
     if (this.nextReadyAt !== null) wait = Math.min(wait, this.nextReadyAt - now);
     return Math.max(wait, MIN_WAIT_MS);
   }
