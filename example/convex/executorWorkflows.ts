@@ -85,29 +85,12 @@ export const record = internalMutation({
   },
 });
 
-/** Counts one run of an action; returns the run number. */
-export const countRun = internalMutation({
-  args: { key: v.string() },
-  returns: v.number(),
-  handler: async (ctx, { key }) => {
-    const row = await ctx.db
-      .query("attempts")
-      .withIndex("key", (q) => q.eq("key", key))
-      .unique();
-    if (!row) {
-      await ctx.db.insert("attempts", { key, count: 1 });
-      return 1;
-    }
-    await ctx.db.patch("attempts", row._id, { count: row.count + 1 });
-    return row.count + 1;
-  },
-});
 
 const vFetchArgs = { tag: v.string(), n: v.number() };
 type FetchRef = FunctionReference<"action", "internal", { tag: string; n: number }, number>;
 
 async function countAction(ctx: Pick<GenericActionCtx<GenericDataModel>, "runMutation">, tag: string, action: string): Promise<number> {
-  return await ctx.runMutation(internal.executorWorkflows.countRun, { key: `${tag}:${action}` });
+  return await ctx.runMutation(internal.attempts.countAttempt, { key: `${tag}:${action}` });
 }
 
 /** The 4-step body: query, two actions in parallel, mutation. Returns the recorded value. */

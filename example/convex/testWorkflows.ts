@@ -68,30 +68,13 @@ export const double = internalAction({
   handler: (_ctx, { n }) => n * 2,
 });
 
-/** Counts an attempt of the action named `key`; returns the new count. */
-export const bumpAttempt = internalMutation({
-  args: { key: v.string() },
-  returns: v.number(),
-  handler: async (ctx, { key }) => {
-    const row = await ctx.db
-      .query("attempts")
-      .withIndex("key", (q) => q.eq("key", key))
-      .unique();
-    if (!row) {
-      await ctx.db.insert("attempts", { key, count: 1 });
-      return 1;
-    }
-    await ctx.db.patch("attempts", row._id, { count: row.count + 1 });
-    return row.count + 1;
-  },
-});
 
 /** Fails its first `failTimes` attempts, then returns the attempt number. */
 export const flaky = internalAction({
   args: { key: v.string(), failTimes: v.number() },
   returns: v.number(),
   handler: async (ctx, { key, failTimes }): Promise<number> => {
-    const attempt: number = await ctx.runMutation(internal.testWorkflows.bumpAttempt, { key });
+    const attempt: number = await ctx.runMutation(internal.attempts.countAttempt, { key });
     if (attempt <= failTimes) throw new Error(`flaky ${key} failed attempt ${attempt}`);
     return attempt;
   },

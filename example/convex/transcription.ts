@@ -69,7 +69,7 @@ export const transcribeWithModel = internalAction({
   args: { audio: vAudio, model: v.string(), attemptKey: v.string(), failFirst: v.number() },
   returns: vTranscription,
   handler: async (ctx, { audio, model, attemptKey, failFirst }) => {
-    const attempt: number = await ctx.runMutation(internal.transcription.countAttempt, { key: attemptKey });
+    const attempt: number = await ctx.runMutation(internal.attempts.countAttempt, { key: attemptKey });
     if (attempt <= failFirst) {
       throw new Error(`Model "${model}" is overloaded (503), attempt ${attempt}`);
     }
@@ -82,23 +82,6 @@ export const transcribeWithModel = internalAction({
   },
 });
 
-/** Counts attempts per key; returns this attempt's number (1 for the first). */
-export const countAttempt = internalMutation({
-  args: { key: v.string() },
-  returns: v.number(),
-  handler: async (ctx, { key }) => {
-    const row = await ctx.db
-      .query("attempts")
-      .withIndex("key", (q) => q.eq("key", key))
-      .unique();
-    if (!row) {
-      await ctx.db.insert("attempts", { key, count: 1 });
-      return 1;
-    }
-    await ctx.db.patch("attempts", row._id, { count: row.count + 1 });
-    return row.count + 1;
-  },
-});
 
 export const saveTranscript = internalMutation({
   args: { workflowId: v.string(), audioUrl: v.string(), ...vTranscription.fields },

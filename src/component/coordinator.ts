@@ -32,12 +32,8 @@ export async function scheduleReplays(ctx: MutationCtx, workflowIds: Id<"workflo
   }
 }
 
-/** True if the workflow is running with no step in flight. */
-export async function isReady(ctx: MutationCtx, workflowId: Id<"workflows">): Promise<boolean> {
-  return (await readyWorkflow(ctx, workflowId)) !== null;
-}
-
-async function readyWorkflow(ctx: MutationCtx, workflowId: Id<"workflows">): Promise<Doc<"workflows"> | null> {
+/** The workflow, if it is running with no step in flight. */
+export async function readyWorkflow(ctx: MutationCtx, workflowId: Id<"workflows">): Promise<Doc<"workflows"> | null> {
   const workflow = await ctx.db.get("workflows", workflowId);
   if (!workflow || workflow.runResult || !(await isBatchDone(ctx, workflowId))) return null;
   return workflow;
@@ -143,9 +139,8 @@ export const replayGroup = internalMutation({
             : [];
         const inFlight = started.some((entry) => entry.step.inProgress);
         if (result.runResult) {
-          await completeWorkflow(ctx, (await ctx.db.get("workflows", workflow._id))!, result.runResult, {
-            stepsInFlight: inFlight,
-          });
+          // journalSteps does not touch the workflow's row: `workflow` is still current.
+          await completeWorkflow(ctx, workflow, result.runResult, { stepsInFlight: inFlight });
         } else if (started.length > 0 && !inFlight) {
           // Everything it asked for finished at once (an event already sent, a condition
           // already true): replay it again.

@@ -119,6 +119,7 @@ export async function journalSteps(
   );
   const workpool = needsPool ? await getWorkpool(ctx, workpoolOptions) : undefined;
   const entries: JournalEntry[] = [];
+  const batch = { first: firstNumber, size: steps.length };
   // Sequential on purpose: step numbers and event matching must follow request order.
   for (const [index, request] of steps.entries()) {
     const stepNumber = firstNumber + index;
@@ -128,7 +129,6 @@ export async function journalSteps(
     const stepId = await ctx.db.insert("steps", { workflowId: workflow._id, stepNumber, step: initial });
     const entry = (await ctx.db.get("steps", stepId))!;
     console.event("started", { workflowId: workflow._id, workflowName: workflow.name, stepName: request.step.name, stepNumber });
-    const batch = { first: firstNumber, size: steps.length };
     const step = await dispatchStep(ctx, workflow, entry, request, batch, workpool, workpoolOptions);
     if (step !== entry.step) await ctx.db.patch("steps", stepId, { step });
     entries.push({ ...entry, step });

@@ -14,7 +14,7 @@ import { formatErrorWithStack } from "../shared.js";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx, query, type QueryCtx } from "./_generated/server.js";
-import { isReady, scheduleReplays } from "./coordinator.js";
+import { readyWorkflow, scheduleReplays } from "./coordinator.js";
 import { DEFAULT_RETRY_BEHAVIOR, getLogger } from "./config.js";
 import { readyToReplay, recordStepResult } from "./results.js";
 
@@ -290,11 +290,10 @@ async function replayable(ctx: MutationCtx, recorded: Doc<"taskQueue">[]): Promi
   const ready: Id<"workflows">[] = [];
   const ask: Id<"workflows">[] = [];
   for (const [workflowId, tasks] of byWorkflow) {
+    // All are in the workflow's current generation (recordStepResult checked each one).
     const batch = tasks[0].batch;
     const wholeBatch =
-      batch !== undefined &&
-      tasks.length === batch.size &&
-      tasks.every((t) => t.batch?.first === batch.first && t.generationNumber === tasks[0].generationNumber);
+      batch !== undefined && tasks.length === batch.size && tasks.every((t) => t.batch?.first === batch.first);
     (wholeBatch ? ready : ask).push(workflowId);
   }
   return [...ready, ...(await readyToReplay(ctx, ask))];
@@ -383,7 +382,7 @@ export const replayIfReady = mutation({
   args: { workflowId: v.id("workflows") },
   returns: v.boolean(),
   handler: async (ctx, args) => {
-    if (!(await isReady(ctx, args.workflowId))) return false;
+    if (!(await readyWorkflow(ctx, args.workflowId))) return false;
     await scheduleReplays(ctx, [args.workflowId]);
     return true;
   },

@@ -9,6 +9,7 @@
  */
 
 import type * as approvals from "../approvals.js";
+import type * as attempts from "../attempts.js";
 import type * as batch from "../batch.js";
 import type * as chaosWorkflows from "../chaosWorkflows.js";
 import type * as events from "../events.js";
@@ -30,6 +31,7 @@ import type {
 
 declare const fullApi: ApiFromModules<{
   approvals: typeof approvals;
+  attempts: typeof attempts;
   batch: typeof batch;
   chaosWorkflows: typeof chaosWorkflows;
   events: typeof events;
