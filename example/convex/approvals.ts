@@ -32,6 +32,9 @@ const workflow = new WorkflowManager(components.workflow, {
 
 /** How long an approver has by default: three days. */
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 3 * 24 * 60 * 60 * 1000;
+/** The longest deadline a requester may set: 30 days. */
+export const MAX_APPROVAL_TIMEOUT_MS = 30 * 24 * 60 * 60 * 1000;
+const MAX_TITLE_LENGTH = 200;
 
 /** Shared by the waiting workflow and the sending mutation: the name and the value's shape. */
 export const approvalEvent = defineEvent({
@@ -145,7 +148,15 @@ export const requestApproval = mutation({
   returns: vWorkflowId,
   handler: async (ctx, args): Promise<WorkflowId> => {
     const requester = await requireUser(ctx);
-    if (args.timeoutMs !== undefined && !(args.timeoutMs >= 1)) throw new Error("timeoutMs must be at least 1");
+    // Check every caller-supplied value before anything is stored: NaN, Infinity and
+    // fractions would otherwise reach the workflow's deadline.
+    const { timeoutMs } = args;
+    if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs >= 1 && timeoutMs <= MAX_APPROVAL_TIMEOUT_MS)) {
+      throw new Error(`timeoutMs must be an integer from 1 to ${MAX_APPROVAL_TIMEOUT_MS} (30 days), got ${timeoutMs}`);
+    }
+    if (args.title.length < 1 || args.title.length > MAX_TITLE_LENGTH) {
+      throw new Error(`title must be 1 to ${MAX_TITLE_LENGTH} characters, got ${args.title.length}`);
+    }
     return await workflow.start(ctx, internal.approvals.approvalWorkflow, {
       ...args,
       requester,
@@ -168,6 +179,12 @@ export const decide = mutation({
     if (request === null || request.approver !== caller) throw new Error(`Approval request ${workflowId} not found`);
     if (request.status !== "pending") {
       throw new Error(`Approval request ${workflowId} is already ${request.status}`);
+    }
+    // The workflow may have ended without a decision (canceled by its requester, or failed):
+    // an event sent now would be stored and never read, so refuse before writing anything.
+    const status = await workflow.status(ctx, workflowId);
+    if (status.type !== "inProgress") {
+      throw new Error(`Approval request ${workflowId} is closed: its workflow is ${status.type}`);
     }
     // By id: if the deadline already passed, this throws and nothing below is written.
     await workflow.sendEvent(ctx, {

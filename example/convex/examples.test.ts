@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { api, internal } from "./_generated/api.js";
 import { workflow } from "./example.js";
-import { DECLINED_CARD } from "./orders.js";
+import { DECLINED_PAYMENT_METHOD } from "./orders.js";
 import { drain, initConvexTest, type TestConvex } from "./setup.testing.js";
 
 const ALICE = { subject: "alice", name: "Alice" };
@@ -65,7 +65,7 @@ describe("example workflows", () => {
     const t = initConvexTest();
     await t.mutation(internal.orders.restock, { sku: "mug", quantity: 10, priceCents: 1200 });
     const alice = t.withIdentity(ALICE);
-    const id = await alice.mutation(api.runs.startOrder, { sku: "mug", quantity: 3, card: "4242-4242-4242-4242" });
+    const id = await alice.mutation(api.runs.startOrder, { sku: "mug", quantity: 3, paymentMethod: "pm_card_visa_4242" });
     await drain(t);
 
     const run = await alice.query(api.runs.getRun, { workflowId: id });
@@ -81,7 +81,7 @@ describe("example workflows", () => {
     const t = initConvexTest();
     await t.mutation(internal.orders.restock, { sku: "mug", quantity: 10 });
     const alice = t.withIdentity(ALICE);
-    const id = await alice.mutation(api.runs.startOrder, { sku: "mug", quantity: 4, card: DECLINED_CARD });
+    const id = await alice.mutation(api.runs.startOrder, { sku: "mug", quantity: 4, paymentMethod: DECLINED_PAYMENT_METHOD });
     await drain(t);
 
     const run = await alice.query(api.runs.getRun, { workflowId: id });

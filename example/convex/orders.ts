@@ -6,14 +6,22 @@
 // A failed step throws in the handler like any error, so plain try/catch is enough. The
 // compensating step is journaled like any other: if the process dies half-way, replay
 // resumes at the compensation, never re-charging or re-reserving.
+//
+// Workflow args and step args are stored in the component's tables and shown by listSteps,
+// the timeline and the dashboard. So the order carries the payment provider's token for the
+// card (`paymentMethod`, made by the provider's client SDK in the browser), never the card
+// number itself.
 import { type Infer, v } from "convex/values";
 import { internal } from "./_generated/api.js";
 import type { Id } from "./_generated/dataModel.js";
 import { internalAction, internalMutation, type MutationCtx } from "./_generated/server.js";
 import { workflow } from "./example.js";
 
-/** The card number the fake payment provider always declines. */
-export const DECLINED_CARD = "4000-0000-0000-0002";
+/** The payment-method token the fake payment provider always declines. */
+export const DECLINED_PAYMENT_METHOD = "pm_card_declined_0002";
+
+/** A provider token such as `pm_1Nv…`: what an order may carry instead of a card number. */
+export const PAYMENT_METHOD_PATTERN = /^pm_[A-Za-z0-9_]{1,64}$/;
 
 export const vOrderResult = v.object({
   reservationId: v.id("reservations"),
@@ -23,9 +31,9 @@ export const vOrderResult = v.object({
 });
 
 export const placeOrder = workflow.define({
-  args: { sku: v.string(), quantity: v.number(), card: v.string() },
+  args: { sku: v.string(), quantity: v.number(), paymentMethod: v.string() },
   returns: vOrderResult,
-  handler: async (step, { sku, quantity, card }): Promise<Infer<typeof vOrderResult>> => {
+  handler: async (step, { sku, quantity, paymentMethod }): Promise<Infer<typeof vOrderResult>> => {
     const { reservationId, amountCents }: { reservationId: Id<"reservations">; amountCents: number } = await step.runMutation(internal.orders.reserveStock, {
       workflowId: step.workflowId,
       sku,
@@ -34,7 +42,7 @@ export const placeOrder = workflow.define({
     let chargeId: string;
     try {
       // No retries: a declined card will not succeed on a second try.
-      chargeId = await step.runAction(internal.orders.chargeCard, { card, amountCents }, { retry: false });
+      chargeId = await step.runAction(internal.orders.chargeCard, { paymentMethod, amountCents }, { retry: false });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       await step.runMutation(internal.orders.releaseStock, { reservationId, reason });
@@ -78,13 +86,13 @@ export const reserveStock = internalMutation({
   },
 });
 
-/** Stand-in for a payment provider. */
+/** Stand-in for a payment provider: charges the card behind a payment-method token. */
 export const chargeCard = internalAction({
-  args: { card: v.string(), amountCents: v.number() },
+  args: { paymentMethod: v.string(), amountCents: v.number() },
   returns: v.string(),
-  handler: (_ctx, { card, amountCents }) => {
-    if (card === DECLINED_CARD) throw new Error(`Card declined (${amountCents} cents)`);
-    return `ch_${card.slice(-4)}_${amountCents}`;
+  handler: (_ctx, { paymentMethod, amountCents }) => {
+    if (paymentMethod === DECLINED_PAYMENT_METHOD) throw new Error(`Card declined (${amountCents} cents)`);
+    return `ch_${paymentMethod.slice(-4)}_${amountCents}`;
   },
 });
 

@@ -14,9 +14,28 @@ import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx, query, type QueryCtx } from "./_generated/server.js";
 import { workflow } from "./example.js";
+import { PAYMENT_METHOD_PATTERN } from "./orders.js";
 import { vRunKind, vRunStatus } from "./schema.js";
 
 const MAX_BATCH_ITEMS = 50;
+/** Bounds on what a caller may put into workflow args: they are stored, listed and rendered. */
+const MAX_LABEL_LENGTH = 200;
+const MAX_URL_LENGTH = 2048;
+const MAX_ORDER_QUANTITY = 1000;
+
+/**
+ * What a user is told when their workflow failed. The raw error can hold stack traces, server
+ * paths and other users' data from a shared step, so it stays with operators (dashboard,
+ * `workflow.status` from an internal function); the user gets a message and a reference.
+ */
+const USER_SAFE_ERRORS: Record<Doc<"workflowOwners">["kind"], string> = {
+  transcription: "We could not transcribe this audio.",
+  order: "We could not place this order.",
+  batch: "We could not process this batch.",
+};
+function userSafeError(kind: Doc<"workflowOwners">["kind"], workflowId: string): string {
+  return `${USER_SAFE_ERRORS[kind]} Please try again, or contact support with reference ${workflowId}.`;
+}
 
 // ---------------------------------------------------------------------------------------
 // Auth helpers
@@ -68,17 +87,30 @@ async function startOwned(
 export const startTranscription = mutation({
   args: { audioUrl: v.string() },
   returns: vWorkflowId,
-  handler: async (ctx, { audioUrl }): Promise<WorkflowId> =>
-    startOwned(ctx, "transcription", audioUrl, (opts) =>
+  handler: async (ctx, { audioUrl }): Promise<WorkflowId> => {
+    if (audioUrl.length < 1 || audioUrl.length > MAX_URL_LENGTH) {
+      throw new Error(`audioUrl must be 1 to ${MAX_URL_LENGTH} characters, got ${audioUrl.length}`);
+    }
+    return startOwned(ctx, "transcription", audioUrl, (opts) =>
       workflow.start(ctx, internal.transcription.transcribe, { audioUrl }, opts),
-    ),
+    );
+  },
 });
 
 export const startOrder = mutation({
-  args: { sku: v.string(), quantity: v.number(), card: v.string() },
+  args: { sku: v.string(), quantity: v.number(), paymentMethod: v.string() },
   returns: vWorkflowId,
   handler: async (ctx, args): Promise<WorkflowId> => {
-    if (!Number.isInteger(args.quantity) || args.quantity < 1) throw new Error("quantity must be a positive integer");
+    if (!Number.isInteger(args.quantity) || args.quantity < 1 || args.quantity > MAX_ORDER_QUANTITY) {
+      throw new Error(`quantity must be an integer from 1 to ${MAX_ORDER_QUANTITY}, got ${args.quantity}`);
+    }
+    if (args.sku.length < 1 || args.sku.length > MAX_LABEL_LENGTH) {
+      throw new Error(`sku must be 1 to ${MAX_LABEL_LENGTH} characters, got ${args.sku.length}`);
+    }
+    // Workflow args are stored and shown by listSteps and the dashboard: never a card number.
+    if (!PAYMENT_METHOD_PATTERN.test(args.paymentMethod)) {
+      throw new Error("paymentMethod must be the payment provider's token for the card (pm_…), never a card number");
+    }
     return startOwned(ctx, "order", `${args.quantity} × ${args.sku}`, (opts) =>
       workflow.start(ctx, internal.orders.placeOrder, args, opts),
     );
@@ -91,6 +123,11 @@ export const startBatch = mutation({
   handler: async (ctx, { items }): Promise<WorkflowId> => {
     if (items.length === 0 || items.length > MAX_BATCH_ITEMS) {
       throw new Error(`A batch needs 1 to ${MAX_BATCH_ITEMS} items, got ${items.length}`);
+    }
+    // Bounded per item too: one user's huge args would otherwise make every list page heavy.
+    const long = items.findIndex((item) => item.length < 1 || item.length > MAX_LABEL_LENGTH);
+    if (long !== -1) {
+      throw new Error(`Batch item ${long} must be 1 to ${MAX_LABEL_LENGTH} characters, got ${items[long].length}`);
     }
     return startOwned(ctx, "batch", `${items.length} items`, (opts) =>
       workflow.start(ctx, internal.batch.processBatch, { items }, opts),
@@ -135,7 +172,7 @@ export const getRun = query({
     return {
       ...summary(row),
       result: status.type === "completed" ? status.result : undefined,
-      error: status.type === "failed" ? status.error : undefined,
+      error: status.type === "failed" ? userSafeError(row.kind, workflowId) : undefined,
       steps: steps.page.map((s) => ({ name: s.name, stepNumber: s.stepNumber, done: s.runResult !== undefined })),
     };
   },

@@ -15,7 +15,7 @@ import type { WorkflowStep } from "convex-workflow";
 import workflowTest from "convex-workflow/test";
 import { api, internal } from "../convex/_generated/api.js";
 import { workflow } from "../convex/example.js";
-import { DECLINED_CARD } from "../convex/orders.js";
+import { DECLINED_PAYMENT_METHOD } from "../convex/orders.js";
 import schema from "../convex/schema.js";
 import { renderTimelineHtml, type TimelineData } from "../viz/timelineHtml.js";
 
@@ -188,8 +188,8 @@ export async function main({ outFile }: { outFile: string }): Promise<number> {
     // Start the workflows, the way a signed-in client would.
     const urls = ["keynote.mp3", "standup.mp3", "interview.mp3"].map((f) => `https://media.example.com/${f}`);
     for (const audioUrl of urls) await alice.mutation(api.runs.startTranscription, { audioUrl });
-    await alice.mutation(api.runs.startOrder, { sku: "mug", quantity: 2, card: "4242-4242-4242-4242" });
-    await alice.mutation(api.runs.startOrder, { sku: "lamp", quantity: 1, card: DECLINED_CARD });
+    await alice.mutation(api.runs.startOrder, { sku: "mug", quantity: 2, paymentMethod: "pm_card_visa_4242" });
+    await alice.mutation(api.runs.startOrder, { sku: "lamp", quantity: 1, paymentMethod: DECLINED_PAYMENT_METHOD });
     const batchId = await bob.mutation(api.runs.startBatch, { items: ["apple", "plum", "bad-pear", "fig", "kiwi"] });
     const toCancel = await bob.mutation(api.runs.startTranscription, { audioUrl: "https://media.example.com/podcast.mp3" });
     // A privileged start from server code (no owner; onComplete still records it).

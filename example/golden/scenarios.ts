@@ -11,7 +11,7 @@ import { vi } from "vitest";
 import type { WorkflowId, WorkflowStep } from "convex-workflow";
 import { api, internal } from "../convex/_generated/api.js";
 import { workflow } from "../convex/example.js";
-import { DECLINED_CARD } from "../convex/orders.js";
+import { DECLINED_PAYMENT_METHOD } from "../convex/orders.js";
 import { drain, initConvexTest, type TestConvex } from "../convex/setup.testing.js";
 
 export type GoldenEntry = { stepNumber: number; name: string; kind: string; args: unknown; runResult: unknown; nested?: GoldenEntry[] };
@@ -57,18 +57,18 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
   orderConfirmed: {
     workflow: "orders:placeOrder",
-    args: { sku: "mug", quantity: 3, card: "4242-4242-4242-4242" },
+    args: { sku: "mug", quantity: 3, paymentMethod: "pm_card_visa_4242" },
     run: async (t) => {
       await t.mutation(internal.orders.restock, { sku: "mug", quantity: 10, priceCents: 1200 });
-      return await start(t, internal.orders.placeOrder, { sku: "mug", quantity: 3, card: "4242-4242-4242-4242" });
+      return await start(t, internal.orders.placeOrder, { sku: "mug", quantity: 3, paymentMethod: "pm_card_visa_4242" });
     },
   },
   orderCompensated: {
     workflow: "orders:placeOrder",
-    args: { sku: "mug", quantity: 4, card: DECLINED_CARD },
+    args: { sku: "mug", quantity: 4, paymentMethod: DECLINED_PAYMENT_METHOD },
     run: async (t) => {
       await t.mutation(internal.orders.restock, { sku: "mug", quantity: 10, priceCents: 1200 });
-      return await start(t, internal.orders.placeOrder, { sku: "mug", quantity: 4, card: DECLINED_CARD });
+      return await start(t, internal.orders.placeOrder, { sku: "mug", quantity: 4, paymentMethod: DECLINED_PAYMENT_METHOD });
     },
   },
   batch: {
