@@ -1,6 +1,6 @@
-// Restart through the public API (SPEC 1.4): only finished workflows; `from` as a step
-// number, a step name (last match) or a function reference; the deleted steps (and only
-// those) run again; nested workflows of deleted steps are deleted; `startAsync`.
+// Restart through the public API (docs/managing-workflows.md): only finished workflows; `from`
+// as a step number, a step name (last match) or a function reference; the deleted steps (and
+// only those) run again; nested workflows of deleted steps are deleted; `startAsync`.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { restart, type WorkflowId, type WorkflowStep } from "convex-workflow";
 import { components, internal } from "./_generated/api.js";
@@ -78,6 +78,19 @@ describe("restart", () => {
     for (let i = 2; i < 5; i++) expect(after[i].stepId).not.toBe(before[i].stepId);
   });
 
+  test("from a fractional step number: as in 0.4.8, the steps numbered at or above it", async () => {
+    const t = initConvexTest();
+    const id = await completedRestartable(t, "q");
+    const before = await stepsOf(t, id);
+    // 1.5 keeps steps 0 and 1 and deletes 2..4, like `from: 2`.
+    await t.mutation((ctx) => lifecycle.restart(ctx, id, { from: 1.5 }));
+    await drain(t);
+    expect(await status(t, id)).toEqual({ type: "completed", result: [1, 1, 2, 2, 2] });
+    expect(await runCounts(t, "q")).toEqual([1, 1, 2, 2, 2]);
+    const after = await stepsOf(t, id);
+    expect(after.slice(0, 2).map((s) => s.stepId)).toEqual(before.slice(0, 2).map((s) => s.stepId));
+  });
+
   test("from a step name: the last step with that name", async () => {
     const t = initConvexTest();
     const id = await completedRestartable(t, "b");
@@ -123,7 +136,12 @@ describe("restart", () => {
     await expect(t.mutation((ctx) => lifecycle.restart(ctx, id, { from: "nope" }))).rejects.toThrow(
       'Step "nope" not found',
     );
-    await expect(t.mutation((ctx) => lifecycle.restart(ctx, id, { from: -1 }))).rejects.toThrow();
+    // The message is 0.4.8's, word for word.
+    for (const from of [-1, -0.5]) {
+      await expect(t.mutation((ctx) => lifecycle.restart(ctx, id, { from }))).rejects.toThrow(
+        `Step number cannot be negative: ${from}`,
+      );
+    }
     await drain(t);
     expect(await status(t, id)).toEqual({ type: "completed", result: [1, 1, 1, 1, 1] });
     expect(await stepsOf(t, id)).toEqual(before);

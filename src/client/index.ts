@@ -37,6 +37,7 @@ import type { WorkflowCtx } from "./workflowContext.js";
 import { type WorkflowArgs, workflowMutation } from "./workflowMutation.js";
 import { type ExecutorAction, type ExecutorOptions, makeExecutor } from "./executor.js";
 import type { ExecutorRouting } from "./step.js";
+import { checkExecutorOptions, checkExecutorShards, checkWorkpoolOptions } from "../validateOptions.js";
 
 export { vResultValidator } from "@convex-dev/workpool";
 export {
@@ -89,14 +90,19 @@ export type WorkflowStatus =
   | { type: "canceled" }
   | { type: "failed"; error: string };
 
-type DefinedWorkflow<AV extends PropertyValidators, RV extends Validator<any, "required", any> | void> =
-  RegisteredMutation<"internal", WorkflowArgs<AV>, WorkflowMutationResult<InferFromOptionalValidator<RV>>>;
-
 type ListOptions = { order?: "asc" | "desc"; paginationOpts?: PaginationOptions };
 const listDefaults = (opts?: ListOptions) => ({
   order: opts?.order ?? ("asc" as const),
   paginationOpts: opts?.paginationOpts ?? { cursor: null, numItems: 100 },
 });
+
+// The definitions below spell out their return type as `RegisteredMutation<...>` on purpose,
+// never through a type alias of it. Convex's `ApiFromModules` recovers a function's args and
+// returns by inferring `RegisteredMutation<infer V, infer Args, infer Returns>`, and
+// RegisteredMutation does not use Args or Returns structurally: TypeScript can only infer them
+// from the alias's own type arguments. Wrapped in another alias, `internal.*` loses them
+// (args become `DefaultFunctionArgs`, `step.runWorkflow` resolves to `never`).
+// typetests/convex/checks.ts guards this.
 
 /**
  * Define a workflow without a manager:
@@ -109,7 +115,7 @@ export function defineWorkflow<
   component: WorkflowComponent,
   config: WorkflowDefinition<AV, RV>,
 ): {
-  handler(fn: (step: WorkflowCtx, args: ObjectType<AV>) => Promise<ReturnValueForOptionalValidator<RV>>): DefinedWorkflow<AV, RV>;
+  handler(fn: (step: WorkflowCtx, args: ObjectType<AV>) => Promise<ReturnValueForOptionalValidator<RV>>): RegisteredMutation<"internal", WorkflowArgs<AV>, WorkflowMutationResult<InferFromOptionalValidator<RV>>>;
 } {
   return { handler: (fn) => workflowMutation(component, { ...config, handler: fn }) };
 }
@@ -228,7 +234,10 @@ export async function createEvent<Name extends string>(
   return (await ctx.runMutation(component.event.create, args)) as EventId<Name>;
 }
 
-/** Workflows with their name, args, context and result. Default: 100, oldest first. */
+/**
+ * Workflows with their name, args, context and result. Default: 100, oldest first; at most
+ * 1000 a page, fewer once the page has read about 4 MiB (follow `continueCursor`).
+ */
 export async function list(
   ctx: QueryCtx | MutationCtx | ActionCtx,
   component: WorkflowComponent,
@@ -270,7 +279,8 @@ export type WorkflowCounts = FunctionReturnType<WorkflowComponent["stats"]["coun
 
 /**
  * A page of workflows with the life of each step (queued, started where known, finished,
- * outcome), for timelines and dashboards. At most 100 workflows a page.
+ * outcome), for timelines and dashboards: summaries, without arguments or results. At most
+ * 100 workflows a page, fewer once the page has read about 4 MiB (follow `continueCursor`).
  */
 export async function timelinePage(
   ctx: QueryCtx | MutationCtx | ActionCtx,
@@ -280,13 +290,18 @@ export async function timelinePage(
   return (await ctx.runQuery(component.timeline.timelinePage, opts));
 }
 
-/** Workflow counts per status, overall and per name; cheap at any number of workflows. */
+/**
+ * Workflow counts per status: `total` over all names, and `byName` for a page of names (in
+ * name order, at most 100; pass `continueCursor` as `cursor` for the next page until
+ * `isDone`). With `name`, only that name. Cheap at any number of workflows and names.
+ */
 export async function counts(
   ctx: QueryCtx | MutationCtx | ActionCtx,
   component: WorkflowComponent,
   name?: string,
+  page?: { cursor?: string | null; numNames?: number },
 ): Promise<WorkflowCounts> {
-  return await ctx.runQuery(component.stats.counts, { name });
+  return await ctx.runQuery(component.stats.counts, { name, ...page });
 }
 
 /**
@@ -320,10 +335,10 @@ export class WorkflowManager {
     public component: WorkflowComponent,
     public options?: WorkflowManagerOptions,
   ) {
-    const shards = options?.executorShards;
-    if (shards !== undefined && (!Number.isInteger(shards) || shards < 1 || shards > 256)) {
-      throw new Error(`executorShards must be a whole number from 1 to 256, got ${shards}`);
-    }
+    // Checked here, when the module loads: a bad value fails the deploy, not a later step.
+    checkWorkpoolOptions("WorkflowManager", options?.workpoolOptions);
+    if (options?.executorShards !== undefined) checkExecutorShards(options.executorShards);
+    checkExecutorOptions("WorkflowManager", options?.executor);
   }
 
   private routing(): ExecutorRouting | undefined {
@@ -404,11 +419,11 @@ export class WorkflowManager {
   /** Define a workflow; export the returned mutation. Also `define({ args }).handler(fn)`. */
   define<AV extends PropertyValidators, RV extends Validator<unknown, "required", string> | void>(
     workflow: WorkflowDefinition<AV, RV> & { handler: WorkflowHandler<AV, RV> },
-  ): DefinedWorkflow<AV, RV>;
+  ): RegisteredMutation<"internal", WorkflowArgs<AV>, WorkflowMutationResult<InferFromOptionalValidator<RV>>>;
   define<AV extends PropertyValidators, RV extends Validator<unknown, "required", string> | void>(
     workflow: WorkflowDefinition<AV, RV>,
   ): {
-    handler(fn: (step: WorkflowCtx, args: ObjectType<AV>) => Promise<ReturnValueForOptionalValidator<RV>>): DefinedWorkflow<AV, RV>;
+    handler(fn: (step: WorkflowCtx, args: ObjectType<AV>) => Promise<ReturnValueForOptionalValidator<RV>>): RegisteredMutation<"internal", WorkflowArgs<AV>, WorkflowMutationResult<InferFromOptionalValidator<RV>>>;
   };
   define<AV extends PropertyValidators, RV extends Validator<unknown, "required", string> | void>(
     workflow: WorkflowDefinition<AV, RV> & { handler?: WorkflowHandler<AV, RV> },
@@ -470,8 +485,12 @@ export class WorkflowManager {
   ): Promise<PaginationResult<TimelineWorkflow>> {
     return timelinePage(ctx, this.component, opts);
   }
-  counts(ctx: QueryCtx | MutationCtx | ActionCtx, name?: string): Promise<WorkflowCounts> {
-    return counts(ctx, this.component, name);
+  counts(
+    ctx: QueryCtx | MutationCtx | ActionCtx,
+    name?: string,
+    page?: { cursor?: string | null; numNames?: number },
+  ): Promise<WorkflowCounts> {
+    return counts(ctx, this.component, name, page);
   }
   /** Re-check the workflow's `waitUntil` conditions now; see the standalone `notify`. */
   notify(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<void> {
