@@ -1,24 +1,37 @@
 /// <reference types="vite/client" />
 // convex-test helper: `register(t)` installs this component (and the workpool it uses,
-// with whatever that nests) into a test backend made by `convexTest`.
+// with whatever that nests) into a test backend. Works both ways convex-test offers:
+//
+//   const t = convexTest(schema, modules); register(t);            // any convex-test version
+//   const app = defineTestApp({ schema, components: { workflow } }); // convex-test >= 0.0.71
+//   ... app.defineModules({...}).createTest()   (app.components.workflow is typed)
 import workpool from "@convex-dev/workpool/test";
 import type { TestConvex } from "convex-test";
-import type { GenericSchema, SchemaDefinition } from "convex/server";
+import { componentsGeneric, type GenericSchema, type SchemaDefinition } from "convex/server";
+import type { ComponentApi } from "./component/_generated/component.js";
 import schema from "./component/schema.js";
 
 export const modules = import.meta.glob(["./component/**/*.ts", "!./component/**/*.test.ts"]);
 
+type AnyTestConvex = TestConvex<SchemaDefinition<GenericSchema, boolean>>;
+
 /**
  * Register the component with a convex-test instance.
- * @param t - from `convexTest(...)`.
+ * @param t - from `convexTest(...)`, or the instance `defineTestApp`'s `createTest()` builds
+ *   (pass this module, or `{ register }`, in `defineTestApp({ components: { workflow: … } })`).
  * @param name - the name it is installed under in convex.config.ts (default "workflow").
+ * @returns references to the component's functions, typed as its `ComponentApi` (what
+ *   `defineTestApp` exposes as `app.components.<name>`).
  */
-export function register<Schema extends SchemaDefinition<GenericSchema, boolean>>(
-  t: TestConvex<Schema>,
-  name: string = "workflow",
-): void {
+export function register<
+  Schema extends SchemaDefinition<GenericSchema, boolean>,
+  Name extends string = "workflow",
+>(t: TestConvex<Schema>, name: Name = "workflow" as Name): ComponentApi<Name> {
+  // Older convex-test versions return nothing from registerComponent; newer ones return
+  // these same references. Building them here gives the same value on every version.
   t.registerComponent(name, schema, modules);
-  workpool.register(t as unknown as TestConvex<SchemaDefinition<GenericSchema, boolean>>, `${name}/workpool`);
+  workpool.register(t as unknown as AnyTestConvex, `${name}/workpool`);
+  return (componentsGeneric() as Record<string, unknown>)[name] as ComponentApi<Name>;
 }
 
 export { schema };
