@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { convexTestOptions, packageAliases } from "./vitest.shared";
+import { convexTestOptions, packageAliases } from "./vitest.shared.js";
 
 // `npm run chaos -- --seeds N` (example/chaos/cli.mjs): the big chaos run, not part of
 // `npm test` (which runs a few seeds in example/convex/chaos.test.ts). Same aliases and

@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { convexTestOptions, packageAliases } from "./vitest.shared";
+import { convexTestOptions, packageAliases } from "./vitest.shared.js";
 
 // The example app imports the package by its published name. In tests we point those
 // names at the TypeScript sources so a change is tested without a build step; `.ci/run`
@@ -9,6 +9,10 @@ export default defineConfig({
   test: {
     ...convexTestOptions,
     include: ["src/**/*.test.ts", "example/**/*.test.ts"],
+    // Tests fail things on purpose; their logs are recorded (vitest.setup.ts) and printed
+    // only for a test that fails.
+    setupFiles: ["./vitest.setup.ts"],
+    silent: "passed-only",
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

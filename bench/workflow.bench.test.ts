@@ -3,7 +3,9 @@
 //
 // Sizes: BENCH_SIZES (workflows started together, default 10,50,200) and BENCH_LENGTHS
 // (steps of the long sequential workflow, default 25,50,100,200), comma-separated.
-// Results: printed, and written to bench/results/latest.json (BENCH_OUT to change).
+// Results: printed, and written to out/bench/latest.json and .md (ignored by git). With
+// `npm run bench -- --update` (or BENCH_UPDATE=1) they replace the committed copy in
+// bench/results/ instead; BENCH_OUT names another file.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
@@ -23,7 +25,9 @@ const list = (value: string | undefined, fallback: number[]) =>
 
 const SIZES = list(process.env.BENCH_SIZES, [10, 50, 200]);
 const LENGTHS = list(process.env.BENCH_LENGTHS, [25, 50, 100, 200]);
-const OUT = resolve(process.env.BENCH_OUT ?? "bench/results/latest.json");
+const OUT = resolve(
+  process.env.BENCH_OUT ?? (process.env.BENCH_UPDATE === "1" ? "bench/results/latest.json" : "out/bench/latest.json"),
+);
 
 const CASES: Case[] = [
   ...SIZES.map((workflows): Case => ({ kind: "fourStep", workflows })),
@@ -39,8 +43,9 @@ describe("bench", () => {
         const run = await runCase(impl, c);
         runs.push(run);
         // A bench whose workflows did not all finish correctly measures nothing.
-        expect(run.check.completed).toBe(run.check.expected);
-        if (run.check.sideEffects !== undefined) expect(run.check.sideEffects).toBe(run.check.expected);
+        const logged = `logged during the run: ${JSON.stringify(run.logged, null, 2)}`;
+        expect(run.check.completed, logged).toBe(run.check.expected);
+        if (run.check.sideEffects !== undefined) expect(run.check.sideEffects, logged).toBe(run.check.expected);
         // The two counting methods for scheduled functions must agree.
         const fromTables = Object.values(run.scheduledByTarget).reduce((a, b) => a + b, 0);
         expect(fromTables).toBe(run.totals.scheduled);

@@ -7,6 +7,7 @@ import { makeFunctionReference } from "convex/server";
 import { vi } from "vitest";
 import { modules, schema } from "../convex/setup.testing";
 import type { Implementation } from "./implementations";
+import { captureLogs, type LogCounts } from "./logs";
 import { countComponents, type FnStats, realNow, startCounting, stopCounting, wrapModules } from "./instrument";
 
 export type Case = { kind: "fourStep"; workflows: number } | { kind: "sequential"; steps: number };
@@ -47,6 +48,8 @@ export type RunResult = {
   /** From the `_scheduled_functions` tables after the run: target name -> count. */
   scheduledByTarget: Record<string, number>;
   check: { completed: number; expected: number; sideEffects?: number };
+  /** Console lines the run printed, by kind (see logs.ts); not printed. */
+  logged: LogCounts;
 };
 
 const startMany = makeFunctionReference<"mutation">("workload:startMany");
@@ -116,6 +119,7 @@ const ADVANCE: () => void =
 
 export async function runCase(impl: Implementation, c: Case): Promise<RunResult> {
   vi.useFakeTimers();
+  const logs = captureLogs();
   try {
     const { t, components } = newBackend();
     if (impl.setup) await impl.setup(t);
@@ -173,8 +177,10 @@ export async function runCase(impl: Implementation, c: Case): Promise<RunResult>
       byFunction,
       scheduledByTarget,
       check: { completed, expected: workflows, sideEffects },
+      logged: logs.stop(),
     };
   } finally {
+    logs.stop();
     stopCounting();
     vi.useRealTimers();
   }

@@ -1,10 +1,10 @@
-// SPEC 1.3 (defining), 1.4 (start, status), 1.5 nested workflows and 1.8 (onComplete),
-// through the public API of "convex-workflow".
+// Defining, start, status, nested workflows and onComplete (docs/getting-started.md,
+// docs/managing-workflows.md, docs/steps.md), through the public API of "convex-workflow".
 import { createFunctionHandle } from "convex/server";
 import { getStatus, listSteps, start, type WorkflowId } from "convex-workflow";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { components, internal } from "./_generated/api.js";
-import { drain, initConvexTest, type TestConvex } from "./setup.testing.js";
+import { drain, initConvexTest, logged, type TestConvex } from "./setup.testing.js";
 import { workflow } from "./testWorkflows.js";
 
 beforeEach(() => {
@@ -110,14 +110,14 @@ describe("starting a workflow", () => {
       ),
     );
     // A poll of another generation does nothing.
-    expect(await t.mutation(internal.testWorkflows.pure, { workflowId: id, generationNumber: 7 })).toBe(id);
+    expect(await t.mutation(internal.testWorkflows.pure, { workflowId: id, generationNumber: 7 } as never)).toBe(id);
     expect((await statusOf(t, id)).type).toBe("inProgress");
-    const result = await t.mutation(internal.testWorkflows.pure, { workflowId: id, generationNumber: 0 });
+    const result = await t.mutation(internal.testWorkflows.pure, { workflowId: id, generationNumber: 0 } as never);
     expect(result).toEqual({ kind: "complete", runResult: { kind: "success", returnValue: 6 } });
     expect(await statusOf(t, id)).toEqual({ type: "completed", result: 6 });
     // The scheduled first poll and another manual one find it finished.
     await drain(t);
-    expect(await t.mutation(internal.testWorkflows.pure, { workflowId: id, generationNumber: 0 })).toBe(id);
+    expect(await t.mutation(internal.testWorkflows.pure, { workflowId: id, generationNumber: 0 } as never)).toBe(id);
     const done = await completions(t);
     expect(done).toHaveLength(1);
     expect(done[0]).toMatchObject({ workflowId: id, context: "poll", result: { kind: "success", returnValue: 6 } });
@@ -159,6 +159,9 @@ describe("status", () => {
     if (status.type !== "failed") throw new Error("unreachable");
     expect(status.error).toContain("boom f");
     expect(await effectsOf(t, "f")).toHaveLength(1);
+    // Logged as one line naming the workflow; the stack is in the stored error only.
+    expect(status.error).toMatch(/^\s+at /m);
+    expect(logged("error")).toEqual([`Workflow ${id} failed: Error: boom f`]);
   });
 });
 
@@ -321,6 +324,7 @@ describe("onComplete", () => {
     // Its own writes were rolled back; the workflow's were not.
     expect(await completions(t)).toEqual([]);
     expect(await effectsOf(t, "oct")).toHaveLength(1);
+    expect(logged("error")).toEqual([expect.stringMatching(new RegExp(`^onComplete for workflow ${id} threw: Error: [^\n]+$`))]);
   });
 });
 
@@ -366,5 +370,26 @@ describe("nested workflows", () => {
     const done = await completions(t);
     expect(done).toHaveLength(1);
     expect(done[0]).toMatchObject({ workflowId: id, result: { kind: "failed" } });
+  });
+});
+
+describe("logging", () => {
+  const jsonLinesOf = (component: string) => logged().filter((l) => l.includes(`"component":"${component}"`));
+
+  test("with no log level set anywhere, neither the component nor its workpool logs a routine run", async () => {
+    const t = initConvexTest();
+    const id = await t.mutation(async (ctx) => start(ctx, internal.testWorkflows.quietByDefault, { n: 2 }));
+    await drain(t);
+    expect(await statusOf(t, id)).toEqual({ type: "completed", result: 4 });
+    expect(jsonLinesOf("workpool")).toEqual([]);
+    expect(jsonLinesOf("workflow")).toEqual([]);
+  });
+
+  test("a log level in the manager's workpoolOptions reaches the workpool", async () => {
+    const t = initConvexTest();
+    const id = await t.mutation(async (ctx) => start(ctx, internal.testWorkflows.reportingWorkpool, { n: 2 }));
+    await drain(t);
+    expect(await statusOf(t, id)).toEqual({ type: "completed", result: 4 });
+    expect(jsonLinesOf("workpool")).toContainEqual(expect.stringContaining(`"event":"report"`));
   });
 });

@@ -19,3 +19,16 @@ export type TestConvex = ReturnType<typeof initConvexTest>;
 export async function drain(t: TestConvex): Promise<void> {
   await t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);
 }
+
+type LoggedLine = { level: "error" | "warn" | "info" | "log" | "debug"; text: string };
+
+/**
+ * What this test has logged so far (one string per console call), at `level` or at every
+ * level. Recorded by vitest.setup.ts; vitest prints it only if the test fails, so a test that
+ * fails something on purpose asserts the lines it expects here.
+ */
+export function logged(level?: LoggedLine["level"]): string[] {
+  const lines = (globalThis as Record<symbol, unknown>)[Symbol.for("convex-workflow/test-console")];
+  if (!Array.isArray(lines)) throw new Error("logged() needs vitest.setup.ts (setupFiles in vitest.config.ts)");
+  return (lines as LoggedLine[]).filter((l) => !level || l.level === level).map((l) => l.text);
+}

@@ -47,3 +47,28 @@ export function createLogger(level: LogLevel = DEFAULT_LOG_LEVEL): Logger {
     },
   };
 }
+
+/** The start of a stack trace's first frame line ("    at handler (…)"). */
+const STACK_FRAME = /^\s+at /m;
+
+/**
+ * A thrown error (or the stored text of one) as a log line shows it: its message, e.g.
+ * "Error: boom", without the stack. The failed result the workflow stores keeps the stack.
+ */
+export function errorMessage(error: unknown): string {
+  const text = error instanceof Error ? error.toString() : String(error);
+  const frame = text.search(STACK_FRAME);
+  return (frame < 0 ? text : text.slice(0, frame)).trimEnd();
+}
+
+/**
+ * Log an error something threw as one line, `<what>: <message>`; the stack follows only at
+ * `DEBUG`. An error a workflow's code throws on purpose is the app's business (its result
+ * says so, stack included); a stack in every log line would bury everything else.
+ */
+export function logThrown(logger: Logger, level: "warn" | "error", what: string, error: unknown): void {
+  logger[level](`${what}: ${errorMessage(error)}`);
+  if (logger.logLevel === "DEBUG") {
+    logger.debug(error instanceof Error && error.stack ? error.stack : String(error));
+  }
+}

@@ -19,12 +19,17 @@ import {
   getLogger,
   type WorkpoolOptionsArg,
 } from "./config.js";
+import { DEFAULT_LOG_LEVEL } from "./logging.js";
+import { checkWorkpoolOptions } from "../validateOptions.js";
 import { recordStepResult } from "./results.js";
 
 export async function getWorkpool(ctx: MutationCtx, opts: WorkpoolOptionsArg | undefined): Promise<Workpool> {
+  // Whatever reaches the shared workpool is within its bounds (see src/validateOptions.ts).
+  checkWorkpoolOptions("workflow", opts);
   const config = await getConfig(ctx);
   return new Workpool(components.workpool, {
-    logLevel: opts?.logLevel ?? config?.logLevel,
+    // The workpool's own default, REPORT, prints a JSON `report` line about once a minute.
+    logLevel: opts?.logLevel ?? config?.logLevel ?? DEFAULT_LOG_LEVEL,
     maxParallelism: opts?.maxParallelism ?? config?.maxParallelism ?? DEFAULT_MAX_PARALLELISM,
     defaultRetryBehavior: opts?.defaultRetryBehavior ?? DEFAULT_RETRY_BEHAVIOR,
     retryActionsByDefault: opts?.retryActionsByDefault ?? false,

@@ -8,6 +8,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
 import { completeWorkflow } from "./completion.js";
 import { getLogger } from "./config.js";
+import { logThrown } from "./logging.js";
 
 type PollArgs = { workflowId: string; generationNumber: number };
 
@@ -32,9 +33,8 @@ export async function runPoll(ctx: MutationCtx, workflow: Doc<"workflows">): Pro
   try {
     await ctx.runMutation(workflow.workflowHandle as FunctionHandle<"mutation", PollArgs>, args);
   } catch (error) {
-    const console = await getLogger(ctx);
     const message = formatErrorWithStack(error);
-    console.error(`Workflow ${workflow._id} (${workflow.name}) failed in its poll:`, message);
+    logThrown(await getLogger(ctx), "error", `Workflow ${workflow._id} (${workflow.name}) failed in its poll`, error);
     const current = await ctx.db.get("workflows", workflow._id);
     if (current && !current.runResult && current.generationNumber === workflow.generationNumber) {
       await completeWorkflow(ctx, current, { kind: "failed", error: message });
