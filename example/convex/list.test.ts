@@ -1,5 +1,6 @@
-// list / listByName / listSteps pagination through the public API (SPEC 1.4), and the
-// errors getStatus / cancel / restart / cleanup / listSteps give for unknown and malformed ids.
+// list / listByName / listSteps pagination through the public API
+// (docs/managing-workflows.md), and the errors getStatus / cancel / restart / cleanup /
+// listSteps give for unknown and malformed ids.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import {
   cancel,

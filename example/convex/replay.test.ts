@@ -1,5 +1,5 @@
-// SPEC 1.6: replay and determinism, the handler's environment, and the step result size
-// limit — through the public API.
+// Replay and determinism (docs/determinism.md), the handler's environment, and the step result
+// size limit — through the public API.
 import type { WorkflowId } from "convex-workflow";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "./_generated/api.js";
@@ -15,8 +15,17 @@ afterEach(() => {
 });
 
 const statusOf = (t: TestConvex, id: WorkflowId) => t.query(async (ctx) => workflow.status(ctx, id));
-const stepsOf = async (t: TestConvex, id: WorkflowId) =>
-  (await t.query(async (ctx) => workflow.listSteps(ctx, id))).page;
+/** The whole journal: listSteps pages end early once they have read about 4 MiB. */
+async function stepsOf(t: TestConvex, id: WorkflowId) {
+  const steps = [];
+  let cursor: string | null = null;
+  for (;;) {
+    const page = await t.query(async (ctx) => workflow.listSteps(ctx, id, { paginationOpts: { cursor, numItems: 100 } }));
+    steps.push(...page.page);
+    if (page.isDone) return steps;
+    cursor = page.continueCursor;
+  }
+}
 const effectsOf = (t: TestConvex, key: string) =>
   t.run(async (ctx) => (await ctx.db.query("effects").collect()).filter((e) => e.key === key));
 
@@ -184,5 +193,155 @@ describe("limits", () => {
     const id = await t.mutation(async (ctx) => workflow.start(ctx, internal.testWorkflows.bigResult, { kib: 700 }));
     await drain(t);
     expect(await resultOf(t, id)).toEqual({ action: "no error", inline: "no error" });
+  });
+});
+
+describe("the sandbox's clocks", () => {
+  // Far from the real time, so a clock that is not journaled (Intl reads the real system
+  // clock, which fake timers do not move) gives a different answer from the journal's.
+  const FAKE_START = new Date("2001-02-03T04:05:06.000Z");
+  const utc = (ms: number) =>
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: "UTC",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hour12: false,
+    }).format(ms);
+
+  test("every route to `now` reads the journal: a handler branching on it returns the same on replay", async () => {
+    vi.setSystemTime(FAKE_START);
+    const t = initConvexTest();
+    const sleepMs = 60 * 60 * 1000;
+    const [id, other] = await t.mutation(async (ctx) => [
+      await workflow.start(ctx, internal.testWorkflows.clockProbe, { key: "clock", sleepMs, throwAtEnd: false }),
+      await workflow.start(ctx, internal.testWorkflows.basic, { key: "other-clock", name: "other" }),
+    ]);
+    await drain(t);
+    const steps = await stepsOf(t, id);
+    const startedAt = steps[0].startedAt;
+    // What the first poll saw (recorded by its step) is the time of that step...
+    const expected = {
+      dateNow: startedAt,
+      newDateConstructor: startedAt,
+      prototypeConstructor: startedAt,
+      instancePrototypeConstructor: startedAt,
+      constructorIsDate: true,
+      parentNow: null,
+      dateCalled: new Date(startedAt).toString(),
+      performance: startedAt,
+      intlFormat: utc(startedAt),
+      intlFormatToParts: utc(startedAt),
+      toLocaleString: utc(startedAt),
+    };
+    const [recorded] = (await effectsOf(t, "clock")).map((e) => e.value);
+    expect(recorded).toEqual(expected);
+    // ...and so is what the last replay, an hour later, saw: the branch went the same way.
+    expect(await resultOf(t, id)).toEqual({ first: expected, early: "before the sleep" });
+    expect(steps[1].startedAt).toBeGreaterThanOrEqual(startedAt);
+    // Blast radius: an unrelated workflow completes alongside.
+    expect((await statusOf(t, other)).type).toBe("completed");
+  });
+
+  test("every patched global and prototype is restored, also after a handler throws", async () => {
+    vi.setSystemTime(FAKE_START);
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const g = globalThis as Record<string, unknown>;
+    const keys = ["Math", "Date", "console", "performance", "Intl", "process", "crypto"];
+    const before = Object.fromEntries(keys.map((k) => [k, g[k]]));
+    // Each prototype of a date (under fake timers: the fake Date's, the native Date's, Object's).
+    const datePrototypes = () => {
+      const chain: unknown[] = [];
+      for (let p: object | null = Object.getPrototypeOf(new Date(0)) as object; p; p = Object.getPrototypeOf(p) as object | null) {
+        chain.push(Object.getOwnPropertyDescriptor(p, "constructor"));
+      }
+      return chain;
+    };
+    const dateConstructors = datePrototypes();
+    const dateConstructor = new Date(0).constructor;
+    const format = Object.getOwnPropertyDescriptor(Intl.DateTimeFormat.prototype, "format");
+    const formatToParts = Object.getOwnPropertyDescriptor(Intl.DateTimeFormat.prototype, "formatToParts");
+    const dateStatics = Object.getOwnPropertyNames(Date).map((k) => [k, Object.getOwnPropertyDescriptor(Date, k)]);
+    const checkRestored = () => {
+      for (const k of keys) expect(g[k], k).toBe(before[k]);
+      expect(datePrototypes()).toEqual(dateConstructors);
+      expect(new Date(0).constructor).toBe(dateConstructor);
+      expect(Object.getOwnPropertyDescriptor(Intl.DateTimeFormat.prototype, "format")).toEqual(format);
+      expect(Object.getOwnPropertyDescriptor(Intl.DateTimeFormat.prototype, "formatToParts")).toEqual(formatToParts);
+      expect(Object.getOwnPropertyNames(Date).map((k) => [k, Object.getOwnPropertyDescriptor(Date, k)])).toEqual(
+        dateStatics,
+      );
+    };
+    const t = initConvexTest();
+    const [thrown, immediate] = await t.mutation(async (ctx) => [
+      await workflow.start(ctx, internal.testWorkflows.clockProbe, { key: "throw", sleepMs: 1000, throwAtEnd: true }),
+      await workflow.start(ctx, internal.testWorkflows.throwsImmediately, {}),
+    ]);
+    // Right after two handlers ran (one threw) in this transaction.
+    checkRestored();
+    await drain(t);
+    checkRestored();
+    const status = await statusOf(t, thrown);
+    expect(status.type).toBe("failed");
+    if (status.type === "failed") expect(status.error).toContain("clockProbe throw threw");
+    expect((await statusOf(t, immediate)).type).toBe("failed");
+    expect(error).toHaveBeenCalled();
+  });
+
+  test("using a hidden global or a refused clock fails the workflow with a message that says why", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const t = initConvexTest();
+    const [cryptoId, processId, markId, other] = await t.mutation(async (ctx) => [
+      await workflow.start(ctx, internal.testWorkflows.hiddenGlobalUse, { use: "crypto" }),
+      await workflow.start(ctx, internal.testWorkflows.hiddenGlobalUse, { use: "process" }),
+      await workflow.start(ctx, internal.testWorkflows.hiddenGlobalUse, { use: "performance.mark" }),
+      await workflow.start(ctx, internal.testWorkflows.basic, { key: "other-hidden", name: "other" }),
+    ]);
+    await drain(t);
+    const errorOf = async (id: WorkflowId) => {
+      const status = await statusOf(t, id);
+      if (status.type !== "failed") throw new Error(`expected failed, got ${JSON.stringify(status)}`);
+      return status.error.split("\n")[0];
+    };
+    expect(await errorOf(cryptoId)).toBe(
+      "TypeError: Cannot read properties of undefined (reading 'randomUUID'). If this was `crypto.randomUUID`: " +
+        "`crypto` is undefined inside a workflow handler, because it would make replay non-deterministic; " +
+        "call it in an action or mutation step. See docs/determinism.md.",
+    );
+    expect(await errorOf(processId)).toContain(
+      "If this was `process.env`: `process` is undefined inside a workflow handler, because it would make replay " +
+        "non-deterministic; read it in an action or mutation step.",
+    );
+    expect(await errorOf(markId)).toBe(
+      "Error: `performance.mark` is not available inside a workflow handler: it would make replay non-deterministic; " +
+        "measure with performance.now() or Date.now() (both read the journal's clock), or in an action. " +
+        "See docs/determinism.md.",
+    );
+    expect((await statusOf(t, other)).type).toBe("completed");
+  });
+
+  test("a replay that finishes without asking for its journaled steps completes (as in 0.4.8) with a warning", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const t = initConvexTest();
+    const id = await t.mutation(async (ctx) =>
+      workflow.start(ctx, internal.testWorkflows.shrinkingHandler, { key: "shrink" }),
+    );
+    await drain(t);
+    expect(await resultOf(t, id)).toBe(1);
+    expect(await stepsOf(t, id)).toHaveLength(1);
+    const warnings = warn.mock.calls.map((args) => String(args[0]));
+    expect(warnings).toContain(
+      `Workflow ${id} finished without asking again for all the steps in its journal: the handler is not ` +
+        "deterministic, or changed while the workflow ran. See docs/determinism.md.",
+    );
+    // A deterministic workflow does not warn.
+    warn.mockClear();
+    const ok = await t.mutation(async (ctx) => workflow.start(ctx, internal.testWorkflows.randomness, { key: "quiet" }));
+    await drain(t);
+    expect((await statusOf(t, ok)).type).toBe("completed");
+    expect(warn.mock.calls.filter((args) => String(args[0]).includes("finished without asking"))).toEqual([]);
   });
 });

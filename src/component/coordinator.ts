@@ -3,8 +3,12 @@
 // definition, each group is ONE call of the app's workflow mutation with the journals as
 // arguments, which returns the steps each workflow asks for next (or its result); they are
 // journaled here, in the same transaction. A group runs as a sub-transaction: if anything in
-// it throws, it is rolled back and its workflows are polled one by one instead (each isolated,
-// see runPoll), so one workflow's failure never rolls back another's progress.
+// it throws, it is rolled back and its workflows are polled one by one instead, each in a
+// transaction of its own, so one workflow's failure never rolls back another's progress.
+//
+// Reads are bounded in bytes (MAX_REPLAY_READ_BYTES): journals are streamed, and what does
+// not fit is left to a later transaction, so large journals never push a transaction past
+// Convex's read limits.
 import type { RunResult } from "@convex-dev/workpool";
 import type { FunctionHandle } from "convex/server";
 import { getConvexSize, v } from "convex/values";
@@ -14,13 +18,22 @@ import { internalMutation, type MutationCtx } from "./_generated/server.js";
 import { completeWorkflow } from "./completion.js";
 import { getLogger } from "./config.js";
 import { journalSteps, type vStepRequest } from "./journal.js";
-import { runPoll, scheduleReplay } from "./replay.js";
+import { scheduleReplay } from "./replay.js";
 import { isBatchDone } from "./results.js";
 
 /** Workflows replayed per coordinator transaction. */
 export const REPLAYS_PER_TRANSACTION = 25;
-/** Journals passed to one batched replay call at most (larger ones are polled alone). */
+/**
+ * Journals, with their workflows' arguments, passed to one batched replay call at most. A
+ * workflow whose journal does not fit an empty batch is polled alone, in its own transaction.
+ */
 const MAX_BATCH_JOURNAL_BYTES = 1 << 20;
+/**
+ * Bytes of documents (workflows, journal entries) one coordinator transaction reads, give or
+ * take one document: the workflows it has not read by then are replayed by a later one.
+ * Convex allows a transaction 16 MiB.
+ */
+const MAX_REPLAY_READ_BYTES = 4 << 20;
 
 /** Durably schedule replays of these workflows, in bounded groups. */
 export async function scheduleReplays(ctx: MutationCtx, workflowIds: Id<"workflows">[]): Promise<void> {
@@ -39,23 +52,6 @@ export async function readyWorkflow(ctx: MutationCtx, workflowId: Id<"workflows"
   return workflow;
 }
 
-async function runningWorkflow(ctx: MutationCtx, workflowId: Id<"workflows">): Promise<Doc<"workflows"> | null> {
-  const workflow = await ctx.db.get("workflows", workflowId);
-  return workflow && !workflow.runResult ? workflow : null;
-}
-
-/** Poll each workflow that is running with no step in flight, one at a time. */
-async function replayReady(ctx: MutationCtx, workflowIds: Id<"workflows">[]): Promise<number> {
-  let polled = 0;
-  for (const workflowId of workflowIds) {
-    const workflow = await readyWorkflow(ctx, workflowId);
-    if (!workflow) continue;
-    await runPoll(ctx, workflow);
-    polled++;
-  }
-  return polled;
-}
-
 export const replayBatch = internalMutation({
   args: { workflowIds: v.array(v.id("workflows")) },
   returns: v.number(),
@@ -64,21 +60,45 @@ export const replayBatch = internalMutation({
     const later = args.workflowIds.slice(REPLAYS_PER_TRANSACTION);
     if (later.length > 0) await scheduleReplays(ctx, later);
     // Grouped by definition here; whether each is ready (nothing in flight) is decided by
-    // replayGroup from the journal it loads anyway.
-    const groups = new Map<string, Id<"workflows">[]>();
-    for (const workflowId of now) {
-      const workflow = await runningWorkflow(ctx, workflowId);
+    // replayGroup.
+    const groups = new Map<string, Doc<"workflows">[]>();
+    let bytesRead = 0;
+    for (let i = 0; i < now.length; i++) {
+      if (bytesRead >= MAX_REPLAY_READ_BYTES) {
+        await scheduleReplays(ctx, now.slice(i));
+        break;
+      }
+      const workflow = await ctx.db.get("workflows", now[i]);
       if (!workflow) continue;
-      groups.set(workflow.workflowHandle, [...(groups.get(workflow.workflowHandle) ?? []), workflow._id]);
+      bytesRead += getConvexSize(workflow);
+      if (workflow.runResult) continue;
+      groups.set(workflow.workflowHandle, [...(groups.get(workflow.workflowHandle) ?? []), workflow]);
     }
     let replayed = 0;
-    for (const ids of groups.values()) {
+    let first = true;
+    for (const workflows of groups.values()) {
+      const workflowIds = workflows.map((workflow) => workflow._id);
+      if (!first && bytesRead >= MAX_REPLAY_READ_BYTES) {
+        await scheduleReplays(ctx, workflowIds);
+        continue;
+      }
       try {
-        replayed += await ctx.runMutation(internal.coordinator.replayGroup, { workflowIds: ids });
+        // The first group always runs (it replays at least one workflow), so that every
+        // transaction makes progress however large the documents.
+        first = false;
+        const out = await ctx.runMutation(internal.coordinator.replayGroup, {
+          workflowIds,
+          maxReadBytes: Math.max(MAX_REPLAY_READ_BYTES - bytesRead, 1),
+        });
+        replayed += out.replayed;
+        bytesRead += out.bytesRead;
       } catch (error) {
         const console = await getLogger(ctx);
-        console.warn(`Batched replay of ${ids.length} workflows failed; polling them one by one:`, String(error));
-        replayed += await replayReady(ctx, ids);
+        console.warn(`Batched replay of ${workflows.length} workflows failed; polling them one by one:`, String(error));
+        // Each in a transaction of its own, so that one workflow's failure holds back no other.
+        for (const workflow of workflows) await scheduleReplay(ctx, workflow);
+        // What the failed group read is unknown: leave the other groups to a later transaction.
+        bytesRead = MAX_REPLAY_READ_BYTES;
       }
     }
     return replayed;
@@ -92,37 +112,75 @@ type BatchResult = {
   workpoolOptions?: Parameters<typeof journalSteps>[3];
 };
 
-/** One batched replay of workflows of one definition. Throws (and is rolled back) on any error. */
+/**
+ * One batched replay of workflows of one definition. Throws (and is rolled back) on any error.
+ * Reads about `maxReadBytes` at most: journals are streamed, and a workflow that does not fit
+ * is left to a later transaction (a later batch, or a poll of its own if it fits no batch).
+ */
 export const replayGroup = internalMutation({
-  args: { workflowIds: v.array(v.id("workflows")) },
-  returns: v.number(),
+  args: { workflowIds: v.array(v.id("workflows")), maxReadBytes: v.number() },
+  returns: v.object({ replayed: v.number(), bytesRead: v.number() }),
   handler: async (ctx, args) => {
     const items = [];
     /** Per workflow replayed: the generation it was replayed in and its next step number. */
     const loaded = new Map<string, { generationNumber: number; nextStepNumber: number }>();
-    const alone: Doc<"workflows">[] = [];
-    let bytes = 0;
+    /** Left to a later batch: they did not fit this one. */
+    const deferred: Id<"workflows">[] = [];
+    let bytesRead = 0;
+    /** Bytes of journals and arguments in `items`. */
+    let batchBytes = 0;
     let handle: string | undefined;
-    for (const workflowId of args.workflowIds) {
-      const workflow = await runningWorkflow(ctx, workflowId);
+    for (const [i, workflowId] of args.workflowIds.entries()) {
+      if (bytesRead >= args.maxReadBytes) {
+        deferred.push(...args.workflowIds.slice(i));
+        break;
+      }
+      const workflow = await ctx.db.get("workflows", workflowId);
       if (!workflow) continue;
-      const journal = await ctx.db
-        .query("steps")
-        .withIndex("workflow", (q) => q.eq("workflowId", workflowId))
-        .collect();
+      bytesRead += getConvexSize(workflow);
+      if (workflow.runResult) continue;
       // A step still in flight: its result will bring the workflow back here.
-      if (journal.some((entry) => entry.step.inProgress)) continue;
-      handle ??= workflow.workflowHandle;
-      const size = getConvexSize(journal);
-      if (workflow.workflowHandle !== handle || bytes + size > MAX_BATCH_JOURNAL_BYTES) {
-        alone.push(workflow);
+      const inFlight = await ctx.db
+        .query("steps")
+        .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflowId))
+        .first();
+      if (inFlight) {
+        bytesRead += getConvexSize(inFlight);
         continue;
       }
-      bytes += size;
+      handle ??= workflow.workflowHandle;
+      if (workflow.workflowHandle !== handle) {
+        deferred.push(workflowId);
+        continue;
+      }
+      const room = MAX_BATCH_JOURNAL_BYTES - batchBytes;
+      let size = getConvexSize(workflow.args);
+      let fits = size <= room;
+      const journal: Doc<"steps">[] = [];
+      if (fits) {
+        for await (const entry of ctx.db.query("steps").withIndex("workflow", (q) => q.eq("workflowId", workflowId))) {
+          const entrySize = getConvexSize(entry);
+          bytesRead += entrySize;
+          size += entrySize;
+          if (size > room) {
+            fits = false;
+            break;
+          }
+          journal.push(entry);
+        }
+      }
+      if (!fits) {
+        // Polled alone if it would not fit even an empty batch; else in a later batch.
+        if (batchBytes === 0) await scheduleReplay(ctx, workflow);
+        else deferred.push(workflowId);
+        continue;
+      }
+      batchBytes += size;
       const nextStepNumber = journal.length > 0 ? journal[journal.length - 1].stepNumber + 1 : 0;
       loaded.set(workflowId, { generationNumber: workflow.generationNumber, nextStepNumber });
       items.push({ workflowId, generationNumber: workflow.generationNumber, args: workflow.args, journal });
     }
+    if (deferred.length > 0) await scheduleReplays(ctx, deferred);
     let replayed = 0;
     if (items.length > 0) {
       const out = (await ctx.runMutation(handle as FunctionHandle<"mutation">, { batch: items })) as {
@@ -149,10 +207,11 @@ export const replayGroup = internalMutation({
         replayed++;
       }
     }
-    for (const workflow of alone) {
-      await runPoll(ctx, workflow);
-      replayed++;
-    }
-    return replayed;
+    return { replayed, bytesRead };
   },
 });
+
+async function runningWorkflow(ctx: MutationCtx, workflowId: Id<"workflows">): Promise<Doc<"workflows"> | null> {
+  const workflow = await ctx.db.get("workflows", workflowId);
+  return workflow && !workflow.runResult ? workflow : null;
+}

@@ -48,6 +48,11 @@ const stepCommon = {
   /** When its work began running, where known (executor mode records it). */
   runStartedAt: v.optional(v.number()),
   completedAt: v.optional(v.number()),
+  /**
+   * How many times the step's function ran, where known (executor mode records it; the
+   * nested workpool does not report its retries).
+   */
+  attempts: v.optional(v.number()),
 };
 
 /** A `step.waitUntil`: the condition query is re-checked until it returns a value. */
@@ -207,6 +212,15 @@ export default defineSchema({
     slot: v.number(),
     count: v.number(),
   }).index("by_name_status_slot", ["name", "status", "slot"]),
+  /**
+   * The same counts summed over all names, split over slots like `workflowCounts` (written
+   * with it), so that the totals cost a fixed number of reads however many names there are.
+   */
+  workflowTotals: defineTable({
+    status: v.union(v.literal("running"), v.literal("success"), v.literal("failed"), v.literal("canceled")),
+    slot: v.number(),
+    count: v.number(),
+  }).index("by_status_slot", ["status", "slot"]),
   /** onComplete handlers that threw, kept for inspection; the workflow's result stands. */
   onCompleteFailures: defineTable(
     v.union(

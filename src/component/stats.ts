@@ -1,24 +1,33 @@
-// Counts of workflows by name and status, kept as sharded counters so reading them costs a
-// few dozen documents however many workflows there are.
-import { v } from "convex/values";
+// Counts of workflows by name and status, kept as sharded counters so that reading them costs
+// a bounded number of documents however many workflows, and however many names, there are.
+//
+// Every transition writes two counters: the (name, status) one in `workflowCounts` and the
+// (status) one in `workflowTotals`. Each is split over slots chosen by the workflow's id, so
+// that concurrent transitions rarely write the same document. The totals are shared by every
+// workflow of every name, so they get more slots.
+import { getConvexSize, v } from "convex/values";
+import { MAX_COUNT_NAMES_PER_PAGE, MAX_PAGE_READ_BYTES } from "../shared.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { type MutationCtx, query } from "./_generated/server.js";
 
+/** Slots per (name, status) counter. */
 export const COUNT_SLOTS = 16;
+/** Slots per status in the totals over all names. */
+export const TOTAL_SLOTS = 64;
 export type CountStatus = Doc<"workflowCounts">["status"];
-const STATUSES: CountStatus[] = ["running", "success", "failed", "canceled"];
+const STATUS_COUNT = 4;
 
-function slotOf(workflowId: string): number {
+function hashOf(workflowId: string): number {
   let hash = 0;
   for (let i = 0; i < workflowId.length; i++) hash = (hash * 31 + workflowId.charCodeAt(i)) | 0;
-  return (hash >>> 0) % COUNT_SLOTS;
+  return hash >>> 0;
 }
 
 export function statusOf(workflow: Pick<Doc<"workflows">, "runResult">): CountStatus {
   return workflow.runResult?.kind ?? "running";
 }
 
-/** Add `delta` to the count of (name, status). */
+/** Add `delta` to the count of (name, status), and to the total of that status. */
 export async function adjustCount(
   ctx: MutationCtx,
   workflow: Pick<Doc<"workflows">, "_id" | "name">,
@@ -26,13 +35,21 @@ export async function adjustCount(
   delta: number,
 ): Promise<void> {
   const name = workflow.name ?? "";
-  const slot = slotOf(workflow._id);
+  const hash = hashOf(workflow._id);
+  const slot = hash % COUNT_SLOTS;
   const row = await ctx.db
     .query("workflowCounts")
     .withIndex("by_name_status_slot", (q) => q.eq("name", name).eq("status", status).eq("slot", slot))
     .unique();
   if (row) await ctx.db.patch("workflowCounts", row._id, { count: row.count + delta });
   else await ctx.db.insert("workflowCounts", { name, status, slot, count: delta });
+  const totalSlot = hash % TOTAL_SLOTS;
+  const total = await ctx.db
+    .query("workflowTotals")
+    .withIndex("by_status_slot", (q) => q.eq("status", status).eq("slot", totalSlot))
+    .unique();
+  if (total) await ctx.db.patch("workflowTotals", total._id, { count: total.count + delta });
+  else await ctx.db.insert("workflowTotals", { status, slot: totalSlot, count: delta });
 }
 
 /** A workflow moved from one status to another (or appeared: from null; vanished: to null). */
@@ -48,28 +65,66 @@ export async function recordTransition(
 }
 
 const vCounts = v.object({ running: v.number(), success: v.number(), failed: v.number(), canceled: v.number() });
+type Counts = typeof vCounts.type;
+const noCounts = (): Counts => ({ running: 0, success: 0, failed: 0, canceled: 0 });
 
-/** How many workflows there are, per status, overall and per workflow name (up to 200 names). */
+/**
+ * How many workflows there are, per status: `total` over all names, and `byName` a page of
+ * names in name order (at most `numNames`, default and maximum MAX_COUNT_NAMES_PER_PAGE).
+ * Pass `continueCursor` as `cursor` for the next page of names until `isDone`; `total` is
+ * the same on every page. With `name`, only that name: `total` is its counts.
+ */
 export const counts = query({
-  args: { name: v.optional(v.string()) },
-  returns: v.object({ total: vCounts, byName: v.array(v.object({ name: v.string(), counts: vCounts })) }),
+  args: {
+    name: v.optional(v.string()),
+    cursor: v.optional(v.union(v.string(), v.null())),
+    numNames: v.optional(v.number()),
+  },
+  returns: v.object({
+    total: vCounts,
+    byName: v.array(v.object({ name: v.string(), counts: vCounts })),
+    continueCursor: v.string(),
+    isDone: v.boolean(),
+  }),
   handler: async (ctx, args) => {
-    const rows =
-      args.name === undefined
-        ? await ctx.db.query("workflowCounts").take(200 * STATUSES.length * COUNT_SLOTS)
-        : await ctx.db
-            .query("workflowCounts")
-            .withIndex("by_name_status_slot", (q) => q.eq("name", args.name!))
-            .take(STATUSES.length * COUNT_SLOTS);
-    const empty = () => ({ running: 0, success: 0, failed: 0, canceled: 0 });
-    const total = empty();
-    const byName = new Map<string, ReturnType<typeof empty>>();
-    for (const row of rows) {
-      total[row.status] += row.count;
-      const c = byName.get(row.name) ?? empty();
-      c[row.status] += row.count;
-      byName.set(row.name, c);
+    const numNames = args.numNames ?? MAX_COUNT_NAMES_PER_PAGE;
+    if (!Number.isInteger(numNames) || numNames < 1 || numNames > MAX_COUNT_NAMES_PER_PAGE) {
+      throw new Error(`numNames must be a whole number from 1 to ${MAX_COUNT_NAMES_PER_PAGE}; got ${numNames}.`);
     }
-    return { total, byName: [...byName].map(([name, counts]) => ({ name, counts })) };
+    if (args.name !== undefined) {
+      const counts = noCounts();
+      const rows = await ctx.db
+        .query("workflowCounts")
+        .withIndex("by_name_status_slot", (q) => q.eq("name", args.name!))
+        .take(STATUS_COUNT * COUNT_SLOTS);
+      for (const row of rows) counts[row.status] += row.count;
+      const byName = rows.length > 0 ? [{ name: args.name, counts }] : [];
+      return { total: counts, byName, continueCursor: "", isDone: true };
+    }
+    const total = noCounts();
+    for (const row of await ctx.db.query("workflowTotals").take(STATUS_COUNT * TOTAL_SLOTS)) total[row.status] += row.count;
+    // A page of names: whole names only (a name has at most STATUS_COUNT × COUNT_SLOTS rows), ending
+    // before the name after `numNames`, or once the rows read reach the byte budget.
+    const after = args.cursor ?? null;
+    const rows = ctx.db
+      .query("workflowCounts")
+      .withIndex("by_name_status_slot", (q) => (after === null ? q : q.gt("name", after)));
+    const byName: { name: string; counts: Counts }[] = [];
+    let bytes = 0;
+    let isDone = true;
+    for await (const row of rows) {
+      const last = byName[byName.length - 1];
+      if (last?.name !== row.name) {
+        if (byName.length === numNames || bytes >= MAX_PAGE_READ_BYTES) {
+          isDone = false;
+          break;
+        }
+        byName.push({ name: row.name, counts: noCounts() });
+      }
+      byName[byName.length - 1].counts[row.status] += row.count;
+      bytes += getConvexSize(row);
+    }
+    const continueCursor = byName.length > 0 ? byName[byName.length - 1].name : (after ?? "");
+    return { total, byName, continueCursor, isDone };
   },
 });

@@ -2,15 +2,21 @@
 // (queued → running → finished), read in bounded pages.
 import { paginator } from "convex-helpers/server/pagination";
 import { paginationOptsValidator } from "convex/server";
-import { v } from "convex/values";
+import { getConvexSize, v } from "convex/values";
+import {
+  DEFAULT_TIMELINE_STEPS_PER_WORKFLOW as DEFAULT_STEPS_PER_WORKFLOW,
+  MAX_PAGE_READ_BYTES,
+  MAX_TIMELINE_STEPS_PER_WORKFLOW as MAX_STEPS_PER_WORKFLOW,
+  MAX_TIMELINE_WORKFLOWS_PER_PAGE as MAX_WORKFLOWS_PER_PAGE,
+} from "../shared.js";
 import { vPaginationResult, vWorkflowId, type WorkflowId } from "../types.js";
-import { query } from "./_generated/server.js";
+import { components } from "./_generated/api.js";
+import { query, type QueryCtx } from "./_generated/server.js";
+import { checkPaginationOpts, withCursorCheck } from "./paging.js";
 import schema from "./schema.js";
 import { statusOf } from "./stats.js";
 
-const MAX_WORKFLOWS_PER_PAGE = 100;
-const MAX_STEPS_PER_WORKFLOW = 500;
-/** Keeps one page within a query's read limits. */
+/** Keeps one page within a query's limit on documents read. */
 const MAX_STEP_READS_PER_PAGE = 10_000;
 
 const vOutcome = v.union(v.literal("running"), v.literal("success"), v.literal("failed"), v.literal("canceled"));
@@ -32,9 +38,17 @@ export const vTimelineWorkflow = v.object({
       startedAt: v.union(v.number(), v.null()),
       finishedAt: v.union(v.number(), v.null()),
       outcome: vOutcome,
+      /**
+       * How many times the step's function has run (a run in progress included): recorded by
+       * executor mode; in standard mode known only while the step is in the workpool; else null.
+       */
+      attempts: v.union(v.number(), v.null()),
     }),
   ),
-  /** More steps exist than were returned (see maxStepsPerWorkflow). */
+  /**
+   * Steps were left out: more than `maxStepsPerWorkflow`, or the page's byte budget ran out
+   * (then there may be none left).
+   */
   stepsTruncated: v.boolean(),
 });
 
@@ -47,40 +61,110 @@ export const timelinePage = query({
   },
   returns: vPaginationResult(vTimelineWorkflow),
   handler: async (ctx, args) => {
-    const numItems = Math.max(1, Math.min(args.paginationOpts.numItems, MAX_WORKFLOWS_PER_PAGE));
-    const maxSteps = Math.max(
-      1,
-      Math.min(args.maxStepsPerWorkflow ?? 100, MAX_STEPS_PER_WORKFLOW, Math.floor(MAX_STEP_READS_PER_PAGE / numItems)),
-    );
+    checkPaginationOpts(args.paginationOpts);
+    const stepsAsked = args.maxStepsPerWorkflow ?? DEFAULT_STEPS_PER_WORKFLOW;
+    if (!Number.isInteger(stepsAsked) || stepsAsked < 1 || stepsAsked > MAX_STEPS_PER_WORKFLOW) {
+      throw new Error(`maxStepsPerWorkflow must be a whole number from 1 to ${MAX_STEPS_PER_WORKFLOW}; got ${stepsAsked}.`);
+    }
+    const numItems = Math.min(args.paginationOpts.numItems, MAX_WORKFLOWS_PER_PAGE);
+    const maxSteps = Math.max(1, Math.min(stepsAsked, Math.floor(MAX_STEP_READS_PER_PAGE / numItems)));
+    const budget = Math.min(args.paginationOpts.maximumBytesRead ?? MAX_PAGE_READ_BYTES, MAX_PAGE_READ_BYTES);
     const base = paginator(ctx.db, schema).query("workflows");
     const ordered = (args.name === undefined ? base : base.withIndex("name", (q) => q.eq("name", args.name))).order(
       args.order ?? "asc",
     );
-    const result = await ordered.paginate({ ...args.paginationOpts, numItems });
     const page = [];
-    for (const workflow of result.page) {
-      const entries = await ctx.db
-        .query("steps")
-        .withIndex("workflow", (q) => q.eq("workflowId", workflow._id))
-        .take(maxSteps + 1);
+    /** Steps still in the workpool whose attempts only the workpool knows (see `addLiveAttempts`). */
+    const live: LiveStep[] = [];
+    let cursor = args.paginationOpts.cursor;
+    let isDone = false;
+    /** Bytes of the documents read for the workflows in `page`. */
+    let bytes = 0;
+    // One workflow at a time, so that the page can end after any of them: when the bytes read
+    // reach the budget. The first workflow is always kept (its steps cut short if need be), so
+    // every page makes progress.
+    while (page.length < numItems && bytes < budget) {
+      const from = cursor;
+      const next = await withCursorCheck(from, () => ordered.paginate({ cursor: from, numItems: 1 }));
+      const workflow = next.page[0];
+      if (!workflow) {
+        cursor = next.continueCursor;
+        isDone = true;
+        break;
+      }
+      let used = getConvexSize(workflow);
+      // A later workflow that does not fit whole waits for the next page, where it comes first.
+      if (bytes + used >= budget && page.length > 0) break;
+      const entries = [];
+      let stepsTruncated = false;
+      let overBudget = false;
+      for await (const entry of ctx.db.query("steps").withIndex("workflow", (q) => q.eq("workflowId", workflow._id))) {
+        used += getConvexSize(entry);
+        if (entries.length === maxSteps) {
+          // Read only to know that there are more.
+          stepsTruncated = true;
+          break;
+        }
+        entries.push(entry);
+        if (bytes + used >= budget) {
+          // Later steps are left out (there may be none).
+          overBudget = stepsTruncated = true;
+          break;
+        }
+      }
+      if (overBudget && page.length > 0) break;
+      bytes += used;
+      cursor = next.continueCursor;
       page.push({
         workflowId: workflow._id as unknown as WorkflowId,
         name: workflow.name ?? "",
         createdAt: workflow._creationTime,
         finishedAt: workflow.finishedAt ?? null,
         status: statusOf(workflow),
-        steps: entries.slice(0, maxSteps).map(({ step, stepNumber }) => ({
-          name: step.name,
-          stepNumber,
-          kind: step.kind ?? "function",
-          queuedAt: step.startedAt,
-          startedAt: step.runStartedAt ?? null,
-          finishedAt: step.completedAt ?? null,
-          outcome: step.inProgress ? ("running" as const) : (step.runResult?.kind ?? "success"),
-        })),
-        stepsTruncated: entries.length > maxSteps,
+        steps: entries.slice(0, maxSteps).map(({ step, stepNumber }) => {
+          const item = {
+            name: step.name,
+            stepNumber,
+            kind: step.kind ?? "function",
+            queuedAt: step.startedAt,
+            startedAt: step.runStartedAt ?? null,
+            finishedAt: step.completedAt ?? null,
+            outcome: step.inProgress ? ("running" as const) : (step.runResult?.kind ?? "success"),
+            attempts: step.attempts ?? null,
+          };
+          if (step.inProgress && (step.kind === undefined || step.kind === "function") && step.workId) {
+            live.push({ item, workId: step.workId });
+          }
+          return item;
+        }),
+        stepsTruncated,
       });
+      if (next.isDone) {
+        isDone = true;
+        break;
+      }
     }
-    return { ...result, page };
+    await addLiveAttempts(ctx, live);
+    return { page, isDone, continueCursor: cursor ?? "" };
   },
 });
+
+/** Workpool items a page asks about at most (about 3 reads each). */
+const MAX_LIVE_ATTEMPT_LOOKUPS = 100;
+
+type LiveStep = { item: { attempts: number | null }; workId: string };
+
+/**
+ * Standard mode: the workpool counts a step's attempts while the step is in it, and forgets
+ * them when it reports the result, so a running step's count is read from there: runs so far,
+ * the one in progress included. Executor tasks (`executor:<id>`) record their own.
+ */
+async function addLiveAttempts(ctx: QueryCtx, live: LiveStep[]): Promise<void> {
+  const asked = live.filter((s) => !s.workId.startsWith("executor:")).slice(0, MAX_LIVE_ATTEMPT_LOOKUPS);
+  if (asked.length === 0) return;
+  const statuses = await ctx.runQuery(components.workpool.lib.statusBatch, { ids: asked.map((s) => s.workId) });
+  statuses.forEach((status, i) => {
+    if (status.state === "running") asked[i].item.attempts = status.previousAttempts + 1;
+    else if (status.state === "pending" && status.previousAttempts > 0) asked[i].item.attempts = status.previousAttempts;
+  });
+}
