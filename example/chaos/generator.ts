@@ -167,6 +167,78 @@ function genLeaf(g: Gen, tag: string, path: WorkflowPath, depth: number, inParal
   }
 }
 
+/** A query step returning hundreds of KiB (a few per workflow: the journal holds 8 MiB). */
+function genBigLeaf(g: Gen): Leaf {
+  return { t: "big", key: `b${g.counter.n++}`, bytes: g.rng.pick([100 << 10, 250 << 10, 400 << 10]), catch: g.rng.chance(0.5) };
+}
+
+/**
+ * A chain of nested workflows `levels` deep: each level runs its child (often with hundreds of
+ * KiB of arguments) beside a leaf (an event, sleep, step...), sometimes a large-result step
+ * before it, and sometimes a leaf after.
+ */
+function genChain(g: Gen, tag: string, path: WorkflowPath, levels: number): Program {
+  const { rng } = g;
+  const leafOnly = g.limits.maxDepth; // genLeaf draws no child at this depth
+  if (levels === 0) return genProgram(g, tag, path, leafOnly);
+  const k = `c${g.counter.n++}`;
+  const childPath = { root: path.root, children: [...path.children, k] };
+  const child: Extract<Leaf, { t: "child" }> = { t: "child", key: k, program: genChain(g, `${tag}/${k}`, childPath, levels - 1), catch: rng.chance(0.5) };
+  // Large arguments: the child's step stays in flight with them while the child runs.
+  if (rng.chance(0.6)) child.pad = rng.pick([200 << 10, 400 << 10, 600 << 10]);
+  const ops: Op[] = [];
+  if (rng.chance(0.3)) ops.push(genBigLeaf(g));
+  ops.push({ t: "parallel", ops: [child, genLeaf(g, tag, path, leafOnly, true)] });
+  if (rng.chance(0.4)) ops.push(genLeaf(g, tag, path, leafOnly, false));
+  return { ops };
+}
+
+/**
+ * Extra roots, drawn from their own generator after everything else (so the rest of every
+ * seed's plan is what it was before they were added): a deep tree (5 to 7 levels) that is
+ * usually canceled mid-run, a wide one (10 children with large arguments at once), and a
+ * workflow with several large-result steps, sometimes canceled.
+ */
+function genExtraRoots(g: Gen, seed: number, roots: RootPlan[], interference: Interference[]): void {
+  const { rng, phases } = g;
+  const add = (program: Program, cancelChance: number) => {
+    const r = roots.length;
+    const tag = `${g.mode[0]}${seed}w${r}`;
+    const startAt = rng.int(0, Math.floor(phases / 2));
+    roots.push({ tag, program, startAt, startAsync: rng.chance(0.3), onComplete: rng.chance(0.8) ? { throwOn: [] } : null });
+    if (rng.chance(cancelChance)) interference.push({ kind: "cancel", root: r, at: rng.int(startAt, phases - 1) });
+    if (rng.chance(0.2)) interference.push({ kind: "cleanupEarly", root: r, at: rng.int(startAt, phases - 1) });
+  };
+  if (rng.chance(0.4)) {
+    const r = roots.length;
+    add(genChain(g, `${g.mode[0]}${seed}w${r}`, { root: r, children: [] }, rng.int(5, 7)), 0.75);
+  }
+  if (rng.chance(0.35)) {
+    // Wide: 10 nested workflows at once, each with 150 KiB of arguments: more in flight than
+    // one transaction's stop budget, so a cancel continues in scheduled batches.
+    const r = roots.length;
+    const tag = `${g.mode[0]}${seed}w${r}`;
+    const children: Leaf[] = Array.from({ length: 10 }, () => {
+      const k = `c${g.counter.n++}`;
+      const path = { root: r, children: [k] };
+      // Each first awaits an event nobody sends before the end game, so all are in flight.
+      const wait: Leaf = { t: "event", key: `e${g.counter.n++}`, catch: rng.chance(0.5) };
+      const rest = genProgram(g, `${tag}/${k}`, path, g.limits.maxDepth).ops;
+      return { t: "child", key: k, program: { ops: [wait, ...rest] }, catch: rng.chance(0.5), pad: 150 << 10 };
+    });
+    add({ ops: [{ t: "parallel", ops: children }] }, 0.8);
+  }
+  if (rng.chance(0.3)) {
+    const r = roots.length;
+    const tag = `${g.mode[0]}${seed}w${r}`;
+    const ops: Op[] = [];
+    for (let i = rng.int(2, 4); i > 0; i--) {
+      ops.push(rng.chance(0.3) ? { t: "parallel", ops: [genBigLeaf(g), genLeaf(g, tag, { root: r, children: [] }, g.limits.maxDepth, true)] } : genBigLeaf(g));
+    }
+    add({ ops }, 0.4);
+  }
+}
+
 function genProgram(g: Gen, tag: string, path: WorkflowPath, depth: number): Program {
   const n = g.rng.int(1, Math.max(1, g.limits.maxOps - depth * 2));
   const ops: Op[] = [];
@@ -215,6 +287,8 @@ export function generatePlan(seed: number, mode: Mode, limits: Limits = DEFAULT_
     if (rng.chance(0.2)) interference.push({ kind: "cleanupEarly", root: r, at: later() });
   }
   const phaseMs = Array.from({ length: phases }, () => rng.pick([0, 0, 20, 100, 500, 2_000, 10_000]));
+  // Deep trees and large results: their own generator, so `rng` draws what it always drew.
+  genExtraRoots({ ...g, rng: new Rng(seed * 7_919 + (mode === "executor" ? 3 : 1)) }, seed, roots, interference);
   if (mode === "executor" && rng.chance(0.3)) interference.push({ kind: "startExecutors", at: rng.int(0, phases - 1) });
   const kills = (n: number) => [...new Set(Array.from({ length: n }, () => rng.int(1, 40)))].sort((a, b) => a - b);
   return {

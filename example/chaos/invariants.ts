@@ -73,6 +73,7 @@ export const sameValue = (a: unknown, b: unknown) => canonical(a) === canonical(
 const QUERY = "chaosWorkflows:chaosQuery";
 const MUTATION = "chaosWorkflows:chaosMutation";
 const ACTIONS = ["chaosWorkflows:chaosAction", "chaosWorkflows:chaosExecAction"];
+const BIG = "chaosWorkflows:chaosBigResult";
 
 /** The leaf of `program` (top level, including parallel batches) that a journal entry ran. */
 export function leafOfEntry(tag: string, program: Program, entry: WorkflowStep): Leaf | undefined {
@@ -241,6 +242,13 @@ export function checkStepResults(state: FinalState): string[] {
           }
           break;
         }
+        case "big":
+          if (entry.name !== BIG) bad("expected a large-result query step");
+          if (r.kind === "failed") bad("a large-result step failed");
+          if (r.kind === "success" && (typeof value !== "string" || value.length !== leaf.bytes || !value.startsWith(`b:${key}`))) {
+            bad(`wrong large result (${typeof value === "string" ? value.length : typeof value} chars, want ${leaf.bytes})`);
+          }
+          break;
         case "child": {
           if (entry.kind !== "workflow") {
             bad("expected a workflow step");

@@ -7,7 +7,8 @@
 //   query / mutation (optionally inline) · action (plain → workpool, or registered with
 //   `chaosExec.action` → run in-process by the executor; retried or not) · sleep · child
 //   (a nested workflow running a sub-program) · event (awaitEvent by name, with or without
-//   a timeout) · wait (waitUntil on a flag the runner sets, with or without a timeout).
+//   a timeout) · wait (waitUntil on a flag the runner sets, with or without a timeout) ·
+//   big (a query whose result is hundreds of KiB).
 // Each leaf either lets a failure propagate (failing the workflow) or catches it.
 //
 // Faults are planned in table `chaosFaults` (key "<tag>/<op key>" → failTimes), which the
@@ -31,9 +32,12 @@ export type Leaf =
   | { t: "mutation"; key: string; inline?: boolean; catch: boolean }
   | { t: "action"; key: string; retry: boolean; registered: boolean; catch: boolean }
   | { t: "sleep"; key: string; ms: number; catch: boolean }
-  | { t: "child"; key: string; program: Program; catch: boolean }
+  /** `pad`: characters of padding in the child's arguments (a large step in flight while it runs). */
+  | { t: "child"; key: string; program: Program; catch: boolean; pad?: number }
   | { t: "event"; key: string; timeout?: number; catch: boolean }
-  | { t: "wait"; key: string; timeout?: number; catch: boolean };
+  | { t: "wait"; key: string; timeout?: number; catch: boolean }
+  /** A query returning `bytes` of data (large results); the handler keeps only the length. */
+  | { t: "big"; key: string; bytes: number; catch: boolean };
 export type Op = Leaf | { t: "parallel"; ops: Leaf[] };
 export type Program = { ops: Op[] };
 /** What a leaf produced: its value, or the first line of the error it caught. */
@@ -117,7 +121,11 @@ function callLeaf(step: WorkflowCtx, tag: string, op: Leaf, self: FunctionRefere
     case "sleep":
       return step.sleep(op.ms, { name: stepName(op) });
     case "child":
-      return step.runWorkflow(self, { tag: key, program: op.program }, { name: stepName(op) });
+      return step.runWorkflow(
+        self,
+        { tag: key, program: op.program, ...(op.pad ? { pad: "p".repeat(op.pad) } : {}) },
+        { name: stepName(op) },
+      );
     case "event":
       return step.awaitEvent({ name: op.key, timeout: op.timeout });
     case "wait":
@@ -126,6 +134,10 @@ function callLeaf(step: WorkflowCtx, tag: string, op: Leaf, self: FunctionRefere
         { key },
         { timeout: op.timeout, pollInterval: CHAOS_WAIT_POLL_MS, name: stepName(op) },
       );
+    case "big":
+      return step
+        .runQuery(internal.chaosWorkflows.chaosBigResult, { key, bytes: op.bytes })
+        .then((value: string) => value.length);
   }
 }
 
@@ -178,7 +190,7 @@ export const chaosExec = new WorkflowManager(components.workflow, {
   workpoolOptions: { maxParallelism: 10, logLevel: "ERROR" },
 });
 
-const vChaosArgs = { tag: v.string(), program: v.any() };
+const vChaosArgs = { tag: v.string(), program: v.any(), pad: v.optional(v.string()) };
 
 export const standardFlow = chaos.define({
   args: vChaosArgs,
@@ -289,6 +301,13 @@ export const chaosExecAction = chaosExec.action("chaosExecAction", {
   args: { key: v.string() },
   returns: v.string(),
   handler: (ctx, { key }) => actionBody(ctx, key),
+});
+
+/** A `big` op: `b:<key>` padded to `bytes` characters. */
+export const chaosBigResult = internalQuery({
+  args: { key: v.string(), bytes: v.number() },
+  returns: v.string(),
+  handler: (_ctx, { key, bytes }) => Promise.resolve(`b:${key}`.padEnd(bytes, ".")),
 });
 
 /** A `wait` op's condition: met once the runner has set the flag. */
@@ -459,9 +478,6 @@ export const probeReturns = chaos.define({
   handler: async (): Promise<number> => "not a number" as unknown as number,
 });
 
-/** A manager whose workpool option is out of range: starting its workflows must fail fast. */
-export const tooParallel = new WorkflowManager(components.workflow, { workpoolOptions: { maxParallelism: 5_000 } });
-export const tooParallelFlow = tooParallel.define({ args: {}, handler: async (): Promise<null> => null });
 
 /**
  * Returns without awaiting its step (chaos regression for seeds 35 and 163): the handler

@@ -1,9 +1,10 @@
 // Deleting journal data in bounded transactions. Anything that could exceed one
 // transaction's limits continues itself in a scheduled function.
-import { v } from "convex/values";
+import { getConvexSize, v } from "convex/values";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
+import { hasRoom as hasStopRoom, newStopBudget, type StopBudget, stopStepWork } from "./cancel.js";
 import { recordTransition, statusOf } from "./stats.js";
 import { deleteTaskOfStep } from "./taskQueue.js";
 import { cancelTimer } from "./wait.js";
@@ -11,39 +12,54 @@ import { cancelTimer } from "./wait.js";
 /** Documents deleted per transaction before the rest is handed to a continuation. */
 export const DELETE_BUDGET = 1000;
 const PAGE = 200;
+/** Index ranges deleting a step may read: its event or its task, and a timer. */
+const DELETE_COST = 2;
 /** Nested workflows deleted per scheduled job, so one transaction schedules few jobs. */
 const CHILDREN_PER_JOB = 50;
 
-/** What one transaction may still delete; nested workflows found on the way are collected. */
-type Budget = { remaining: number; children: Id<"workflows">[] };
-const newBudget = (): Budget => ({ remaining: DELETE_BUDGET, children: [] });
+/**
+ * What one transaction may still delete (documents), read (ranges and bytes, shared with
+ * stopping the work of steps still in flight); nested workflows found on the way are collected.
+ */
+type Budget = { remaining: number; stop: StopBudget; children: Id<"workflows">[] };
+const newBudget = (): Budget => ({ remaining: DELETE_BUDGET, stop: newStopBudget(), children: [] });
+const hasRoom = (budget: Budget) => budget.remaining > 0 && hasStopRoom(budget.stop);
 
 /**
  * Delete the steps numbered `from` and above (with their events, tasks and timers), within
  * the budget. Returns the first step number not yet deleted, or null when done.
  */
 async function deleteSteps(ctx: MutationCtx, workflowId: Id<"workflows">, from: number, budget: Budget) {
-  while (budget.remaining > 0) {
+  while (hasRoom(budget)) {
+    budget.stop.ranges -= 1;
     const page = await ctx.db
       .query("steps")
       .withIndex("workflow", (q) => q.eq("workflowId", workflowId).gte("stepNumber", from))
       .take(Math.min(PAGE, budget.remaining));
     if (page.length === 0) return null;
-    for (const entry of page) await deleteStep(ctx, entry, budget);
-    budget.remaining -= page.length;
-    from = page[page.length - 1].stepNumber + 1;
+    for (const entry of page) {
+      if (!hasRoom(budget)) return from;
+      budget.stop.bytes -= 2 * getConvexSize(entry); // read by the page, and again by its delete
+      budget.remaining -= 1;
+      await deleteStep(ctx, entry, budget);
+      from = entry.stepNumber + 1;
+    }
   }
   return from;
 }
 
+/** Delete one step with its event, task and timers; work still in flight behind it is stopped. */
 async function deleteStep(ctx: MutationCtx, entry: Doc<"steps">, budget: Budget): Promise<void> {
   await ctx.db.delete("steps", entry._id);
   const step = entry.step;
+  budget.stop.ranges -= DELETE_COST;
   switch (step.kind) {
     case "event": {
       if (step.timerId) await cancelTimer(ctx, step.timerId);
       const event = step.eventId ? await ctx.db.get("events", step.eventId) : null;
-      if (event) await ctx.db.delete("events", event._id);
+      // A value sent after this step stopped waiting (canceled) was never consumed by it:
+      // it stays buffered for the next await of its name. Cleanup deletes it with the rest.
+      if (event && event.state.kind !== "sent") await ctx.db.delete("events", event._id);
       break;
     }
     case "workflow":
@@ -51,10 +67,15 @@ async function deleteStep(ctx: MutationCtx, entry: Doc<"steps">, budget: Budget)
       break;
     case undefined:
     case "function":
-      if (step.wait?.timerId) await cancelTimer(ctx, step.wait.timerId);
-      if (step.workId?.startsWith("executor:")) await deleteTaskOfStep(ctx, entry._id);
+      if (step.inProgress) {
+        await stopStepWork(ctx, entry, budget.stop);
+      } else {
+        if (step.wait?.timerId) await cancelTimer(ctx, step.wait.timerId);
+        if (step.workId?.startsWith("executor:")) await deleteTaskOfStep(ctx, entry._id);
+      }
       break;
     case "sleep":
+      if (step.inProgress) await stopStepWork(ctx, entry, budget.stop);
       break;
   }
 }
@@ -80,15 +101,23 @@ export async function deleteStepsFrom(ctx: MutationCtx, workflowId: Id<"workflow
   return next;
 }
 
-/** Delete the events of a workflow that no step points at (buffered sends, created ids). */
+/** Delete the events of a workflow that no step points at (buffered sends, created ids); true when none is left. */
 async function deleteEvents(ctx: MutationCtx, workflowId: Id<"workflows">, budget: Budget): Promise<boolean> {
-  const events = await ctx.db
-    .query("events")
-    .withIndex("workflowId_state", (q) => q.eq("workflowId", workflowId))
-    .take(Math.min(PAGE, budget.remaining));
-  for (const event of events) await ctx.db.delete("events", event._id);
-  budget.remaining -= events.length;
-  return budget.remaining > 0;
+  while (hasRoom(budget)) {
+    budget.stop.ranges -= 1;
+    const size = Math.min(PAGE, budget.remaining);
+    const events = await ctx.db
+      .query("events")
+      .withIndex("workflowId_state", (q) => q.eq("workflowId", workflowId))
+      .take(size);
+    for (const event of events) {
+      budget.stop.bytes -= 2 * getConvexSize(event);
+      await ctx.db.delete("events", event._id);
+    }
+    budget.remaining -= events.length;
+    if (events.length < size) return true;
+  }
+  return false;
 }
 
 /** Delete one workflow and what it owns within the budget; true when nothing is left. */
@@ -111,7 +140,7 @@ export async function deleteWorkflowData(ctx: MutationCtx, workflowId: Id<"workf
 async function deleteWorkflowList(ctx: MutationCtx, workflowIds: Id<"workflows">[]): Promise<void> {
   const budget = newBudget();
   let i = 0;
-  while (i < workflowIds.length && budget.remaining > 0) {
+  while (i < workflowIds.length && hasRoom(budget)) {
     // A workflow not finished within the budget stays at the head of the list.
     if (await deleteWorkflowWithin(ctx, workflowIds[i], budget)) i++;
   }
