@@ -7,12 +7,32 @@ export const MAX_JOURNAL_SIZE = 8 << 20;
 /** A step's return value (or an event's value) may be at most this many bytes (800 KiB). */
 export const MAX_RETURN_VALUE_SIZE = 800 << 10;
 
-/** Turn anything thrown into the string stored as a failed result. */
+/**
+ * Turn anything thrown into the string stored as a failed result. It starts with
+ * `error.toString()` (e.g. "Error: boom"), as in 0.4.8, followed by the stack; V8's stack
+ * already starts with that line, so the message is stored once, not twice. Capped at
+ * `MAX_ERROR_LENGTH` (see `limitErrorLength`).
+ */
 export function formatErrorWithStack(error: unknown): string {
   if (error instanceof Error) {
-    return error.toString() + (error.stack ? "\n" + error.stack : "");
+    const head = error.toString();
+    const stack = typeof error.stack === "string" ? error.stack : "";
+    const text = !stack ? head : stack.startsWith(head) ? stack : `${head}\n${stack}`;
+    return limitErrorLength(text);
   }
-  return String(error);
+  return limitErrorLength(String(error));
+}
+
+/**
+ * An error string of at most `MAX_ERROR_LENGTH` characters: a longer one keeps its head (the
+ * message) and its tail, with a marker saying how much was cut.
+ */
+export function limitErrorLength(error: string): string {
+  if (error.length <= MAX_ERROR_LENGTH) return error;
+  const marker = `\n... [${error.length - MAX_ERROR_LENGTH} characters cut: errors are stored up to ${MAX_ERROR_LENGTH} characters] ...\n`;
+  const keep = MAX_ERROR_LENGTH - marker.length;
+  const head = Math.ceil(keep * 0.75);
+  return error.slice(0, head) + marker + error.slice(error.length - (keep - head));
 }
 
 export function journalSizeError(size: number, workflowId: string): string {
@@ -31,3 +51,87 @@ export const TIMEOUT_ERROR_PREFIX = "WorkflowTimeout: ";
 export function timeoutError(what: string, timeoutMs: number): string {
   return `${TIMEOUT_ERROR_PREFIX}${what} timed out after ${timeoutMs} ms`;
 }
+
+// ---------------------------------------------------------------------------------------
+// Option bounds, checked where each option enters (src/validateOptions.ts), by the client
+// and again by the component. docs/limits.md lists them with what a caller gets past them.
+
+/** `maxParallelism`: the shared workpool refuses more (its `MAX_POSSIBLE_PARALLELISM`). */
+export const MAX_PARALLELISM = 200;
+
+/**
+ * The longest delay anything may be scheduled by: `runAfter`, `runAt` (from now), `sleep`,
+ * timeouts, poll intervals and the longest retry back-off. The workpool silently moves a start
+ * more than 4 years out to 1 year from now; its retry back-off must stay finite (it becomes a
+ * BigInt segment, and a non-finite one stops the workpool's loop for every caller).
+ */
+export const MAX_DELAY_MS = 4 * 365 * 24 * 60 * 60 * 1000;
+
+/** `retry.maxAttempts` (attempts in all, the first one included). */
+export const MAX_RETRY_ATTEMPTS = 100;
+/** `retry.base`, the back-off multiplier. */
+export const MAX_RETRY_BASE = 100;
+
+/** Executor mode: shards (one long-running executor action each). */
+export const MAX_EXECUTOR_SHARDS = 256;
+/** Executor mode: tasks one executor runs at once (also the most one claim returns). */
+export const MAX_EXECUTOR_CONCURRENCY = 500;
+/** Executor mode: results recorded per flush. */
+export const MAX_EXECUTOR_FLUSH_COUNT = 1_000;
+/** Executor mode: bytes of results per flush (a flush is one mutation's arguments). */
+export const MAX_EXECUTOR_FLUSH_BYTES = 8 << 20;
+/** Executor mode: every interval and time option; an action may run 10 minutes. */
+export const MAX_EXECUTOR_INTERVAL_MS = 9 * 60_000;
+
+/** A workflow's arguments, at start (like a step's arguments, they go in one document). */
+export const MAX_WORKFLOW_ARGS_SIZE = 800 << 10;
+/** The `context` passed to `onComplete`, at start; stored with the workflow's arguments. */
+export const MAX_CONTEXT_SIZE = 64 << 10;
+/**
+ * A stored error: a failed step, event or workflow. A longer one is cut in the middle (the head
+ * with the message and the tail are kept); `sendEvent({ error })` longer than this is refused.
+ */
+export const MAX_ERROR_LENGTH = 64 << 10;
+
+// ---------------------------------------------------------------------------------------
+// Pages: list, listByName, listSteps and timelinePage (src/component/paging.ts).
+
+/** `paginationOpts.numItems` may be a whole number from 1 to this. */
+export const MAX_PAGE_ITEMS = 1000;
+
+/**
+ * Bytes of documents one page reads, about: a page ends early (with `isDone: false` and a
+ * cursor) once its reads reach this, but always holds at least one item. A query may read
+ * 16 MiB in all; this leaves room for the caller's own reads.
+ */
+export const MAX_PAGE_READ_BYTES = 4 << 20;
+
+/** The error for a page size outside 1…`MAX_PAGE_ITEMS`, or undefined when it is fine. */
+export function pageSizeError(numItems: unknown): string | undefined {
+  if (typeof numItems === "number" && Number.isInteger(numItems) && numItems >= 1 && numItems <= MAX_PAGE_ITEMS) {
+    return undefined;
+  }
+  return `paginationOpts.numItems must be a whole number from 1 to ${MAX_PAGE_ITEMS}; got ${String(numItems)}.`;
+}
+
+/** `timelinePage`: workflows per page at most (a larger `numItems` gets this many). */
+export const MAX_TIMELINE_WORKFLOWS_PER_PAGE = 100;
+/** `timelinePage`: `maxStepsPerWorkflow` may be a whole number from 1 to this. */
+export const MAX_TIMELINE_STEPS_PER_WORKFLOW = 500;
+/** `timelinePage`: steps per workflow when `maxStepsPerWorkflow` is not given. */
+export const DEFAULT_TIMELINE_STEPS_PER_WORKFLOW = 100;
+
+// ---------------------------------------------------------------------------------------
+// Stopping in-flight steps (cancel, and any finish that leaves steps running): one transaction
+// stops what fits in these, a scheduled continuation per workflow the rest (src/component/cancel.ts).
+
+/** Index ranges one transaction may spend stopping steps (Convex allows 4096 in all). */
+export const STOP_BUDGET_RANGES = 1000;
+/**
+ * Bytes of documents one transaction may read stopping steps, or deleting them (cleanup), counting
+ * a document patched or deleted twice (Convex allows 16 MiB read per transaction).
+ */
+export const STOP_BUDGET_BYTES = 4 << 20;
+
+/** `counts`: workflow names per page at most, and the default (`numNames`). */
+export const MAX_COUNT_NAMES_PER_PAGE = 100;

@@ -11,7 +11,7 @@
 // Bad step calls inside a handler go through `probe` (chaosWorkflows.ts): the handler
 // catches the error, so the workflow completes with it, and its journal must be empty.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import type { GenericMutationCtx } from "convex/server";
+import type { FunctionReference, GenericMutationCtx } from "convex/server";
 import { v } from "convex/values";
 import {
   cancel,
@@ -28,13 +28,32 @@ import {
 } from "convex-workflow";
 import { components, internal } from "./_generated/api.js";
 import type { DataModel } from "./_generated/dataModel.js";
-import { chaos, chaosExec, PROBE_CALLS, type ProbeCall, type Program, tooParallel } from "./chaosWorkflows.js";
+import { chaos, chaosExec, PROBE_CALLS, type ProbeCall, type Program } from "./chaosWorkflows.js";
 import { drain, initConvexTest, type TestConvex } from "./setup.testing.js";
+import { probes, STEP_OPTIONS } from "./optionProbes.js";
 
 type Ctx = GenericMutationCtx<DataModel>;
 const component = components.workflow;
 const flow = internal.chaosWorkflows.standardFlow;
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** The component's internal `utils:updateConfig` (an app runs it from the CLI). */
+const updateConfig = (components.workflow as any).utils.updateConfig as FunctionReference<
+  "mutation",
+  "internal",
+  { maxParallelism?: number }
+>;
+
+/** The blast radius: an unrelated workflow (a mutation, an action with retries, a sleep) completes. */
+async function bystanderCompletes(t: TestConvex, id: WorkflowId) {
+  expect(await t.query((ctx) => probes.status(ctx, id))).toEqual({ type: "completed", result: "done" });
+}
+
+/** The blast radius, with the fixture: the running workflow gets its event and completes. */
+async function runningStillCompletes(f: { t: TestConvex; running: WorkflowId }) {
+  await f.t.mutation((ctx) => chaos.sendEvent(ctx, { workflowId: f.running, name: "e1", value: 1 }));
+  await drain(f.t);
+  expect((await f.t.query((ctx) => chaos.status(ctx, f.running))).type).toBe("completed");
+}
 
 /** Everything a bad call could have changed, read through the public API and the app's tables. */
 async function snapshotIn(ctx: Ctx): Promise<string> {
@@ -147,9 +166,9 @@ describe("bad input", () => {
       expect(await f.t.query((ctx) => chaosExec.diagnose(ctx))).toEqual([]);
     });
 
-    test("workpoolOptions.maxParallelism out of range: starting fails fast, creating nothing", async () => {
-      expect(await rejected(f.t, (ctx) => tooParallel.start(ctx, internal.chaosWorkflows.tooParallelFlow, {}))).toBe(
-        "maxParallelism must be a whole number from 0 to 1000, got 5000",
+    test("workpoolOptions.maxParallelism out of range: the manager is refused where it is made", () => {
+      expect(() => new WorkflowManager(component, { workpoolOptions: { maxParallelism: 5_000 } })).toThrow(
+        "WorkflowManager `workpoolOptions.maxParallelism` must be a whole number from 0 to 200, got 5000",
       );
     });
   });
@@ -182,12 +201,14 @@ describe("bad input", () => {
 
   describe("the workflow mutation called directly", () => {
     test("handler arguments not nested under `args`", async () => {
+      // @ts-expect-error the types reject it too
       expect(await rejected(f.t, (ctx) => ctx.runMutation(flow, { tag: "a", program: { ops: [] } }))).toMatch(
         /Unexpected field `(tag|program)`/,
       );
     });
 
     test("neither a start nor a poll", async () => {
+      // @ts-expect-error the types reject it too
       expect(await rejected(f.t, (ctx) => ctx.runMutation(flow, {}))).toMatch(
         /^Invalid arguments for workflow: .*nest the handler's arguments: \{ args: \{ \.\.\.yourArgs \} \}/,
       );
@@ -195,6 +216,7 @@ describe("bad input", () => {
 
     test("a poll with a malformed id, or another table's id", async () => {
       for (const id of ["nope", f.created]) {
+        // @ts-expect-error a poll's arguments are not in the workflow's public type
         const error = await rejected(f.t, (ctx) => ctx.runMutation(flow, { workflowId: id, generationNumber: 0 }));
         expect(error).toContain(`Expected ID for table "workflows", got \`${id}\``);
       }
@@ -206,6 +228,7 @@ describe("bad input", () => {
         [f.running, -1],
         [f.done, 0],
       ] as const) {
+        // @ts-expect-error a poll's arguments are not in the workflow's public type
         expect(await noOp(f.t, (ctx) => ctx.runMutation(flow, { workflowId: id, generationNumber }))).toBe(id);
       }
     });
@@ -274,9 +297,10 @@ describe("bad input", () => {
   });
 
   describe("restart `from`", () => {
-    test.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])("step number %s", async (from) => {
+    // As in 0.4.8, only negatives are rejected (a fraction is a valid lower bound).
+    test.each([-1, -0.5, Number.NEGATIVE_INFINITY])("step number %s", async (from) => {
       expect(await rejected(f.t, (ctx) => chaos.restart(ctx, f.done, { from }))).toBe(
-        `Step number cannot be negative or fractional: ${from}`,
+        `Step number cannot be negative: ${from}`,
       );
     });
 
@@ -316,16 +340,27 @@ describe("bad input", () => {
       expect(error).toMatch(/Expected one of .*got `"sideways"`/);
     });
 
-    test("out-of-range page sizes are clamped, not errors; an unknown name counts nothing", async () => {
+    test("page sizes: numItems over 100 gets 100 workflows; bad sizes are errors; an unknown name counts nothing", async () => {
       const page = await f.t.query((ctx) =>
-        chaos.timelinePage(ctx, { paginationOpts: { cursor: null, numItems: 100_000 }, maxStepsPerWorkflow: -1 }),
+        chaos.timelinePage(ctx, { paginationOpts: { cursor: null, numItems: 1000 }, maxStepsPerWorkflow: 1 }),
       );
       expect(page.page.length).toBeGreaterThan(0);
       expect(page.page.length).toBeLessThanOrEqual(100);
       for (const w of page.page) expect(w.steps.length).toBeLessThanOrEqual(1);
+      // Every bound and its error: bounds.test.ts.
+      expect(
+        await rejected(f.t, (ctx) => chaos.timelinePage(ctx, { paginationOpts: { cursor: null, numItems: 100_000 } })),
+      ).toBe("paginationOpts.numItems must be a whole number from 1 to 1000; got 100000.");
+      expect(
+        await rejected(f.t, (ctx) =>
+          chaos.timelinePage(ctx, { paginationOpts: { cursor: null, numItems: 5 }, maxStepsPerWorkflow: -1 }),
+        ),
+      ).toBe("maxStepsPerWorkflow must be a whole number from 1 to 500; got -1.");
       expect(await f.t.query((ctx) => chaos.counts(ctx, "no such workflow"))).toEqual({
         total: { running: 0, success: 0, failed: 0, canceled: 0 },
         byName: [],
+        continueCursor: "",
+        isDone: true,
       });
     });
   });
@@ -402,12 +437,12 @@ describe("bad input", () => {
   describe("step calls in a handler", () => {
     type Special = "resultTooLarge" | "childBadArgs" | "awaitEventById" | "retryNonsense" | "runAfterNaN" | "runAtString" | "nameNotString";
     const expected: Record<Exclude<ProbeCall, Special>, string | RegExp> = {
-      sleepNegative: "step.sleep needs a duration in milliseconds (a finite number >= 0), got -1",
-      sleepNaN: "step.sleep needs a duration in milliseconds (a finite number >= 0), got NaN",
-      awaitTimeoutZero: "awaitEvent `timeout` must be a finite number of milliseconds >= 1, got 0",
-      awaitTimeoutString: "awaitEvent `timeout` must be a finite number of milliseconds >= 1, got 10",
-      waitTimeoutNegative: "waitUntil `timeout` must be a finite number of milliseconds >= 1, got -1",
-      waitPollTooSmall: "waitUntil `pollInterval` must be a finite number of milliseconds >= 100, got 50",
+      sleepNegative: "step.sleep `duration` must be a finite number of milliseconds from 0 to 126144000000 (4 years), got -1",
+      sleepNaN: "step.sleep `duration` must be a finite number of milliseconds from 0 to 126144000000 (4 years), got NaN",
+      awaitTimeoutZero: "awaitEvent `timeout` must be a finite number of milliseconds from 1 to 126144000000 (4 years), got 0",
+      awaitTimeoutString: 'awaitEvent `timeout` must be a finite number of milliseconds from 1 to 126144000000 (4 years), got "10"',
+      waitTimeoutNegative: "waitUntil `timeout` must be a finite number of milliseconds from 1 to 126144000000 (4 years), got -1",
+      waitPollTooSmall: "waitUntil `pollInterval` must be a finite number of milliseconds from 100 to 126144000000 (4 years), got 50",
       waitMaxBelowPoll: "waitUntil `maxPollInterval` (1000 ms) must not be less than `pollInterval` (5000 ms)",
       inlineRunAfter: "Cannot combine `inline` with `runAt` or `runAfter`.",
       inlineRunAt: "Cannot combine `inline` with `runAt` or `runAfter`.",
@@ -503,6 +538,334 @@ describe("bad input", () => {
         type: "failed",
         error: "Invalid return value: Validator error: Expected `number`, got `string`",
       });
+    });
+  });
+
+  // =====================================================================================
+  // Numeric options by class (issue 11): every numeric option x {NaN, +-Infinity, negative,
+  // fraction, huge}, on every path where options enter: a step call, `step.withOptions`, a
+  // definition, a manager, the executor, `utils:updateConfig` and the component's
+  // `startSteps`. A rejection names the option and its range and writes nothing; an
+  // unrelated workflow (`bystander`) still completes: the blast radius.
+  describe("numeric options by class", () => {
+    const FOUR_YEARS = "126144000000 (4 years)";
+    /** The classes, for an option whose smallest allowed value is `min`. */
+    const classes = (min: number, fractions: boolean) =>
+      [
+        ["NaN", Number.NaN, false],
+        ["Infinity", Number.POSITIVE_INFINITY, false],
+        ["-Infinity", Number.NEGATIVE_INFINITY, false],
+        ["negative", -1, false],
+        ["fraction", min + 0.5, fractions],
+        ["huge", 1e300, false],
+      ] as const;
+    const shown = (value: number) => String(value);
+    const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    /** The start of every rejection: the option's name, then its range. */
+    const refusal = (label: string, range: string, value: number) =>
+      new RegExp(`^${escape(label)} must be ${escape(range)}, got ${escape(shown(value))}$`);
+
+
+    // [option, label in messages, range in messages, min, fractions allowed]
+    const ms = (min: number) => `a finite number of milliseconds from ${min} to ${FOUR_YEARS}`;
+    const stepOptions: Array<[string, string, string, number, boolean]> = [
+      ["runAfter", "Step option `runAfter`", ms(0), 0, true],
+      ["runAt", "Step option `runAt`", "a time in ms since the epoch from 0 to now + ", 0, true],
+      ["sleep", "step.sleep `duration`", ms(0), 0, true],
+      ["awaitEvent.timeout", "awaitEvent `timeout`", ms(1), 1, true],
+      ["waitUntil.timeout", "waitUntil `timeout`", ms(1), 1, true],
+      ["waitUntil.pollInterval", "waitUntil `pollInterval`", ms(100), 100, true],
+      ["waitUntil.maxPollInterval", "waitUntil `maxPollInterval`", ms(100), 100, true],
+      ["retry.maxAttempts", "Step option `retry.maxAttempts`", "a whole number from 1 to 100", 1, false],
+      ["retry.initialBackoffMs", "Step option `retry.initialBackoffMs`", ms(0), 0, true],
+      ["retry.base", "Step option `retry.base`", "a finite number from 1 to 100", 1, true],
+      ["withOptions.retry.maxAttempts", "step.withOptions `retry.maxAttempts`", "a whole number from 1 to 100", 1, false],
+      ["withOptions.retry.initialBackoffMs", "step.withOptions `retry.initialBackoffMs`", ms(0), 0, true],
+      ["withOptions.retry.base", "step.withOptions `retry.base`", "a finite number from 1 to 100", 1, true],
+    ];
+
+    test("the table covers every step option the probe knows", () => {
+      expect(stepOptions.map(([o]) => o).sort()).toEqual([...STEP_OPTIONS].sort());
+    });
+
+    test.each(stepOptions)("step call, %s: refused at the call, nothing journaled", async (option, label, range, min, fractions) => {
+      const t = f.t;
+      const cases = classes(min, fractions);
+      const ids: WorkflowId[] = [];
+      for (const [, value] of cases) {
+        ids.push(await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.optionProbe, { option, value })));
+      }
+      const bystander = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.bystander, {}));
+      await drain(t);
+      for (const [i, [what, value, accepted]] of cases.entries()) {
+        const status = await t.query((ctx) => probes.status(ctx, ids[i]));
+        expect(status.type, `${option} ${what}`).toBe("completed");
+        const error = (status as { result: { error?: string } }).result.error ?? "";
+        const steps = (await t.query((ctx) => probes.listSteps(ctx, ids[i]))).page;
+        if (accepted) {
+          expect(error.startsWith(label), `${option} ${what}: ${error}`).toBe(false);
+          expect(steps.length, `${option} ${what}`).toBeGreaterThan(0);
+        } else {
+          const pattern =
+            option === "runAt"
+              ? new RegExp(`^${escape(label)} must be ${escape(range)}${escape(FOUR_YEARS)} \\(\\d+\\), got ${escape(shown(value))}$`)
+              : refusal(label, range, value);
+          expect(error, `${option} ${what}`).toMatch(pattern);
+          expect(steps, `${option} ${what}`).toEqual([]);
+        }
+      }
+      await bystanderCompletes(t, bystander);
+    });
+
+    test("reproduction: retry { initialBackoffMs: Infinity or 1e300 } on a failing action is refused; the shared workpool keeps running", async () => {
+      const t = f.t;
+      const ids: WorkflowId[] = [];
+      for (const initialBackoffMs of [Number.POSITIVE_INFINITY, 1e300]) {
+        const value = { maxAttempts: 3, initialBackoffMs, base: 2 };
+        ids.push(await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.optionProbe, { option: "retryFailing", value })));
+      }
+      // Finite fields whose longest wait overflows the bound are refused too.
+      const overflow = { maxAttempts: 100, initialBackoffMs: 1_000, base: 100 };
+      ids.push(await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.optionProbe, { option: "retryFailing", value: overflow })));
+      const bystander = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.bystander, {}));
+      await drain(t);
+      const errors: Array<{ result: { error: string } }> = [];
+      for (const id of ids) errors.push((await t.query((ctx) => probes.status(ctx, id))) as { type: "completed"; result: { error: string } });
+      expect(errors[0].result.error).toBe(
+        `Step option \`retry.initialBackoffMs\` must be a finite number of milliseconds from 0 to ${FOUR_YEARS}, got Infinity`,
+      );
+      expect(errors[1].result.error).toMatch(/^Step option `retry.initialBackoffMs` must be .* got 1e\+300$/);
+      expect(errors[2].result.error).toMatch(
+        /^Step option `retry`: the longest wait between attempts, initialBackoffMs \* base \*\* \(maxAttempts - 2\) = 1000 \* 100 \*\* 98 = .* must be at most 126144000000 \(4 years\) ms\./,
+      );
+      await bystanderCompletes(t, bystander);
+      // A valid policy on the same failing action still retries and fails normally.
+      const ok = await t.mutation((ctx) =>
+        probes.start(ctx, internal.optionProbes.optionProbe, { option: "retryFailing", value: { maxAttempts: 2, initialBackoffMs: 10, base: 2 } }),
+      );
+      await drain(t);
+      expect(await t.query((ctx) => probes.status(ctx, ok))).toEqual({ type: "completed", result: { error: "fails on purpose" } });
+    });
+
+    test("reproduction: withOptions policies are checked (maxAttempts 0, negative backoff, base 0)", async () => {
+      const t = f.t;
+      const values = [
+        { maxAttempts: 0, initialBackoffMs: 10, base: 2 },
+        { maxAttempts: 2, initialBackoffMs: -5, base: 2 },
+        { maxAttempts: 2, initialBackoffMs: 10, base: 0 },
+        "often",
+      ];
+      const ids: WorkflowId[] = [];
+      for (const value of values) {
+        ids.push(await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.optionProbe, { option: "withOptions.retry", value })));
+      }
+      const bystander = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.bystander, {}));
+      await drain(t);
+      const errors = [];
+      for (const id of ids) {
+        errors.push(((await t.query((ctx) => probes.status(ctx, id))) as { result: { error: string } }).result.error);
+        expect((await t.query((ctx) => probes.listSteps(ctx, id))).page).toEqual([]);
+      }
+      expect(errors).toEqual([
+        "step.withOptions `retry.maxAttempts` must be a whole number from 1 to 100, got 0",
+        `step.withOptions \`retry.initialBackoffMs\` must be a finite number of milliseconds from 0 to ${FOUR_YEARS}, got -5`,
+        "step.withOptions `retry.base` must be a finite number from 1 to 100, got 0",
+        'step.withOptions `retry` must be true, false or { maxAttempts, initialBackoffMs, base }, got "often"',
+      ]);
+      await bystanderCompletes(t, bystander);
+    });
+
+    test("reproduction: awaitEvent({ name: \"\" }) is refused at the call instead of waiting forever", async () => {
+      const t = f.t;
+      const id = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.optionProbe, { option: "awaitEvent.name", value: "" }));
+      const bystander = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.bystander, {}));
+      await drain(t);
+      expect(await t.query((ctx) => probes.status(ctx, id))).toEqual({
+        type: "completed",
+        result: { error: 'awaitEvent event `name` must be a non-empty string, got ""' },
+      });
+      expect((await t.query((ctx) => probes.listSteps(ctx, id))).page).toEqual([]);
+      await bystanderCompletes(t, bystander);
+    });
+
+    // -----------------------------------------------------------------------------------
+    // Options given where a manager, a definition or an executor is made: refused there
+    // (when the module loads, so a deploy fails), before any workflow runs.
+    const retryFields: Array<[string, number, boolean, string]> = [
+      ["maxAttempts", 1, false, "a whole number from 1 to 100"],
+      ["initialBackoffMs", 0, true, ms(0)],
+      ["base", 1, true, "a finite number from 1 to 100"],
+    ];
+    const okRetry = { maxAttempts: 2, initialBackoffMs: 10, base: 2 };
+    const executorTime = (min: number) => `a finite number of milliseconds from ${min} to 540000 (9 min)`;
+    // [label path, options for the value, min, fractions, range]
+    const madeWith: Array<[string, string, (value: number) => () => unknown, number, boolean, string]> = [
+      ["manager", "WorkflowManager `workpoolOptions.maxParallelism`", (value) => () => new WorkflowManager(component, { workpoolOptions: { maxParallelism: value } }), 0, false, "a whole number from 0 to 200"],
+      ...retryFields.map(
+        ([field, min, fractions, range]) =>
+          [
+            "manager",
+            `WorkflowManager \`workpoolOptions.defaultRetryBehavior.${field}\``,
+            (value: number) => () => new WorkflowManager(component, { workpoolOptions: { defaultRetryBehavior: { ...okRetry, [field]: value } } }),
+            min,
+            fractions,
+            range,
+          ] as [string, string, (value: number) => () => unknown, number, boolean, string],
+      ),
+      ["manager", "executorShards", (value) => () => new WorkflowManager(component, { executorShards: value }), 1, false, "a whole number from 1 to 256"],
+      ["definition", "workflow.define `workpoolOptions.maxParallelism`", (value) => () => chaos.define({ args: {}, workpoolOptions: { maxParallelism: value } as never, handler: async () => null }), 0, false, "a whole number from 0 to 200"],
+      ...retryFields.map(
+        ([field, min, fractions, range]) =>
+          [
+            "definition",
+            `workflow.define \`workpoolOptions.defaultRetryBehavior.${field}\``,
+            (value: number) => () =>
+              chaos.define({ args: {}, workpoolOptions: { defaultRetryBehavior: { ...okRetry, [field]: value } }, handler: async () => null }),
+            min,
+            fractions,
+            range,
+          ] as [string, string, (value: number) => () => unknown, number, boolean, string],
+      ),
+      ...(
+        [
+          ["concurrency", "a whole number from 1 to 500"],
+          ["flushMaxCount", "a whole number from 1 to 1000"],
+          ["flushMaxBytes", "a whole number from 1 to 8388608"],
+        ] as const
+      ).flatMap(([key, range]) => [
+        ["manager", `WorkflowManager \`executor.${key}\``, (value: number) => () => new WorkflowManager(component, { executor: { [key]: value } }), 1, false, range] as [string, string, (value: number) => () => unknown, number, boolean, string],
+        ["executor", `workflow.executor() \`${key}\``, (value: number) => () => chaosExec.executor({ [key]: value }), 1, false, range] as [string, string, (value: number) => () => unknown, number, boolean, string],
+      ]),
+      ...(
+        ["flushIntervalMs", "pollIntervalMs", "idlePollIntervalMs", "idleExitMs", "handoffAfterMs", "rateLimitBackoffMs", "rateLimitMaxBackoffMs"] as const
+      ).flatMap((key) => [
+        ["manager", `WorkflowManager \`executor.${key}\``, (value: number) => () => new WorkflowManager(component, { executor: { [key]: value } }), 0, true, executorTime(0)] as [string, string, (value: number) => () => unknown, number, boolean, string],
+        ["executor", `workflow.executor() \`${key}\``, (value: number) => () => chaosExec.executor({ [key]: value }), 0, true, executorTime(0)] as [string, string, (value: number) => () => unknown, number, boolean, string],
+      ]),
+    ];
+
+    test.each(madeWith)("%s: %s", (_where, label, make, min, fractions, range) => {
+      for (const [what, value, accepted] of classes(min, fractions)) {
+        if (accepted) expect(make(value), `${label} ${what}`).not.toThrow();
+        else expect(make(value), `${label} ${what}`).toThrow(refusal(label, range, value));
+      }
+    });
+
+    test("reproduction: maxParallelism 201 to 1000 is refused everywhere it enters (the workpool's maximum is 200)", async () => {
+      for (const value of [201, 1000]) {
+        expect(() => new WorkflowManager(component, { workpoolOptions: { maxParallelism: value } })).toThrow(
+          `WorkflowManager \`workpoolOptions.maxParallelism\` must be a whole number from 0 to 200, got ${value}`,
+        );
+        expect(await rejected(f.t, (ctx) => ctx.runMutation(updateConfig, { maxParallelism: value }))).toBe(
+          `maxParallelism must be a whole number from 0 to 200, got ${value}`,
+        );
+      }
+      expect(() => new WorkflowManager(component, { workpoolOptions: { maxParallelism: 200 } })).not.toThrow();
+      await runningStillCompletes(f);
+    });
+
+    test("utils:updateConfig maxParallelism by class: refused, naming the range; nothing written", async () => {
+      for (const [what, value] of classes(0, false)) {
+        expect(await rejected(f.t, (ctx) => ctx.runMutation(updateConfig, { maxParallelism: value })), what).toBe(
+          `maxParallelism must be a whole number from 0 to 200, got ${shown(value)}`,
+        );
+      }
+      await runningStillCompletes(f);
+    });
+
+    test("the component's startSteps refuses what a client that skipped the checks sends; the workflow keeps running", async () => {
+      const now = Date.now();
+      const sleep = { kind: "sleep" as const, name: "sleep", inProgress: true, args: {}, argsSize: 0, startedAt: now };
+      const action = {
+        kind: "function" as const,
+        functionType: "action" as const,
+        handle: "function://;optionProbes:succeeds",
+        name: "optionProbes:succeeds",
+        inProgress: true,
+        args: {},
+        argsSize: 0,
+        startedAt: now,
+      };
+      const send = (request: Record<string, unknown>, workpoolOptions?: Record<string, unknown>) => (ctx: Ctx) =>
+        ctx.runMutation(component.journal.startSteps, {
+          workflowId: f.running,
+          generationNumber: 0,
+          steps: [request as never],
+          workpoolOptions,
+        });
+      const cases: Array<[ReturnType<typeof send>, RegExp]> = [
+        [send({ step: sleep, schedulerOptions: { runAfter: Number.POSITIVE_INFINITY } }), /^Step option `runAfter` must be .* got Infinity$/],
+        [send({ step: sleep, schedulerOptions: { runAt: 1e300 } }), /^Step option `runAt` must be .* got 1e\+300$/],
+        [send({ step: action, retry: { maxAttempts: 2, initialBackoffMs: Number.POSITIVE_INFINITY, base: 2 } }), /^Step option `retry.initialBackoffMs` must be/],
+        [send({ step: action, retry: { maxAttempts: 2, initialBackoffMs: 10, base: Number.NaN } }), /^Step option `retry.base` must be .* got NaN$/],
+        [send({ step: action }, { maxParallelism: 500 }), /^startSteps `workpoolOptions.maxParallelism` must be a whole number from 0 to 200, got 500$/],
+        [send({ step: action }, { defaultRetryBehavior: { maxAttempts: 1.5, initialBackoffMs: 10, base: 2 } }), /^startSteps `workpoolOptions.defaultRetryBehavior.maxAttempts` must be/],
+      ];
+      for (const [call, pattern] of cases) expect(await rejected(f.t, call)).toMatch(pattern);
+      await runningStillCompletes(f);
+    });
+
+    // -----------------------------------------------------------------------------------
+    test("reproduction: onComplete that is not a function handle is refused at start, by the workflow mutation and the component", async () => {
+      const args = { tag: "a", program: program([]) };
+      expect(await rejected(f.t, (ctx) => ctx.runMutation(flow, { args, onComplete: "not a handle" as never, context: null }))).toBe(
+        'onComplete must be a function handle of a mutation (from createFunctionHandle, starting with "function://"), got "not a handle"',
+      );
+      const create = (ctx: Ctx) =>
+        ctx.runMutation(component.workflow.create, {
+          workflowName: "chaosWorkflows:standardFlow",
+          workflowHandle: "function://;chaosWorkflows:standardFlow",
+          workflowArgs: args,
+          onComplete: { fnHandle: "chaosWorkflows:chaosOnComplete", context: null },
+          startAsync: true,
+        });
+      expect(await rejected(f.t, create)).toMatch(/^onComplete must be a function handle of a mutation .* got "chaosWorkflows:chaosOnComplete"$/);
+      await runningStillCompletes(f);
+    });
+  });
+
+  // =====================================================================================
+  describe("sizes at the call, and stored errors", () => {
+    test("workflow arguments over 800 KiB: refused at start, nothing created", async () => {
+      const error = await rejected(f.t, (ctx) => chaos.start(ctx, flow, { tag: "x".repeat(900 << 10), program: program([]) }));
+      expect(error).toMatch(/^Workflow arguments too large \(\d+ bytes\)\. Maximum is 819200 bytes\.$/);
+      await runningStillCompletes(f);
+    });
+
+    test("an onComplete context over 64 KiB: refused at start, nothing created", async () => {
+      const error = await rejected(f.t, (ctx) =>
+        chaos.start(ctx, flow, { tag: "a", program: program([]) }, { onComplete: internal.chaosWorkflows.chaosOnComplete, context: "x".repeat(100_000) }),
+      );
+      expect(error).toMatch(/^onComplete `context` too large \(\d+ bytes\)\. Maximum is 65536 bytes\.$/);
+      await runningStillCompletes(f);
+    });
+
+    test("sendEvent with an error over 64 Ki characters: refused, nothing sent; the waiting workflow carries on", async () => {
+      expect(
+        await rejected(f.t, (ctx) => chaos.sendEvent(ctx, { workflowId: f.running, name: "e1", error: "e".repeat(70_000) })),
+      ).toBe("sendEvent `error` too long (70000 characters). Maximum is 65536 characters.");
+      await runningStillCompletes(f);
+    });
+
+    test("a step failing with a 200 KB error: stored cut to 64 Ki characters; a handler's throw is stored once and cut too", async () => {
+      const t = f.t;
+      const failing = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.stepFailsLong, { length: 200_000 }));
+      const thrownLong = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.throwsLong, { length: 200_000 }));
+      const thrownShort = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.throwsLong, { length: 10 }));
+      const bystander = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.bystander, {}));
+      await drain(t);
+      const caught = (await t.query((ctx) => probes.status(ctx, failing))) as { result: number };
+      expect(caught.result).toBeLessThanOrEqual(65_536);
+      expect(caught.result).toBeGreaterThan(60_000);
+      const long = (await t.query((ctx) => probes.status(ctx, thrownLong))) as { type: string; error: string };
+      expect(long.type).toBe("failed");
+      expect(long.error.length).toBeLessThanOrEqual(65_536);
+      expect(long.error).toMatch(/^Error: boom x+/);
+      expect(long.error).toContain("characters cut: errors are stored up to 65536 characters");
+      const short = (await t.query((ctx) => probes.status(ctx, thrownShort))) as { type: string; error: string };
+      expect(short.error.split("\n")[0]).toBe(`Error: boom ${"x".repeat(10)}`);
+      expect(short.error.split(`boom ${"x".repeat(10)}`).length - 1, short.error).toBe(1);
+      await bystanderCompletes(t, bystander);
     });
   });
 });

@@ -11,7 +11,9 @@ import {
   type RegisteredAction,
 } from "convex/server";
 import { asObjectValidator, getConvexSize, type PropertyValidators, v, type Validator, type Value } from "convex/values";
+import { errorMessage } from "../component/logging.js";
 import { formatErrorWithStack } from "../shared.js";
+import { checkExecutorOptions } from "../validateOptions.js";
 import type { WorkflowComponent } from "./types.js";
 
 /** Throw from a step handler to say "the service is rate limiting us: back off and retry". */
@@ -115,6 +117,7 @@ export function makeExecutor(
   actions: Map<string, ExecutorAction>,
   userOptions: ExecutorOptions | undefined,
 ): RegisteredAction<"internal", { shard: number; epoch: number; instance: number }, null> {
+  checkExecutorOptions("workflow.executor()", userOptions, "");
   const o = { ...DEFAULTS, ...userOptions };
   return internalActionGeneric({
     args: { shard: v.number(), epoch: v.number(), instance: v.number() },
@@ -131,7 +134,7 @@ class Executor {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly delayed = new Map<string, { task: Task; at: number; attempts: number }>();
   private readonly attempts = new Map<string, number>();
-  private buffer: Array<{ taskId: string; result: RunResult; startedAt: number; bytes: number }> = [];
+  private buffer: Array<{ taskId: string; result: RunResult; startedAt: number; bytes: number; attempts?: number }> = [];
   private bufferSince = 0;
   private readonly paused = new Map<string, { until: number; strikes: number }>();
   private claiming = true;
@@ -296,7 +299,7 @@ class Executor {
    */
   private mutationBatchFailed(tasks: Task[], error: unknown, startedAt: number): void {
     const message = formatErrorWithStack(error);
-    console.warn(`Executor shard ${this.fence.shard}: a batch of ${tasks.length} mutation steps failed:`, message);
+    console.warn(`Executor shard ${this.fence.shard}: a batch of ${tasks.length} mutation steps failed: ${errorMessage(error)}`);
     for (const task of tasks) {
       // Only a failure on its own counts against a task: in a batch, another may be the cause.
       const attempts = (this.attempts.get(task._id) ?? 0) + (tasks.length === 1 ? 1 : 0);
@@ -306,6 +309,7 @@ class Executor {
           task._id,
           { kind: "failed", error: `Mutation step ${task.name} could not be run after ${attempts} attempts: ${message}` },
           startedAt,
+          attempts,
         );
         continue;
       }
@@ -317,6 +321,8 @@ class Executor {
   private async execute(task: Task): Promise<void> {
     let result: RunResult;
     const startedAt = Date.now();
+    // This run's number: earlier failed runs of the task on this executor, plus one.
+    const attempts = (this.attempts.get(task._id) ?? 0) + 1;
     try {
       const value = await this.invoke(task);
       result = { kind: "success", returnValue: (value ?? null) as Value };
@@ -330,7 +336,6 @@ class Executor {
         this.delayed.set(task._id, { task, at: Date.now() + backoff, attempts: this.attempts.get(task._id) ?? 0 });
         return;
       }
-      const attempts = (this.attempts.get(task._id) ?? 0) + 1;
       const retry = task.functionType === "action" ? task.retry : undefined;
       if (retry && attempts < retry.maxAttempts) {
         this.attempts.set(task._id, attempts);
@@ -342,7 +347,7 @@ class Executor {
       result = { kind: "failed", error: formatErrorWithStack(error) };
     }
     this.attempts.delete(task._id);
-    this.push(task._id, result, startedAt);
+    this.push(task._id, result, startedAt, attempts);
   }
 
   private async invoke(task: Task): Promise<unknown> {
@@ -369,9 +374,9 @@ class Executor {
     }
   }
 
-  private push(taskId: string, result: RunResult, startedAt: number): void {
+  private push(taskId: string, result: RunResult, startedAt: number, attempts?: number): void {
     if (this.buffer.length === 0) this.bufferSince = Date.now();
-    this.buffer.push({ taskId, result, startedAt, bytes: getConvexSize(result as unknown as Value) });
+    this.buffer.push({ taskId, result, startedAt, attempts, bytes: getConvexSize(result as unknown as Value) });
   }
 
   private shouldFlush(now: number): boolean {
@@ -396,7 +401,7 @@ class Executor {
     try {
       const { current, replays } = await this.ctx.runMutation(this.component.taskQueue.recordResultBatch, {
         ...this.fence,
-        results: batch.map(({ taskId, result, startedAt }) => ({ taskId, result, startedAt })),
+        results: batch.map(({ taskId, result, startedAt, attempts }) => ({ taskId, result, startedAt, attempts })),
       });
       if (replays > 0) this.expectFollowUps();
       this.buffer = this.buffer.slice(count);
@@ -405,7 +410,7 @@ class Executor {
       if (!current) this.claiming = false;
     } catch (error) {
       // Keep the results and try again on the next turn; the tasks stay queued meanwhile.
-      console.warn(`Executor shard ${this.fence.shard}: flush failed, will retry:`, formatErrorWithStack(error));
+      console.warn(`Executor shard ${this.fence.shard}: flush failed, will retry: ${errorMessage(error)}`);
       this.bufferSince = Date.now();
       await sleep(this.o.pollIntervalMs * 4);
     }

@@ -14,6 +14,15 @@ import type {
 import { getConvexSize, type Validator, type Value } from "convex/values";
 import { MAX_STEP_ARGS_SIZE, TIMEOUT_ERROR_PREFIX } from "../shared.js";
 import type { EventId, SchedulerOptions, WorkflowId } from "../types.js";
+import {
+  checkBoolean,
+  checkEventName,
+  checkMs,
+  checkRetryOption,
+  checkSchedule,
+  describeValue,
+  MIN_POLL_INTERVAL_MS,
+} from "../validateOptions.js";
 import { functionName } from "./functionName.js";
 import type { StepRequest, StepTarget } from "./step.js";
 import type { RunResult, TransactionLimits, WorkflowReturnType } from "./types.js";
@@ -134,51 +143,29 @@ export function isTimeoutError(error: unknown): boolean {
 }
 
 function checkDuration(what: string, value: unknown, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
-    throw new Error(`${what} must be a finite number of milliseconds >= ${min}, got ${describeValue(value)}`);
-  }
-  return value;
+  return value === undefined ? undefined : checkMs(what, value, min);
 }
 
-/** Reject malformed step options at the call, before anything is journaled. */
+/**
+ * Reject malformed step options at the call, before anything is journaled. `runAt` is
+ * checked against the handler's clock, which replays the time the step was first requested.
+ */
 function checkRunOptions(opts: { name?: unknown; runAt?: unknown; runAfter?: unknown }): void {
   if (opts.name !== undefined && typeof opts.name !== "string") {
     throw new Error(`Step option \`name\` must be a string, got ${describeValue(opts.name)}`);
   }
-  for (const key of ["runAt", "runAfter"] as const) {
-    const value = opts[key];
-    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value))) {
-      throw new Error(`Step option \`${key}\` must be a finite number of milliseconds, got ${describeValue(value)}`);
-    }
-  }
-  if (opts.runAt !== undefined && opts.runAfter !== undefined) {
-    throw new Error("Step options `runAt` and `runAfter` cannot both be set.");
-  }
+  checkSchedule("Step", opts, Date.now());
 }
 
-function checkRetry(retry: unknown): void {
-  if (retry === undefined || typeof retry === "boolean") return;
-  const r = retry as { maxAttempts?: unknown; initialBackoffMs?: unknown; base?: unknown };
-  const ok =
-    typeof retry === "object" &&
-    retry !== null &&
-    Number.isInteger(r.maxAttempts) &&
-    (r.maxAttempts as number) >= 1 &&
-    typeof r.initialBackoffMs === "number" &&
-    r.initialBackoffMs >= 0 &&
-    typeof r.base === "number" &&
-    r.base >= 1;
-  if (!ok) {
-    throw new Error(
-      "Step option `retry` must be true, false, or { maxAttempts (whole number >= 1), initialBackoffMs (>= 0), base (>= 1) }, " +
-        `got ${describeValue(retry)}`,
-    );
+/** `step.withOptions(defaults)`: checked when the ctx is made, like call options. */
+function checkStepDefaults(defaults: unknown): StepDefaults {
+  if (typeof defaults !== "object" || defaults === null) {
+    throw new Error(`step.withOptions needs an object of step defaults, got ${describeValue(defaults)}`);
   }
-}
-
-function describeValue(value: unknown): string {
-  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+  const d = defaults as StepDefaults;
+  if (d.unstableArgs !== undefined) checkBoolean("step.withOptions `unstableArgs`", d.unstableArgs);
+  checkRetryOption("step.withOptions", "retry", d.retry);
+  return d;
 }
 
 type Sender = BaseChannel<StepRequest>;
@@ -188,7 +175,7 @@ export function createWorkflowCtx(workflowId: WorkflowId, sender: Sender, defaul
     runFunction(sender, functionType, f, args, opts, defaults);
   return {
     workflowId,
-    withOptions: (more) => createWorkflowCtx(workflowId, sender, { ...defaults, ...more }),
+    withOptions: (more) => createWorkflowCtx(workflowId, sender, { ...defaults, ...checkStepDefaults(more) }),
     runQuery: fn("query") as WorkflowCtx["runQuery"],
     runMutation: fn("mutation") as WorkflowCtx["runMutation"],
     runAction: fn("action") as WorkflowCtx["runAction"],
@@ -206,9 +193,7 @@ export function createWorkflowCtx(workflowId: WorkflowId, sender: Sender, defaul
       })) as any;
     },
     sleep: async (duration, opts) => {
-      if (typeof duration !== "number" || !Number.isFinite(duration) || duration < 0) {
-        throw new Error(`step.sleep needs a duration in milliseconds (a finite number >= 0), got ${String(duration)}`);
-      }
+      checkMs("step.sleep `duration`", duration, 0);
       await send(sender, {
         name: opts?.name ?? "sleep",
         target: { kind: "sleep", args: {} },
@@ -220,6 +205,14 @@ export function createWorkflowCtx(workflowId: WorkflowId, sender: Sender, defaul
       });
     },
     awaitEvent: async (event) => {
+      if (typeof event !== "object" || event === null) {
+        throw new Error(`awaitEvent needs { name } or { id }, got ${describeValue(event)}`);
+      }
+      // A send with an empty name is refused, so an await for one would wait forever.
+      if (event.name !== undefined) checkEventName("awaitEvent", event.name);
+      if (event.id !== undefined && (typeof event.id !== "string" || event.id.length === 0)) {
+        throw new Error(`awaitEvent \`id\` must be an event id (from createEvent), got ${describeValue(event.id)}`);
+      }
       const timeoutMs = checkDuration("awaitEvent `timeout`", event.timeout, 1);
       const value = await send(sender, {
         name: event.name ?? event.id ?? "Event",
@@ -235,9 +228,9 @@ export function createWorkflowCtx(workflowId: WorkflowId, sender: Sender, defaul
     },
     waitUntil: async (query, args, opts) => {
       const timeoutMs = checkDuration("waitUntil `timeout`", opts?.timeout, 1);
-      const pollIntervalMs = checkDuration("waitUntil `pollInterval`", opts?.pollInterval, 100) ?? DEFAULT_POLL_INTERVAL;
+      const pollIntervalMs = checkDuration("waitUntil `pollInterval`", opts?.pollInterval, MIN_POLL_INTERVAL_MS) ?? DEFAULT_POLL_INTERVAL;
       const maxPollIntervalMs =
-        checkDuration("waitUntil `maxPollInterval`", opts?.maxPollInterval, 100) ??
+        checkDuration("waitUntil `maxPollInterval`", opts?.maxPollInterval, MIN_POLL_INTERVAL_MS) ??
         Math.max(DEFAULT_MAX_POLL_INTERVAL, pollIntervalMs);
       if (maxPollIntervalMs < pollIntervalMs) {
         throw new Error(
@@ -271,7 +264,7 @@ async function runFunction(
 ): Promise<unknown> {
   const { name, retry, inline, transactionLimits, unstableArgs, ...schedulerOptions } = opts ?? {};
   checkRunOptions({ name, ...schedulerOptions });
-  checkRetry(retry);
+  checkRetryOption("Step option", "retry", retry);
   if (inline && (schedulerOptions.runAt || schedulerOptions.runAfter)) {
     throw new Error("Cannot combine `inline` with `runAt` or `runAfter`.");
   }

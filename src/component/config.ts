@@ -3,6 +3,7 @@ import { vRetryBehavior } from "@convex-dev/workpool";
 import { type Infer, v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
+import { checkMaxParallelism } from "../validateOptions.js";
 import { createLogger, DEFAULT_LOG_LEVEL, type Logger, logLevel } from "./logging.js";
 
 export const DEFAULT_MAX_PARALLELISM = 25;
@@ -64,7 +65,5 @@ export async function updateConfigRow(
 }
 
 export function validateMaxParallelism(n: number): void {
-  if (!Number.isInteger(n) || n < 0 || n > 1000) {
-    throw new Error(`maxParallelism must be a whole number from 0 to 1000, got ${n}`);
-  }
+  checkMaxParallelism("maxParallelism", n);
 }

@@ -16,6 +16,7 @@ import { internalMutation, mutation, type MutationCtx } from "./_generated/serve
 import { getLogger } from "./config.js";
 import { getWorkflowOrThrow } from "./model.js";
 import { limitResultSize, recordStepResult } from "./results.js";
+import { checkEventError } from "../validateOptions.js";
 import { cancelTimer, nudgeConditionWaits } from "./wait.js";
 
 function describe(event: Doc<"events">): string {
@@ -161,6 +162,7 @@ export const send = mutation({
   },
   returns: v.id("events"),
   handler: async (ctx, args) => {
+    if (args.result.kind === "failed") checkEventError(args.result.error);
     const result: RunResult = limitResultSize(args.result);
     let event: Doc<"events">;
     if (args.eventId) {

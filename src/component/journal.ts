@@ -16,6 +16,7 @@ import { isBatchDone, limitResultSize } from "./results.js";
 import { enqueueTask } from "./taskQueue.js";
 import { startConditionWait } from "./wait.js";
 import { journalDocument, type JournalEntry, vExecutorRouting, vStep, workflowDocument } from "./schema.js";
+import { checkStepRequests } from "../validateOptions.js";
 
 /**
  * - `ready`: nothing in flight; replay with `journal`.
@@ -108,6 +109,7 @@ export async function journalSteps(
   workpoolOptions: typeof vWorkpoolOptions.type | undefined,
   firstNumber?: number,
 ): Promise<JournalEntry[]> {
+  checkStepRequests(steps, workpoolOptions, Date.now());
   const console = await getLogger(ctx);
   firstNumber ??= await nextStepNumber(ctx, workflow);
   const needsPool = steps.some(

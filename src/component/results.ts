@@ -2,7 +2,7 @@
 // (workpool callbacks, sleep wake-ups, nested workflows finishing, events arriving).
 import type { RunResult } from "@convex-dev/workpool";
 import { convexToJson, getConvexSize, type Value } from "convex/values";
-import { MAX_RETURN_VALUE_SIZE } from "../shared.js";
+import { limitErrorLength, MAX_RETURN_VALUE_SIZE } from "../shared.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { getLogger } from "./config.js";
@@ -10,8 +10,15 @@ import { scheduleReplay } from "./replay.js";
 
 const PREVIEW_CHARS = 8 << 10;
 
-/** A success whose value is too large becomes a failure the handler can catch. */
+/**
+ * A success whose value is too large becomes a failure the handler can catch; a failure's
+ * error is cut to `MAX_ERROR_LENGTH` characters (head and tail kept).
+ */
 export function limitResultSize(result: RunResult): RunResult {
+  if (result.kind === "failed") {
+    const error = limitErrorLength(result.error);
+    return error === result.error ? result : { kind: "failed", error };
+  }
   if (result.kind !== "success") return result;
   const size = getConvexSize((result.returnValue ?? null) as Value);
   if (size <= MAX_RETURN_VALUE_SIZE) return result;
@@ -40,6 +47,8 @@ export async function recordStepResult(
     completedAt?: number;
     /** When the step's work began running, where the caller knows it. */
     runStartedAt?: number;
+    /** How many times the step's function ran, where the caller knows it (executor mode). */
+    attempts?: number;
     /**
      * Executor mode records many results per transaction: instead of checking the batch
      * after each one, it is told which running workflow got a result, and checks each
@@ -66,7 +75,14 @@ export async function recordStepResult(
   const runResult = limitResultSize(args.result);
   const completedAt = args.completedAt ?? Date.now();
   await ctx.db.patch("steps", entry._id, {
-    step: { ...entry.step, inProgress: false, runResult, completedAt, runStartedAt: args.runStartedAt ?? entry.step.runStartedAt },
+    step: {
+      ...entry.step,
+      inProgress: false,
+      runResult,
+      completedAt,
+      runStartedAt: args.runStartedAt ?? entry.step.runStartedAt,
+      ...(args.attempts !== undefined ? { attempts: args.attempts } : {}),
+    },
   });
   console.event("stepCompleted", {
     workflowId: workflow._id,

@@ -10,7 +10,8 @@
 import { type RetryBehavior, type RunResult, vResultValidator } from "@convex-dev/workpool";
 import type { FunctionHandle } from "convex/server";
 import { v } from "convex/values";
-import { formatErrorWithStack } from "../shared.js";
+import { formatErrorWithStack, MAX_EXECUTOR_CONCURRENCY, MAX_EXECUTOR_SHARDS } from "../shared.js";
+import { checkExecutorShards } from "../validateOptions.js";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx, query, type QueryCtx } from "./_generated/server.js";
@@ -25,8 +26,8 @@ export const HEARTBEAT_STALE_MS = 60_000;
  * live executor costs one watchdog run per interval, and a dead one is replaced within it).
  */
 export const WATCHDOG_INTERVAL_MS = 90_000;
-export const MAX_SHARDS = 256;
-const MAX_CLAIM = 500;
+export const MAX_SHARDS = MAX_EXECUTOR_SHARDS;
+const MAX_CLAIM = MAX_EXECUTOR_CONCURRENCY;
 const MAX_MUTATION_TASKS = 20;
 
 /** FNV-1a of the workflow id, modulo the shard count. */
@@ -40,9 +41,7 @@ export function shardOf(workflowId: string, shards: number): number {
 }
 
 export function validateShards(shards: number): void {
-  if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) {
-    throw new Error(`executorShards must be a whole number from 1 to ${MAX_SHARDS}, got ${shards}`);
-  }
+  checkExecutorShards(shards);
 }
 
 async function shardRow(ctx: QueryCtx, shard: number): Promise<Doc<"executorEpoch"> | null> {
@@ -264,6 +263,7 @@ async function recordTask(
   result: RunResult,
   recorded: Doc<"taskQueue">[],
   runStartedAt: number | undefined,
+  attempts?: number,
 ): Promise<void> {
   await ctx.db.delete("taskQueue", task._id);
   await recordStepResult(ctx, {
@@ -271,6 +271,7 @@ async function recordTask(
     generationNumber: task.generationNumber,
     result,
     runStartedAt,
+    attempts,
     onRecorded: () => recorded.push(task),
   });
 }
@@ -318,17 +319,23 @@ export const recordResultBatch = mutation({
   args: {
     ...vFence,
     results: v.array(
-      v.object({ taskId: v.id("taskQueue"), result: vResultValidator, startedAt: v.optional(v.number()) }),
+      v.object({
+        taskId: v.id("taskQueue"),
+        result: vResultValidator,
+        startedAt: v.optional(v.number()),
+        /** How many times the executor ran the step (retries included). */
+        attempts: v.optional(v.number()),
+      }),
     ),
   },
   returns: v.object({ recorded: v.number(), skipped: v.number(), current: v.boolean(), replays: v.number() }),
   handler: async (ctx, args) => {
     const recorded: Doc<"taskQueue">[] = [];
     let found = 0;
-    for (const { taskId, result, startedAt } of args.results) {
+    for (const { taskId, result, startedAt, attempts } of args.results) {
       const task = await ctx.db.get("taskQueue", taskId);
       if (!task) continue;
-      await recordTask(ctx, task, result, recorded, startedAt);
+      await recordTask(ctx, task, result, recorded, startedAt, attempts);
       found++;
     }
     const ready = await replayable(ctx, recorded);

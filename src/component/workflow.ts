@@ -16,11 +16,15 @@ import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx, query } from "./_generated/server.js";
 import { deleteStepsFrom, deleteWorkflowData } from "./cleanup.js";
+import { hasStepsInFlight, newStopBudget, stopInFlightSteps } from "./cancel.js";
 import { completeWorkflow } from "./completion.js";
 import { getLogger, updateConfigRow } from "./config.js";
 import { describeStatus, getWorkflowOrThrow, insertWorkflow, parseWorkflowId } from "./model.js";
+import { boundedPaginationOpts, withCursorCheck } from "./paging.js";
 import { recordTransition, statusOf } from "./stats.js";
 import { runPoll, scheduleReplay } from "./replay.js";
+import { recordStepResult } from "./results.js";
+import { checkStartArgs } from "../validateOptions.js";
 import schema, { journalDocument, vOnComplete, workflowDocument } from "./schema.js";
 
 export const create = mutation({
@@ -38,6 +42,7 @@ export const create = mutation({
   returns: v.id("workflows"),
   handler: async (ctx, args) => {
     if (args.startAsync && args.createOnly) throw new Error("Cannot combine `startAsync` and `createOnly`.");
+    checkStartArgs({ args: args.workflowArgs, onComplete: args.onComplete?.fnHandle, context: args.onComplete?.context });
     if (args.maxParallelism !== undefined) await updateConfigRow(ctx, { maxParallelism: args.maxParallelism });
     const workflow = await insertWorkflow(ctx, {
       name: args.workflowName,
@@ -108,26 +113,12 @@ export function publicStep(entry: Doc<"steps">): WorkflowStep {
 
 const vOrder = v.union(v.literal("asc"), v.literal("desc"));
 
-/** Run a paginated read; a cursor that is not one we handed out gets a clear error. */
-export async function withCursorCheck<T>(cursor: string | null, read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (cursor !== null && error instanceof SyntaxError) {
-      throw new Error(
-        `Invalid pagination cursor: ${JSON.stringify(cursor)}. Pass null for the first page, then each page's continueCursor.`,
-      );
-    }
-    throw error;
-  }
-}
-
 export const list = query({
   args: { order: vOrder, paginationOpts: paginationOptsValidator },
   returns: vPaginationResult(vPublicWorkflow),
   handler: async (ctx, args) => {
     const result = await withCursorCheck(args.paginationOpts.cursor, () =>
-      paginator(ctx.db, schema).query("workflows").order(args.order).paginate(args.paginationOpts),
+      paginator(ctx.db, schema).query("workflows").order(args.order).paginate(boundedPaginationOpts(args.paginationOpts)),
     );
     return { ...result, page: result.page.map(publicWorkflow) };
   },
@@ -142,7 +133,7 @@ export const listByName = query({
         .query("workflows")
         .withIndex("name", (q) => q.eq("name", args.name))
         .order(args.order)
-        .paginate(args.paginationOpts),
+        .paginate(boundedPaginationOpts(args.paginationOpts)),
     );
     return { ...result, page: result.page.map(publicWorkflow) };
   },
@@ -158,7 +149,7 @@ export const listSteps = query({
         .query("steps")
         .withIndex("workflow", (q) => q.eq("workflowId", workflowId))
         .order(args.order)
-        .paginate(args.paginationOpts),
+        .paginate(boundedPaginationOpts(args.paginationOpts)),
     );
     return { ...result, page: result.page.map(publicStep) };
   },
@@ -213,6 +204,17 @@ export const restart = mutation({
     const console = await getLogger(ctx);
     console.event("retry", { workflowId: workflow._id, name: workflow.name, from: args.from });
     const restarted = { ...workflow, generationNumber, runResult: undefined, finishedAt: undefined };
+    if (await hasStepsInFlight(ctx, workflow._id)) {
+      // The stop that finished it (a cancel of a big tree) is still under way: this restart
+      // takes it over (the stop is fenced by the generation), then deletes, then polls.
+      await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, {
+        workflowId: workflow._id,
+        generationNumber,
+        from: fromStep,
+        stopFirst: true,
+      });
+      return null;
+    }
     const next = fromStep === undefined ? null : await deleteStepsFrom(ctx, workflow._id, fromStep);
     if (next !== null) {
       // Too many steps to delete in one transaction: finish deleting, then poll.
@@ -238,9 +240,9 @@ async function resolveRestartPoint(
 ): Promise<number | undefined> {
   if (from === undefined) return undefined;
   if (typeof from === "number") {
-    if (!Number.isInteger(from) || from < 0) {
-      throw new Error(`Step number cannot be negative or fractional: ${from}`);
-    }
+    // As in @convex-dev/workflow 0.4.8: only negatives are rejected; a fraction deletes the
+    // steps numbered from the next whole number on (the journal index is `gte` from).
+    if (from < 0) throw new Error(`Step number cannot be negative: ${from}`);
     return from;
   }
   // The last step with that name: walk the journal backwards.
@@ -254,14 +256,27 @@ async function resolveRestartPoint(
 }
 
 export const restartContinue = internalMutation({
-  args: { workflowId: v.id("workflows"), generationNumber: v.number(), from: v.number() },
+  args: {
+    workflowId: v.id("workflows"),
+    generationNumber: v.number(),
+    /** Where to delete from; unset: delete nothing. */
+    from: v.optional(v.number()),
+    /** Stop the steps its finish left in flight first (cancel.ts), as many transactions as that takes. */
+    stopFirst: v.optional(v.boolean()),
+  },
   returns: v.null(),
   handler: async (ctx, args) => {
     const workflow = await ctx.db.get("workflows", args.workflowId);
     if (!workflow || workflow.generationNumber !== args.generationNumber || workflow.runResult) return null;
-    const next = await deleteStepsFrom(ctx, workflow._id, args.from);
+    if (args.stopFirst) {
+      if (!(await stopInFlightSteps(ctx, workflow._id, newStopBudget()))) {
+        await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, args);
+        return null;
+      }
+    }
+    const next = args.from === undefined ? null : await deleteStepsFrom(ctx, workflow._id, args.from);
     if (next !== null) {
-      await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, { ...args, from: next });
+      await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, { ...args, from: next, stopFirst: false });
     } else {
       await scheduleReplay(ctx, workflow);
     }
@@ -280,6 +295,12 @@ export const cleanup = mutation({
       const console = await getLogger(ctx);
       console.debug(`Not cleaning up workflow ${workflowId}: it is still running.`);
       return false;
+    }
+    if (!workflow.runResult && workflow.parent) {
+      // Forced while running: the parent's step would wait forever for a child that no
+      // longer exists, so it ends as if the child had been canceled.
+      const { stepId, generationNumber } = workflow.parent;
+      await recordStepResult(ctx, { stepId, generationNumber, result: { kind: "canceled" } });
     }
     await deleteWorkflowData(ctx, workflowId);
     return true;

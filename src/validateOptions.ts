@@ -1,0 +1,288 @@
+// Option checks, one per decision, shared by the client (which checks at the call, so the
+// caller gets the error before anything is written) and the component (which checks again
+// where the option arrives, so no caller can store a value that breaks another caller's
+// workflows). Each error names the option, its allowed range and the value given.
+// The bounds are in src/shared.ts; docs/limits.md lists them.
+import { getConvexSize, type Value } from "convex/values";
+import { logLevel } from "./component/logging.js";
+import {
+  MAX_CONTEXT_SIZE,
+  MAX_DELAY_MS,
+  MAX_ERROR_LENGTH,
+  MAX_EXECUTOR_CONCURRENCY,
+  MAX_EXECUTOR_FLUSH_BYTES,
+  MAX_EXECUTOR_FLUSH_COUNT,
+  MAX_EXECUTOR_INTERVAL_MS,
+  MAX_EXECUTOR_SHARDS,
+  MAX_PARALLELISM,
+  MAX_RETRY_ATTEMPTS,
+  MAX_RETRY_BASE,
+  MAX_WORKFLOW_ARGS_SIZE,
+} from "./shared.js";
+
+/** `waitUntil`'s poll intervals start here: a condition query at most ten times a second. */
+export const MIN_POLL_INTERVAL_MS = 100;
+
+export type RetryPolicy = { maxAttempts: number; initialBackoffMs: number; base: number };
+
+/** A value as it reads in an error message. */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}...` : value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "object" && value !== null) {
+    try {
+      const json = JSON.stringify(value);
+      return json.length > 200 ? `${json.slice(0, 200)}...` : json;
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
+  }
+  return String(value);
+}
+
+/** How an option is named in messages: "Step option `retry.base`". */
+export function optionName(where: string, path: string): string {
+  return `${where} \`${path}\``;
+}
+
+function withDays(ms: number): string {
+  const days = ms / 86_400_000;
+  if (days >= 365 && Number.isInteger(days / 365)) return `${ms} (${days / 365} years)`;
+  if (ms >= 60_000 && Number.isInteger(ms / 60_000)) return `${ms} (${ms / 60_000} min)`;
+  return String(ms);
+}
+
+/** A whole number from `min` to `max`. */
+export function checkWholeNumber(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** A finite number of milliseconds from `min` to `max` (fractions allowed). */
+export function checkMs(name: string, value: unknown, min: number, max: number = MAX_DELAY_MS): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+    throw new Error(
+      `${name} must be a finite number of milliseconds from ${min} to ${withDays(max)}, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+export function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== "boolean") throw new Error(`${name} must be true or false, got ${describeValue(value)}`);
+  return value;
+}
+
+/**
+ * A retry policy. Each field has its range, and the longest wait between two attempts,
+ * `initialBackoffMs * base ** (maxAttempts - 2)`, may be at most `MAX_DELAY_MS`: the workpool
+ * computes it (with up to 50% jitter) and turns it into a BigInt time segment.
+ */
+export function checkRetryPolicy(
+  where: string,
+  path: string,
+  value: unknown,
+  shape = "{ maxAttempts, initialBackoffMs, base }",
+): RetryPolicy {
+  const name = optionName(where, path);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error(`${name} must be ${shape}, got ${describeValue(value)}`);
+  }
+  const r = value as Record<string, unknown>;
+  for (const key of Object.keys(r)) {
+    if (key !== "maxAttempts" && key !== "initialBackoffMs" && key !== "base") {
+      throw new Error(`${name} has an unknown field \`${key}\`: expected { maxAttempts, initialBackoffMs, base }`);
+    }
+  }
+  const maxAttempts = checkWholeNumber(optionName(where, `${path}.maxAttempts`), r.maxAttempts, 1, MAX_RETRY_ATTEMPTS);
+  const initialBackoffMs = checkMs(optionName(where, `${path}.initialBackoffMs`), r.initialBackoffMs, 0);
+  const base = checkFinite(optionName(where, `${path}.base`), r.base, 1, MAX_RETRY_BASE);
+  const longest = maxAttempts < 2 ? 0 : initialBackoffMs * base ** (maxAttempts - 2);
+  if (!(longest <= MAX_DELAY_MS)) {
+    throw new Error(
+      `${name}: the longest wait between attempts, initialBackoffMs * base ** (maxAttempts - 2) = ` +
+        `${initialBackoffMs} * ${base} ** ${maxAttempts - 2} = ${longest} ms, must be at most ${withDays(MAX_DELAY_MS)} ms. ` +
+        "Lower maxAttempts, base or initialBackoffMs.",
+    );
+  }
+  return { maxAttempts, initialBackoffMs, base };
+}
+
+function checkFinite(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+    throw new Error(`${name} must be a finite number from ${min} to ${max}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** A step's `retry` option: true, false, or a policy. */
+export function checkRetryOption(where: string, path: string, value: unknown): void {
+  if (value === undefined || typeof value === "boolean") return;
+  checkRetryPolicy(where, path, value, "true, false or { maxAttempts, initialBackoffMs, base }");
+}
+
+export function checkMaxParallelism(name: string, value: unknown): number {
+  return checkWholeNumber(name, value, 0, MAX_PARALLELISM);
+}
+
+const LOG_LEVELS: string[] = logLevel.members.map((member) => member.value);
+
+/** The `workpoolOptions` of a manager or a definition (`where` says which). */
+export function checkWorkpoolOptions(where: string, value: unknown): void {
+  if (value === undefined) return;
+  const name = (field: string) => optionName(where, `workpoolOptions.${field}`);
+  if (typeof value !== "object" || value === null) {
+    throw new Error(`${optionName(where, "workpoolOptions")} must be an object, got ${describeValue(value)}`);
+  }
+  const o = value as Record<string, unknown>;
+  if (o.maxParallelism !== undefined) checkMaxParallelism(name("maxParallelism"), o.maxParallelism);
+  if (o.defaultRetryBehavior !== undefined) {
+    checkRetryPolicy(where, "workpoolOptions.defaultRetryBehavior", o.defaultRetryBehavior);
+  }
+  if (o.retryActionsByDefault !== undefined) checkBoolean(name("retryActionsByDefault"), o.retryActionsByDefault);
+  if (o.logLevel !== undefined && !LOG_LEVELS.includes(o.logLevel as string)) {
+    throw new Error(`${name("logLevel")} must be one of ${LOG_LEVELS.join(", ")}, got ${describeValue(o.logLevel)}`);
+  }
+}
+
+export function checkExecutorShards(value: unknown): number {
+  return checkWholeNumber("executorShards", value, 1, MAX_EXECUTOR_SHARDS);
+}
+
+const EXECUTOR_COUNTS = {
+  concurrency: MAX_EXECUTOR_CONCURRENCY,
+  flushMaxCount: MAX_EXECUTOR_FLUSH_COUNT,
+  flushMaxBytes: MAX_EXECUTOR_FLUSH_BYTES,
+} as const;
+const EXECUTOR_TIMES = [
+  "flushIntervalMs",
+  "pollIntervalMs",
+  "idlePollIntervalMs",
+  "idleExitMs",
+  "handoffAfterMs",
+  "rateLimitBackoffMs",
+  "rateLimitMaxBackoffMs",
+] as const;
+
+/** Executor-mode tuning: counts are whole numbers from 1; times are ms from 0 to 9 minutes. */
+export function checkExecutorOptions(where: string, value: unknown, prefix = "executor."): void {
+  if (value === undefined) return;
+  if (typeof value !== "object" || value === null) {
+    throw new Error(`${where} executor options must be an object, got ${describeValue(value)}`);
+  }
+  const o = value as Record<string, unknown>;
+  for (const [key, max] of Object.entries(EXECUTOR_COUNTS)) {
+    if (o[key] !== undefined) checkWholeNumber(optionName(where, `${prefix}${key}`), o[key], 1, max);
+  }
+  for (const key of EXECUTOR_TIMES) {
+    if (o[key] !== undefined) checkMs(optionName(where, `${prefix}${key}`), o[key], 0, MAX_EXECUTOR_INTERVAL_MS);
+  }
+}
+
+/**
+ * A step's `runAt` / `runAfter`: a time from 0 to `now + MAX_DELAY_MS`, or a delay from 0 to
+ * `MAX_DELAY_MS`. `now` is the caller's clock (the handler's journaled time on replay).
+ */
+export function checkSchedule(where: string, opts: { runAt?: unknown; runAfter?: unknown }, now: number): void {
+  if (opts.runAt !== undefined && opts.runAfter !== undefined) {
+    throw new Error(`${where} options \`runAt\` and \`runAfter\` cannot both be set.`);
+  }
+  if (opts.runAfter !== undefined) checkMs(optionName(`${where} option`, "runAfter"), opts.runAfter, 0);
+  if (opts.runAt !== undefined) {
+    const latest = now + MAX_DELAY_MS;
+    if (typeof opts.runAt !== "number" || !Number.isFinite(opts.runAt) || opts.runAt < 0 || opts.runAt > latest) {
+      throw new Error(
+        `${where} option \`runAt\` must be a time in ms since the epoch from 0 to now + ${withDays(MAX_DELAY_MS)} ` +
+          `(${latest}), got ${describeValue(opts.runAt)}`,
+      );
+    }
+  }
+}
+
+/** A value stored at a call (workflow arguments, an onComplete context) within its cap. */
+export function checkSize(what: string, value: unknown, max: number): void {
+  const size = getConvexSize((value ?? null) as Value);
+  if (size > max) throw new Error(`${what} too large (${size} bytes). Maximum is ${max} bytes.`);
+}
+
+export function checkWorkflowArgsSize(args: unknown): void {
+  checkSize("Workflow arguments", args, MAX_WORKFLOW_ARGS_SIZE);
+}
+
+export function checkContextSize(context: unknown): void {
+  checkSize("onComplete `context`", context, MAX_CONTEXT_SIZE);
+}
+
+/** The `error` of `sendEvent({ error })`: a string of at most `MAX_ERROR_LENGTH` characters. */
+export function checkEventError(error: unknown): void {
+  if (typeof error !== "string") throw new Error(`sendEvent \`error\` must be a string, got ${describeValue(error)}`);
+  if (error.length > MAX_ERROR_LENGTH) {
+    throw new Error(
+      `sendEvent \`error\` too long (${error.length} characters). Maximum is ${MAX_ERROR_LENGTH} characters.`,
+    );
+  }
+}
+
+/**
+ * `onComplete` as it reaches the workflow mutation and the component: a function handle
+ * (`createFunctionHandle(ref)`), which starts with "function://". Whether it names a mutation
+ * cannot be checked without calling it; see docs/limits.md.
+ */
+export function checkFunctionHandle(name: string, value: unknown): string {
+  if (typeof value !== "string" || !value.startsWith("function://")) {
+    throw new Error(
+      `${name} must be a function handle of a mutation (from createFunctionHandle, starting with "function://"), got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** An event name: a non-empty string. */
+export function checkEventName(where: string, name: unknown): void {
+  if (typeof name !== "string" || name.length === 0) {
+    throw new Error(`${where} event \`name\` must be a non-empty string, got ${describeValue(name)}`);
+  }
+}
+
+/**
+ * The component's check of a batch of steps as they arrive to be journaled (`startSteps`,
+ * or a batched replay): the same bounds as the client's checks at the call, so a client
+ * that skipped them cannot hand the shared workpool a value that stops it for everyone.
+ */
+export function checkStepRequests(
+  steps: Array<{
+    step: object;
+    retry?: unknown;
+    schedulerOptions?: { runAt?: unknown; runAfter?: unknown };
+    timeoutMs?: unknown;
+  }>,
+  workpoolOptions: unknown,
+  now: number,
+): void {
+  checkWorkpoolOptions("startSteps", workpoolOptions);
+  for (const request of steps) {
+    checkRetryOption("Step option", "retry", request.retry);
+    if (request.schedulerOptions) checkSchedule("Step", request.schedulerOptions, now);
+    if (request.timeoutMs !== undefined) checkMs("Step `timeout`", request.timeoutMs, 1);
+    const wait =
+      "wait" in request.step
+        ? (request.step.wait as { pollIntervalMs: unknown; maxPollIntervalMs: unknown } | undefined)
+        : undefined;
+    if (wait) {
+      checkMs("waitUntil `pollInterval`", wait.pollIntervalMs, MIN_POLL_INTERVAL_MS);
+      checkMs("waitUntil `maxPollInterval`", wait.maxPollIntervalMs, MIN_POLL_INTERVAL_MS);
+    }
+  }
+}
+
+/**
+ * What a start stores: the handler's arguments and the `onComplete` handle and `context`.
+ * Checked by the workflow mutation and again by the component's `create`.
+ */
+export function checkStartArgs(start: { args: unknown; onComplete?: unknown; context?: unknown }): void {
+  checkWorkflowArgsSize(start.args);
+  if (start.onComplete !== undefined) checkFunctionHandle("onComplete", start.onComplete);
+  if (start.context !== undefined) checkContextSize(start.context);
+}
