@@ -1,7 +1,7 @@
-// Workflows and helper functions for the behaviour tests of SPEC 1.3–1.6 and 1.8
-// (core.test.ts, steps.test.ts, replay.test.ts). Everything goes through the public API of
-// "convex-workflow". Mutation steps write rows to `effects` so tests can count how many
-// times a step really ran.
+// Workflows and helper functions for the behaviour tests of defining, starting, steps, replay
+// and onComplete (core.test.ts, steps.test.ts, replay.test.ts). Everything goes through the
+// public API of "convex-workflow". Mutation steps write rows to `effects` so tests can count
+// how many times a step really ran.
 import { v } from "convex/values";
 import { defineWorkflow, vResultValidator, vWorkflowId, WorkflowManager } from "convex-workflow";
 import { components, internal } from "./_generated/api.js";
@@ -534,4 +534,115 @@ export const bigResult = workflow.define({
     }
     return { action, inline };
   },
+});
+
+// ---------------------------------------------------------------------------------------
+// The sandbox's clocks and hidden globals (docs/determinism.md, "The handler's environment").
+
+/** One UTC format, to the second: the same instant always gives the same text. */
+const CLOCK_FORMAT: Intl.DateTimeFormatOptions = {
+  timeZone: "UTC",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hour12: false,
+};
+
+/** Every route to "now" a handler can take without a step. */
+function readClocks() {
+  const dateConstructor = new Date().constructor as DateConstructor;
+  const parent = Object.getPrototypeOf(Date) as { now?: () => number };
+  return {
+    dateNow: Date.now(),
+    newDateConstructor: new dateConstructor().getTime(),
+    prototypeConstructor: new (Date.prototype.constructor as DateConstructor)().getTime(),
+    instancePrototypeConstructor: new ((Object.getPrototypeOf(new Date()) as Date).constructor as DateConstructor)().getTime(),
+    constructorIsDate: dateConstructor === Date,
+    parentNow: typeof parent.now === "function" ? parent.now() : null,
+    dateCalled: Date(),
+    performance: performance.timeOrigin + performance.now(),
+    intlFormat: new Intl.DateTimeFormat("en-US", CLOCK_FORMAT).format(),
+    intlFormatToParts: new Intl.DateTimeFormat("en-US", CLOCK_FORMAT)
+      .formatToParts()
+      .map((part) => part.value)
+      .join(""),
+    toLocaleString: new Date().toLocaleString("en-US", CLOCK_FORMAT),
+  };
+}
+
+/**
+ * Reads every clock before its first step and records what it saw (unstableArgs: the
+ * replay must not fail on a mismatch, it must see the same), sleeps, then returns what the
+ * replay read: a handler that branches on the clock returns the same on every replay.
+ */
+export const clockProbe = workflow.define({
+  args: { key: v.string(), sleepMs: v.number(), throwAtEnd: v.boolean() },
+  returns: v.any(),
+  handler: async (step, { key, sleepMs, throwAtEnd }) => {
+    const first = readClocks();
+    await step.runMutation(internal.testWorkflows.recordEffect, { key, value: first }, { unstableArgs: true });
+    await step.sleep(sleepMs);
+    if (throwAtEnd) throw new Error(`clockProbe ${key} threw`);
+    return { first, early: first.performance < Date.now() - sleepMs / 2 ? "before the sleep" : "after the sleep" };
+  },
+});
+
+/** Uses a hidden global or a refused clock; fails with the sandbox's explanation. */
+export const hiddenGlobalUse = workflow.define({
+  args: { use: v.union(v.literal("crypto"), v.literal("process"), v.literal("performance.mark")) },
+  returns: v.any(),
+  handler: async (step, { use }) => {
+    await step.runQuery(internal.testWorkflows.echo, { value: use });
+    switch (use) {
+      case "crypto":
+        return crypto.randomUUID();
+      case "process":
+        return process.env.SECRET ?? null;
+      case "performance.mark":
+        return performance.mark("here").startTime;
+    }
+  },
+});
+
+/** Test instrumentation: runs of `shrinkingHandler` per key. */
+const shrinkingRuns = new Map<string, number>();
+
+/**
+ * Asks for a step on its first run only, like a handler whose trailing step was removed by a
+ * deploy while the workflow waited on it: the replay finishes without consuming the journal.
+ */
+export const shrinkingHandler = workflow.define({
+  args: { key: v.string() },
+  returns: v.number(),
+  handler: async (step, { key }) => {
+    const run = shrinkingRuns.get(key) ?? 0;
+    shrinkingRuns.set(key, run + 1);
+    if (run === 0) await step.runMutation(internal.testWorkflows.recordEffect, { key, value: run });
+    return run;
+  },
+});
+
+// ---------------------------------------------------------------------------------------
+// Log levels (docs/limits.md, "Logging"): a manager with no options at all, so neither it nor
+// `utils:updateConfig` has set a log level (core.test.ts, "logging").
+
+const unconfigured = new WorkflowManager(components.workflow);
+
+/** One action step through the workpool, at the default log levels. */
+export const quietByDefault = unconfigured.define({
+  args: { n: v.number() },
+  returns: v.number(),
+  handler: async (step, { n }): Promise<number> => await step.runAction(internal.testWorkflows.double, { n }),
+});
+
+/** The same, on a manager that sets the workpool's log level. */
+export const reportingWorkpool = new WorkflowManager(components.workflow, {
+  workpoolOptions: { logLevel: "REPORT" },
+}).define({
+  args: { n: v.number() },
+  returns: v.number(),
+  handler: async (step, { n }): Promise<number> => await step.runAction(internal.testWorkflows.double, { n }),
 });

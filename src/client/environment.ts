@@ -1,13 +1,34 @@
 // The deterministic environment a workflow handler runs in. Every poll replays the
 // handler from the top, so anything it reads must come out the same on every replay:
-// Math.random is a PRNG seeded by the workflow id, Date reads the time recorded in the
-// journal, console is silent while replaying, and sources of entropy are removed.
-// `install` returns a function that restores the globals exactly as they were.
+// Math.random is a PRNG seeded by the workflow id; every clock the handler can reach
+// (Date in all its forms, performance, Intl date formatting without a date) reads the
+// time recorded in the journal; console is silent while replaying; sources of entropy
+// are removed. `installEnvironment` returns a function that restores everything exactly.
 
 /** The time the handler is "at" and whether it is past the end of the journal. */
 export type ReplayClock = () => { now: number; latest: boolean };
 
-const REMOVED_GLOBALS = ["process", "crypto", "Crypto", "CryptoKey", "SubtleCrypto"] as const;
+/**
+ * Globals that are `undefined` inside a handler (as in 0.4.8), with the members a handler
+ * is most likely to reach for. They stay `undefined` rather than becoming throwing getters
+ * or Proxies so that `typeof crypto === "undefined"` feature checks keep working; the
+ * TypeError a use causes is explained afterwards by `explainHiddenGlobalError`.
+ */
+export const HIDDEN_GLOBALS = {
+  process: ["env", "argv", "nextTick", "hrtime", "cwd", "platform", "version", "versions", "exit", "pid", "uptime"],
+  crypto: ["randomUUID", "getRandomValues", "subtle"],
+  Crypto: [],
+  CryptoKey: [],
+  SubtleCrypto: [],
+} as const satisfies Record<string, readonly string[]>;
+
+/** Why something is refused inside a handler, and where to do it instead. */
+export function unavailableMessage(name: string, instead = "call it in an action or mutation step"): string {
+  return (
+    `\`${name}\` is not available inside a workflow handler: it would make replay non-deterministic; ${instead}. ` +
+    "See docs/determinism.md."
+  );
+}
 
 /** FNV-1a: a 32-bit seed from the workflow id. */
 export function seedFromString(text: string): number {
@@ -42,17 +63,88 @@ export function deterministicMath(math: Math, seed: string): Math {
   return copy;
 }
 
-/** A Date whose "now" (Date.now(), new Date(), Date()) is the replay clock's time. */
-export function deterministicDate(RealDate: DateConstructor, clock: ReplayClock): DateConstructor {
-  function ReplayDate(this: unknown, ...args: unknown[]): unknown {
-    if (!new.target) return new RealDate(clock().now).toString();
-    if (args.length === 0) return new RealDate(clock().now);
-    return new (RealDate as unknown as new (...a: unknown[]) => Date)(...args);
+/**
+ * The Date that `date` wraps, if it is a subclass (fake timers install `class extends Date`,
+ * whose instances carry their own `constructor` pointing at the native Date): follow
+ * `Object.getPrototypeOf` while it leads to another Date constructor.
+ */
+export function underlyingDate(date: DateConstructor): DateConstructor {
+  let current = date;
+  for (;;) {
+    const parent: unknown = Object.getPrototypeOf(current);
+    if (typeof parent !== "function" || parent === Function.prototype) return current;
+    const prototype = (parent as { prototype?: unknown }).prototype;
+    if (typeof prototype !== "object" || prototype === null || !Object.prototype.isPrototypeOf.call(prototype, current.prototype)) {
+      return current;
+    }
+    current = parent as DateConstructor;
   }
-  Object.setPrototypeOf(ReplayDate, RealDate);
-  ReplayDate.prototype = RealDate.prototype;
-  Object.defineProperty(ReplayDate, "now", { value: () => clock().now, writable: true, configurable: true });
+}
+
+/**
+ * A Date whose "now" (Date.now(), new Date(), Date()) is the replay clock's time.
+ *
+ * Its dates are plain Dates of the underlying Date (it shares its prototype), but it does
+ * not inherit from it: `Object.getPrototypeOf(Date)` must not hand the handler the real
+ * clock. The other way back, `Date.prototype.constructor`, is redirected by
+ * `installEnvironment`.
+ */
+export function deterministicDate(RealDate: DateConstructor, clock: ReplayClock): DateConstructor {
+  const NativeDate = underlyingDate(RealDate);
+  function ReplayDate(this: unknown, ...args: unknown[]): unknown {
+    if (!new.target) return new NativeDate(clock().now).toString();
+    // Reflect.construct keeps `new.target`, so `class D extends Date` gets D's prototype.
+    return Reflect.construct(NativeDate, args.length === 0 ? [clock().now] : args, new.target);
+  }
+  Object.defineProperty(ReplayDate, "name", { value: "Date", configurable: true });
+  Object.defineProperty(ReplayDate, "length", { value: NativeDate.length, configurable: true });
+  Object.defineProperty(ReplayDate, "prototype", { value: NativeDate.prototype, writable: false });
+  for (const key of ["parse", "UTC"] as const) {
+    Object.defineProperty(ReplayDate, key, { ...Object.getOwnPropertyDescriptor(NativeDate, key), configurable: true });
+  }
+  Object.defineProperty(ReplayDate, "now", {
+    value: function now() {
+      return clock().now;
+    },
+    writable: true,
+    configurable: true,
+  });
   return ReplayDate as unknown as DateConstructor;
+}
+
+const PERFORMANCE_REFUSED = [
+  "mark",
+  "measure",
+  "getEntries",
+  "getEntriesByName",
+  "getEntriesByType",
+  "clearMarks",
+  "clearMeasures",
+] as const;
+
+/**
+ * `performance` on the replay clock: `now()` is the journal time in milliseconds since
+ * `timeOrigin`, which is 0 (the real time origin differs from poll to poll). Marks and
+ * measures carry real timestamps, so they are refused.
+ */
+export function replayPerformance(clock: ReplayClock): Pick<Performance, "now" | "timeOrigin" | "toJSON"> {
+  const timeOrigin = 0;
+  const replay: Record<string, unknown> = {
+    now: () => clock().now - timeOrigin,
+    timeOrigin,
+    toJSON: () => ({ timeOrigin }),
+  };
+  for (const name of PERFORMANCE_REFUSED) {
+    replay[name] = () => {
+      throw new Error(
+        unavailableMessage(
+          `performance.${name}`,
+          "measure with performance.now() or Date.now() (both read the journal's clock), or in an action",
+        ),
+      );
+    };
+  }
+  return Object.freeze(replay) as unknown as Pick<Performance, "now" | "timeOrigin" | "toJSON">;
 }
 
 const OUTPUT_METHODS = new Set([
@@ -96,13 +188,44 @@ export function replayConsole(real: Console, clock: ReplayClock): Console {
 }
 
 /**
+ * If `error` is the TypeError a handler gets from using a hidden global (`crypto.randomUUID()`
+ * reads a property of `undefined`), add to its message what happened and what to do.
+ * The JS engine's own message cannot name the global; this names the likely one.
+ */
+export function explainHiddenGlobalError(error: unknown): void {
+  if (!(error instanceof TypeError)) return;
+  const hint = hiddenGlobalHint(error.message);
+  try {
+    if (hint) error.message = `${error.message}. ${hint}`;
+  } catch {
+    // A frozen error keeps its message.
+  }
+}
+
+/** The explanation for a TypeError message caused by a hidden global, if it looks like one. */
+export function hiddenGlobalHint(message: string): string | undefined {
+  const read = /^Cannot read propert(?:y|ies) of undefined \(reading '([^']+)'\)$/.exec(message)?.[1];
+  for (const [name, members] of Object.entries(HIDDEN_GLOBALS) as Array<[string, readonly string[]]>) {
+    const used = read !== undefined && members.includes(read);
+    if (used || message === `${name} is not a constructor`) {
+      const what = used ? `${name}.${read}` : name;
+      const instead = name === "process" ? "read it in an action or mutation step" : "call it in an action or mutation step";
+      return `If this was \`${what}\`: \`${name}\` is undefined inside a workflow handler, because it would make replay non-deterministic; ${instead}. See docs/determinism.md.`;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Patch the globals for one run of a handler. The returned function restores every
- * global exactly as it was.
+ * global and every patched property exactly as it was.
  *
  * Globals are replaced by assignment wherever they can be assigned: test runtimes such as
  * convex-test install accessors that keep an assignment local to the running function,
  * which redefining the property would bypass. Read-only globals (Convex's getter-only
  * `crypto`, its read-only constructors) are redefined and their descriptors put back.
+ * Properties of shared objects (`Date.prototype.constructor`, Intl's `format`) are
+ * redefined for the run and their descriptors put back.
  */
 export function installEnvironment(workflowId: string, clock: ReplayClock): () => void {
   const global = globalThis as Record<string, unknown>;
@@ -124,16 +247,99 @@ export function installEnvironment(workflowId: string, clock: ReplayClock): () =
     }
     // A non-configurable, read-only global cannot be replaced; it is left as it is.
   };
-  const RealMath = Math;
-  const RealDate = Date;
-  const realConsole = console;
-  replace("Math", deterministicMath(RealMath, workflowId));
-  replace("Date", deterministicDate(RealDate, clock));
-  replace("console", replayConsole(realConsole, clock));
-  for (const key of REMOVED_GLOBALS) {
-    if (key in global) replace(key, undefined);
+  const patch = (target: object, key: PropertyKey, patched: PropertyDescriptor) => {
+    const descriptor = Object.getOwnPropertyDescriptor(target, key);
+    if (!descriptor?.configurable) return; // frozen: nothing we can (or need to) undo
+    Object.defineProperty(target, key, { ...patched, enumerable: descriptor.enumerable, configurable: true });
+    undo.push(() => Object.defineProperty(target, key, descriptor));
+  };
+  try {
+    const RealMath = Math;
+    const RealDate = Date;
+    const realConsole = console;
+    const ReplayDate = deterministicDate(RealDate, clock);
+    replace("Math", deterministicMath(RealMath, workflowId));
+    replace("Date", ReplayDate);
+    // `new Date().constructor` and `Date.prototype.constructor` lead to the sandboxed Date.
+    patch(ReplayDate.prototype, "constructor", { value: ReplayDate, writable: true });
+    replace("console", replayConsole(realConsole, clock));
+    if ("performance" in global) replace("performance", replayPerformance(clock));
+    patchIntl(replace, patch, clock);
+    patchTemporal(patch);
+    for (const key of Object.keys(HIDDEN_GLOBALS)) {
+      if (key in global) replace(key, undefined);
+    }
+  } catch (error) {
+    for (const step of undo.reverse()) step();
+    throw error;
   }
   return () => {
     for (const step of undo.reverse()) step();
   };
+}
+
+type Patch = (target: object, key: PropertyKey, patched: PropertyDescriptor) => void;
+
+/**
+ * `Intl.DateTimeFormat`'s `format()` and `formatToParts()` without a date format "now":
+ * on the replay clock instead. Patched on the native prototype, which every route to the
+ * formatter (a subclass, `Object.getPrototypeOf`) reaches. A global `Intl` that wraps the
+ * native one (fake timers install one whose formatters read their own clock) is replaced,
+ * for the run, by a copy whose `DateTimeFormat` is the native one.
+ */
+function patchIntl(replace: (key: string, value: unknown) => void, patch: Patch, clock: ReplayClock) {
+  const intl = (globalThis as { Intl?: typeof Intl }).Intl;
+  let prototype: object | null = intl?.DateTimeFormat?.prototype ?? null;
+  while (prototype && !Object.getOwnPropertyDescriptor(prototype, "format")?.get) {
+    prototype = Object.getPrototypeOf(prototype) as object | null;
+  }
+  if (!intl || !prototype) return;
+  const native = prototype as Intl.DateTimeFormat;
+  if (native !== intl.DateTimeFormat.prototype && typeof native.constructor === "function") {
+    const copy = Object.create(Object.getPrototypeOf(intl) as object) as Record<PropertyKey, unknown>;
+    for (const key of Reflect.ownKeys(intl)) {
+      Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(intl, key)!);
+    }
+    Object.defineProperty(copy, "DateTimeFormat", { value: native.constructor, writable: true, configurable: true });
+    replace("Intl", copy);
+  }
+  const realFormat = (Object.getOwnPropertyDescriptor(native, "format") as { get: unknown }).get as (
+    this: Intl.DateTimeFormat,
+  ) => (date?: Date | number) => string;
+  const bound = new WeakMap<object, (date?: Date | number) => string>();
+  patch(native, "format", {
+    get(this: Intl.DateTimeFormat) {
+      let format = bound.get(this);
+      if (!format) {
+        const real = realFormat.call(this);
+        format = (date?: Date | number) => real(date === undefined ? clock().now : date);
+        bound.set(this, format);
+      }
+      return format;
+    },
+  });
+  const realFormatToParts: unknown = Object.getOwnPropertyDescriptor(native, "formatToParts")?.value;
+  if (typeof realFormatToParts === "function") {
+    patch(native, "formatToParts", {
+      value: function formatToParts(this: Intl.DateTimeFormat, date?: Date | number) {
+        return realFormatToParts.call(this, date === undefined ? clock().now : date);
+      },
+      writable: true,
+    });
+  }
+}
+
+/** `Temporal.Now` (where the runtime has it) reads the real clock: refused. */
+function patchTemporal(patch: Patch) {
+  const now = (globalThis as { Temporal?: { Now?: Record<string, unknown> } }).Temporal?.Now;
+  if (!now) return;
+  for (const key of Object.getOwnPropertyNames(now)) {
+    if (typeof now[key] !== "function") continue;
+    patch(now, key, {
+      value: () => {
+        throw new Error(unavailableMessage(`Temporal.Now.${key}`, "use Date.now(), which reads the journal's clock"));
+      },
+      writable: true,
+    });
+  }
 }

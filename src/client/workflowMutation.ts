@@ -14,14 +14,15 @@ import {
   type RegisteredMutation,
 } from "convex/server";
 import { asObjectValidator, type ObjectType, type PropertyValidators, v, type Validator } from "convex/values";
-import { createLogger, type Logger } from "../component/logging.js";
+import { createLogger, type Logger, logThrown } from "../component/logging.js";
 import type { JournalEntry } from "../component/schema.js";
-import { formatErrorWithStack } from "../shared.js";
+import { formatErrorWithStack, limitErrorLength } from "../shared.js";
 import { type OnCompleteArgs, vWorkflowId, type WorkflowId } from "../types.js";
-import { installEnvironment } from "./environment.js";
+import { explainHiddenGlobalError, installEnvironment } from "./environment.js";
 import type { WorkflowDefinition, WorkflowHandler } from "./index.js";
 import { type ExecutorRouting, StepExecutor, type StepRequest } from "./step.js";
 import type { InferFromOptionalValidator, RunResult, WorkflowComponent, WorkflowMutationResult } from "./types.js";
+import { checkStartArgs, checkWorkpoolOptions } from "../validateOptions.js";
 import { createWorkflowCtx } from "./workflowContext.js";
 
 export type WorkflowArgs<V extends PropertyValidators, Context = unknown> = {
@@ -98,6 +99,8 @@ export function workflowMutation<
   WorkflowArgs<ArgsValidator>,
   WorkflowMutationResult<InferFromOptionalValidator<ReturnsValidator>>
 > {
+  // Checked here, when the module loads: a bad value fails the deploy, not a later step.
+  checkWorkpoolOptions("workflow.define", definition.workpoolOptions);
   const workpoolOptions: WorkpoolOptions = { ...defaultWorkpoolOptions, ...definition.workpoolOptions };
   const argsValidator = definition.args ? asObjectValidator(definition.args) : undefined;
   const returnsValidator = definition.returns ? asObjectValidator(definition.returns) : undefined;
@@ -136,6 +139,7 @@ export function workflowMutation<
         return { kind: "batch", results };
       }
       if (validate(vStart, rawArgs)) {
+        checkStartArgs({ args: rawArgs.args, onComplete: rawArgs.onComplete, context: rawArgs.context });
         const { name } = await ctx.meta.getFunctionMetadata();
         const workflowId = (await ctx.runMutation(component.workflow.create, {
           workflowName: name,
@@ -223,6 +227,14 @@ export function workflowMutation<
       }))();
       const executorRun = executor.run();
       outcome = await Promise.race([handlerDone, executorRun]);
+      if (outcome.type === "done" && !executor.clock().latest) {
+        // 0.4.8 completes such a workflow, so it is not failed; but a step it journaled
+        // was not asked for again (a deploy dropped steps, or a branch on the real world).
+        logger.warn(
+          `Workflow ${workflowId} finished without asking again for all the steps in its journal: ` +
+            "the handler is not deterministic, or changed while the workflow ran. See docs/determinism.md.",
+        );
+      }
       if (outcome.type === "done") {
         // Let a batch being journaled finish before the workflow is completed.
         executorRun.catch(() => undefined);
@@ -232,7 +244,9 @@ export function workflowMutation<
       // The executor failed: a determinism violation, an oversized journal, a step that
       // could not be journaled. The workflow fails with that error.
       // The message leads (e.g. "Journal entry mismatch: ..."), the stack follows.
-      const message = error instanceof Error ? `${error.message}${error.stack ? `\n${error.stack}` : ""}` : String(error);
+      const full = formatErrorWithStack(error);
+      const head = error instanceof Error ? error.toString() : "";
+      const message = error instanceof Error && full.startsWith(head) ? error.message + full.slice(head.length) : full;
       outcome = { type: "done", runResult: { kind: "failed", error: message } };
     } finally {
       restore();
@@ -256,14 +270,15 @@ export function workflowMutation<
           validate(returnsValidator, returnValue, { throw: true });
         } catch (error) {
           const message = error instanceof ValidationError ? error.message : formatErrorWithStack(error);
-          logger.error(`Workflow ${step.workflowId} returned an invalid value:`, message);
-          return { kind: "failed", error: `Invalid return value: ${message}` };
+          logThrown(logger, "error", `Workflow ${step.workflowId} returned an invalid value`, message);
+          return { kind: "failed", error: limitErrorLength(`Invalid return value: ${message}`) };
         }
       }
       return { kind: "success", returnValue };
     } catch (error) {
+      explainHiddenGlobalError(error);
       const message = formatErrorWithStack(error);
-      logger.error(`Workflow ${step.workflowId} failed:`, message);
+      logThrown(logger, "error", `Workflow ${step.workflowId} failed`, error);
       return { kind: "failed", error: message };
     }
   }
