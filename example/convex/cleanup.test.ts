@@ -1,6 +1,7 @@
-// Cleanup through the public API (SPEC 1.4): false while running or unknown; deletes the
-// workflow, its steps, events and nested workflows, in bounded batches that continue in
-// scheduled functions, so a journal bigger than one transaction can delete is fully removed.
+// Cleanup through the public API (docs/managing-workflows.md): false while running or unknown;
+// deletes the workflow, its steps, events and nested workflows, in bounded batches that
+// continue in scheduled functions, so a journal bigger than one transaction can delete is
+// fully removed.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { cleanup, type WorkflowId, type WorkflowStep } from "convex-workflow";
 import { components, internal } from "./_generated/api.js";

@@ -1,5 +1,5 @@
-// Events (SPEC 1.7) and awaitEvent deadlines (SPEC 2.1), driven through events.ts and
-// approvals.ts. Each test uses a fresh backend and only a few workflows.
+// Events and awaitEvent deadlines (docs/events.md), driven through events.ts and approvals.ts.
+// Each test uses a fresh backend and only a few workflows.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { createEvent, type EventId, sendEvent, type WorkflowId, type WorkflowStep } from "convex-workflow";
 import { api, components, internal } from "./_generated/api.js";

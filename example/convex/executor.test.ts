@@ -1,6 +1,6 @@
-// Executor mode (SPEC 2.2): batches of 4-step workflows (query, two parallel actions,
-// mutation) run by long-running executors. Exactly-once mutation effects are counted as
-// rows in `effects`; action runs as `attempts` rows (actions are at-least-once).
+// Executor mode (docs/executor-mode.md): batches of 4-step workflows (query, two parallel
+// actions, mutation) run by long-running executors. Exactly-once mutation effects are counted
+// as rows in `effects`; action runs as `attempts` rows (actions are at-least-once).
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { WorkflowManager, type WorkflowId } from "convex-workflow";
 import { v } from "convex/values";
@@ -287,6 +287,12 @@ describe("executor mode", () => {
     expect(await t.query((ctx) => retryingWorkflow.status(ctx, id))).toEqual({ type: "completed", result: 3 });
     expect(await actionRuns(t, "explicit:F")).toBe(3);
     expect((await effectRows(t)).filter((r) => r.key === "exec:explicit")).toHaveLength(1);
+    // The executor records how many times the step ran; the timeline reports it.
+    const [row] = (await t.query((ctx) => retryingWorkflow.timelinePage(ctx, { paginationOpts: { cursor: null, numItems: 1 } }))).page;
+    expect(row.steps.map((s) => [s.name, s.attempts])).toEqual([
+      ["executorWorkflows:flaky", 3],
+      ["executorWorkflows:record", null],
+    ]);
   });
 
   test("a failing action is retried by the manager's retryActionsByDefault policy", async () => {

@@ -1,6 +1,6 @@
-// Executor mode (SPEC 2.2) for executor.test.ts: a 4-step workflow (a query, two parallel
-// actions registered with `workflow.action`, a mutation writing one `effects` row) run by
-// long-running executors instead of one scheduled function per step.
+// Executor mode (docs/executor-mode.md) for executor.test.ts: a 4-step workflow (a query, two
+// parallel actions registered with `workflow.action`, a mutation writing one `effects` row)
+// run by long-running executors instead of one scheduled function per step.
 //
 // Three managers, each with its own executor, because a manager has exactly one executor:
 // - `workflow`: the plain setup (4 shards), also used for rate limits, cancel and restarts;

@@ -129,4 +129,33 @@ describe("GET /timeline and /timeline.json", () => {
     // The URL the page polls works.
     expect((await t.fetch(config.liveUrl)).status).toBe(200);
   });
+
+  test("a standard-mode step being retried shows its attempts while it runs", async () => {
+    const t = initConvexTest();
+    // The "accurate" model fails every attempt: 4 in all (MODEL_RETRY), then the step fails.
+    const id = await t.mutation((ctx) =>
+      workflow.start(ctx, internal.transcription.transcribe, { audioUrl: "https://example.com/a.mp3", flakyFailures: 10 }),
+    );
+    const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
+    const accurateStep = async () => {
+      const data = (await (await t.fetch("/timeline.json", auth)).json()) as TimelineData;
+      // Step 2 is the "accurate" model (step 1 the "fast" one, requested first).
+      return data.workflows.find((w) => w.workflowId === id)?.steps.find((s) => s.stepNumber === 2);
+    };
+    const seen: number[] = [];
+    for (let i = 0; i < 200 && (await accurateStep())?.outcome !== "failed"; i++) {
+      const step = await accurateStep();
+      if (step?.outcome === "running" && step.attempts !== null) seen.push(step.attempts);
+      await vi.advanceTimersByTimeAsync(25);
+    }
+    const last = await accurateStep();
+    expect(last?.outcome).toBe("failed");
+    // Read from the workpool while it ran: counts that only grow, past the first attempt, up to 4.
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(Math.max(...seen)).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(4);
+    // Once the workpool has reported the result it keeps no count: standard mode records none.
+    expect(last?.attempts).toBeNull();
+  });
 });

@@ -1,6 +1,7 @@
-// Workflows and functions for the lifecycle tests (lifecycle.test.ts): cancel, restart,
-// cleanup and listing, through the public API. Mutation steps write rows to `effects`
-// so the tests can count how often each step really ran.
+// Workflows and functions for the lifecycle tests (cancel.test.ts, restart.test.ts,
+// cleanup.test.ts, list.test.ts and the timeline's browser test): cancel, restart, cleanup
+// and listing, through the public API. Mutation steps write rows to `effects` so the tests
+// can count how often each step really ran.
 import { v } from "convex/values";
 import { vResultValidator, vWorkflowId, WorkflowManager } from "convex-workflow";
 import { components, internal } from "./_generated/api.js";

@@ -1,4 +1,4 @@
-// SPEC 1.5: the step API — batches, failures, retries, scheduling, sleep, inline steps,
+// The step API (docs/steps.md) — batches, failures, retries, scheduling, sleep, inline steps,
 // option errors, withOptions and default names — through the public API.
 import type { WorkflowId } from "convex-workflow";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";

@@ -1,4 +1,4 @@
-// Waiting (SPEC 2.1): `step.waitUntil` + `notify` (payments.ts), and how condition waits
+// Waiting (docs/events.md): `step.waitUntil` + `notify` (payments.ts), and how condition waits
 // and awaited events behave under cancel, restart and cleanup (events.ts).
 //
 // The condition query's runs are counted by wrapping its handler (convex-test calls the

@@ -1,8 +1,10 @@
 // @vitest-environment node
 // The timeline page in a real browser: headless Chromium (Debian's `chromium` package,
 // driven by playwright-core) opens the page for a finished convex-test run and we check that
-// it drew one row per workflow and each step's bar where the data's times put it. Also saves
-// a screenshot to out/timeline.png, and checks the live mode (polling `liveUrl`).
+// it drew one row per workflow and each step's bar where the data's times put it, that a
+// retried step shows its attempt count ("×3", and in its tooltip), and that the legend explains
+// every colour and mark. Also saves a screenshot to out/timeline.png, and checks the live mode
+// (polling `liveUrl`).
 //
 // Without /usr/bin/chromium the test fails under CI (which installs it: see .ci/run) and is
 // skipped elsewhere; install it with `apt-get install -y chromium`.
@@ -16,12 +18,14 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { internal } from "../convex/_generated/api.js";
 import { workflow } from "../convex/example.js";
-import { workflow as executorWorkflow } from "../convex/executorWorkflows.js";
+import { workflow as executorWorkflow, retryingWorkflow } from "../convex/executorWorkflows.js";
 import { lifecycle } from "../convex/lifecycleWorkflows.js";
 import { drain, initConvexTest, type TestConvex } from "../convex/setup.testing.js";
 import { renderTimelineHtml, type RenderedTimeline, type TimelineData } from "./timelineHtml.js";
 
 const CHROMIUM = "/usr/bin/chromium";
+/** The real setTimeout, kept before fake timers replace it: lets the executor's action make progress. */
+const realSetTimeout = globalThis.setTimeout;
 const haveChromium = existsSync(CHROMIUM);
 const OUT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../out");
 
@@ -31,11 +35,26 @@ declare global {
   }
 }
 
-/** A short run on convex-test: standard and executor mode, a retry, a failure, a cancel. */
+/**
+ * A short run on convex-test: standard and executor mode, retries (an executor-mode step that
+ * runs 3 times records its attempts), a failure, a cancel.
+ */
 async function runExamples(): Promise<TimelineData> {
   vi.useFakeTimers();
   try {
     const t = initConvexTest();
+    // Executor mode: an action that fails twice and succeeds on its third attempt. Run first,
+    // on a clock that moves smoothly: `drain` jumps from timer to timer, the watchdog then
+    // takes the executor for dead and its successor counts attempts from 1 again.
+    await t.mutation((ctx) => retryingWorkflow.startExecutors(ctx));
+    const flaky = await t.mutation((ctx) =>
+      retryingWorkflow.start(ctx, internal.executorWorkflows.flakyFlow, { tag: "viz", failures: 2, explicitRetry: true }),
+    );
+    for (let ms = 0; ms < 30_000; ms += 50) {
+      await vi.advanceTimersByTimeAsync(50);
+      await new Promise<void>((resolve) => realSetTimeout(resolve, 1));
+      if ((await t.query((ctx) => retryingWorkflow.status(ctx, flaky))).type !== "inProgress") break;
+    }
     await t.mutation((ctx) => executorWorkflow.startExecutors(ctx));
     await t.mutation(async (ctx) => {
       for (const name of ["Ada", "Grace"]) await workflow.start(ctx, internal.example.greeting, { name });
@@ -100,6 +119,11 @@ describe.skipIf(!haveChromium && !process.env.CI)("timeline page in Chromium", (
     const pages: Record<string, string> = {
       "/static": renderTimelineHtml({ data, title: "Timeline test" }),
       "/live": renderTimelineHtml({ liveUrl: "/data.json", title: "Live timeline test" }),
+      // Only the workflow with the retried step, so that its bars span the page.
+      "/retried": renderTimelineHtml({
+        data: { now: data.now, workflows: data.workflows.filter((w) => w.steps.some((s) => (s.attempts ?? 0) > 1)) },
+        title: "Retried step",
+      }),
     };
     server = http.createServer((req, res) => {
       const url = req.url ?? "/";
@@ -141,7 +165,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("timeline page in Chromium", (
 
   test("one row per workflow, every step's bar where its times say", async () => {
     // The run has what the page distinguishes.
-    expect(data.workflows.length).toBe(8);
+    expect(data.workflows.length).toBe(9);
     const outcomes = new Set(data.workflows.flatMap((w) => w.steps.map((s) => s.outcome)));
     expect(outcomes).toEqual(new Set(["success", "failed", "canceled"]));
     expect(data.workflows.some((w) => w.steps.some((s) => s.startedAt !== null))).toBe(true);
@@ -199,8 +223,83 @@ describe.skipIf(!haveChromium && !process.env.CI)("timeline page in Chromium", (
     for (const brightness of painted) expect(brightness).toBeGreaterThan(40);
     expect(drawn.concurrency.maxInFlight).toBeGreaterThanOrEqual(2);
 
+    // Attempts: the retried step says it ran 3 times, on the bar ("×3" painted after it) and
+    // in its tooltip; steps that ran once have no mark.
+    const retried = data.workflows.flatMap((w) => w.steps.filter((s) => (s.attempts ?? 0) > 1).map((s) => ({ w, s })));
+    expect(retried.map(({ s }) => [s.name, s.attempts])).toEqual([["executorWorkflows:flaky", 3]]);
+    const retriedBar = drawn.bars.find((b) => b.workflowId === retried[0].w.workflowId && b.stepNumber === retried[0].s.stepNumber)!;
+    expect(retriedBar.attempts).toBe(3);
+    const markPixels = await page.evaluate((b) => {
+      const canvas = document.getElementById("timeline") as HTMLCanvasElement;
+      const g = canvas.getContext("2d")!;
+      const scale = canvas.width / canvas.getBoundingClientRect().width;
+      const px = g.getImageData(Math.ceil((Math.max(b.x1, b.x0 + 2) + 3) * scale), Math.floor(b.y * scale), Math.ceil(16 * scale), Math.ceil(b.h * scale)).data;
+      let bright = 0;
+      for (let i = 0; i < px.length; i += 4) if (Math.min(px[i], px[i + 1], px[i + 2]) > 180) bright++;
+      return bright;
+    }, retriedBar);
+    expect(markPixels, "the ×N mark is painted right of the bar").toBeGreaterThan(5);
+
+    // Legend: every step name with its colour, and every mark and shade the canvas uses.
+    const names = [...new Set(data.workflows.flatMap((w) => w.steps.map((s) => s.name)))].sort();
+    const keys = drawn.legend.map((l) => l.key);
+    expect(keys).toEqual([
+      ...names.map((n) => `step:${n}`),
+      "queued",
+      "executing",
+      "failed",
+      "canceled",
+      "running",
+      "retried",
+      "status:running",
+      "status:success",
+      "status:failed",
+      "status:canceled",
+      "lifetime",
+      "stripe",
+      "inflight",
+      "inexec",
+      "now",
+    ]);
+    // Each entry is on the page, with a visible swatch or mark before its text.
+    const shown = await page.evaluate(() =>
+      Array.from(document.querySelectorAll<HTMLElement>("#legend [data-legend]")).map((el) => {
+        const sw = el.firstElementChild as HTMLElement | null;
+        const box = sw?.getBoundingClientRect();
+        return { key: el.dataset.legend!, text: el.textContent ?? "", visible: el.offsetParent !== null, swatch: !!box && box.width > 0 && box.height > 0 };
+      }),
+    );
+    expect(shown.map((s) => s.key)).toEqual(keys);
+    for (const entry of shown) {
+      expect(entry.visible, entry.key).toBe(true);
+      expect(entry.swatch, entry.key).toBe(true);
+    }
+    expect(shown.find((s) => s.key === "retried")!.text).toContain("×N");
+    // A step's swatch has the colour its bars are painted with.
+    const flakyColor = await page.evaluate(
+      () => getComputedStyle(document.querySelector<HTMLElement>('#legend [data-legend="step:executorWorkflows:flaky"] .sw')!).backgroundColor,
+    );
+    expect(flakyColor).toMatch(/^rgb\(/);
+
     mkdirSync(OUT_DIR, { recursive: true });
     await page.screenshot({ path: path.join(OUT_DIR, "timeline.png"), fullPage: true });
+    await page.close();
+  });
+
+  test("a retried step's attempts in its tooltip", async () => {
+    const page = await context.newPage();
+    await page.goto(`${base}/retried`);
+    const drawn = await waitRendered(page);
+    expect(drawn.rows).toBe(1);
+    const bar = drawn.bars.find((b) => b.attempts === 3)!;
+    expect(bar.name).toBe("executorWorkflows:flaky");
+    // Bar geometry is relative to the canvas; the mouse is relative to the page.
+    const origin = await page.evaluate(() => {
+      const r = document.getElementById("timeline")!.getBoundingClientRect();
+      return { x: r.left, y: r.top };
+    });
+    await page.mouse.move(origin.x + (bar.x0 + Math.max(bar.x1, bar.x0 + 2)) / 2, origin.y + bar.y + bar.h / 2);
+    await expect.poll(() => page.locator("#tip").textContent()).toContain("attempts  3  (2 retries)");
     await page.close();
   });
 

@@ -1,6 +1,7 @@
 // A self-contained HTML page that draws workflow timelines on a <canvas>: one row per
-// workflow, a bar per step (coloured by step name; queue time dim, execution bright), a
-// concurrency chart above the rows and a time axis. No dependencies, no external requests:
+// workflow, a bar per step (coloured by step name; queue time dim, execution bright; "×N"
+// after a step whose function ran N > 1 times), a concurrency chart above the rows, a time
+// axis, and a legend for every colour and mark the page uses. No dependencies, no external requests:
 // the page either embeds its data (`data`, e.g. the file `npm run demo` writes) or fetches
 // `liveUrl` every second and re-renders (the example app's `GET /timeline`).
 //
@@ -31,6 +32,8 @@ export type RenderedTimeline = {
     stepNumber: number;
     name: string;
     outcome: TimelineStep["outcome"];
+    /** How many times the step's function ran, where recorded; null where not. */
+    attempts: number | null;
     /** x of queuedAt. */
     x0: number;
     /** x of startedAt, where known. */
@@ -45,6 +48,8 @@ export type RenderedTimeline = {
   scale: { t0: number; t1: number; left: number; right: number };
   rowsLayout: { workflowId: string; y: number; h: number; lanes: number }[];
   concurrency: { maxInFlight: number; maxExecuting: number };
+  /** The legend's entries, in order: `key` names what an entry explains, `label` is its text. */
+  legend: { key: string; label: string }[];
   width: number;
   height: number;
   renders: number;
@@ -122,9 +127,23 @@ h1 { font-size: 16px; margin: 0; font-weight: 600; }
 #summary { color: #9aa4af; }
 #status { color: #9aa4af; margin-left: auto; }
 #status.error { color: #ff6b6b; }
-#legend { display: flex; flex-wrap: wrap; gap: 4px 14px; padding: 4px 16px 8px; color: #b8c0c8; }
+#legend { padding: 4px 16px 8px; color: #b8c0c8; }
+#legend .grp { display: flex; flex-wrap: wrap; gap: 2px 14px; margin-bottom: 3px; }
 #legend span.sw { display: inline-block; width: 18px; height: 10px; margin-right: 5px; vertical-align: -1px; border-radius: 2px; }
-#legend .key { color: #8b949e; }
+#legend .group { color: #8b949e; }
+#legend span.sw.queued { background: rgba(160,168,184,0.45); }
+#legend span.sw.executing { background: #a0a8b8; }
+#legend span.sw.failed { background: rgba(160,168,184,0.45); box-shadow: inset 0 0 0 1.5px #ff4d5e; }
+#legend span.sw.canceled { background: rgba(160,168,184,0.45); outline: 1.5px dashed #e0b341; outline-offset: -1.5px; }
+#legend span.sw.running { background: linear-gradient(to right, #a0a8b8 80%, #ffffff 80%); }
+#legend span.sw.lifetime { background: linear-gradient(rgba(200,210,220,0.28), rgba(200,210,220,0.28)) center / 100% 1px no-repeat; }
+#legend span.sw.now { width: 0; height: 12px; border-left: 1.5px dashed rgba(255,255,255,0.6); border-radius: 0; margin: 0 11px 0 8px; }
+#legend span.sw.inflight { background: rgba(91,155,248,0.30); border: 1px solid rgba(91,155,248,0.6); box-sizing: border-box; }
+#legend span.sw.inexec { background: rgba(91,155,248,0.85); border: 1px solid #9cc3ff; box-sizing: border-box; }
+#legend span.sw.stripe { background: rgba(255,255,255,0.06); border: 1px solid #2a3038; box-sizing: border-box; }
+#legend span.dot { display: inline-block; width: 7px; height: 7px; border-radius: 50%; margin-right: 5px; vertical-align: 0; }
+#legend span.mark { font-weight: 600; color: #e6e9ec; margin-right: 5px; }
+
 #wrap { padding: 0 16px 16px; }
 canvas { display: block; width: 100%; }
 #tip { position: fixed; pointer-events: none; background: #1d232b; border: 1px solid #3a4450; border-radius: 4px;
@@ -154,6 +173,7 @@ const CLIENT_JS = String.raw`
   var data = config.data;
   var renders = 0;
   var bars = [];
+  var legend = [];
 
   // Step name → colour: each name starts at a slot picked by its hash and takes the next free
   // one, names taken in sorted order, so the same data always gets the same colours, names
@@ -373,8 +393,18 @@ const CLIENT_JS = String.raw`
           g.fillStyle = "#ffffff";
           g.fillRect(dx1 - 2, by, 2, LANE_H);
         }
+        // Retried: "×N" (N runs of the step's function) just after the bar.
+        var attempts = s.attempts == null ? null : s.attempts;
+        if (attempts != null && attempts > 1) {
+          var mark = "\u00d7" + attempts;
+          g.font = "bold 10px system-ui, -apple-system, Segoe UI, sans-serif";
+          g.textAlign = "left";
+          g.fillStyle = "#e6e9ec";
+          g.fillText(mark, Math.min(dx1 + 3, right - g.measureText(mark).width), by + LANE_H / 2 + 1);
+          g.font = "12px system-ui, -apple-system, Segoe UI, sans-serif";
+        }
         bars.push({ workflowId: w.workflowId, stepNumber: s.stepNumber, name: s.name, outcome: s.outcome,
-          x0: bx0, xStart: bxs, x1: bx1, y: by, h: LANE_H, workflow: w, step: s });
+          attempts: attempts, x0: bx0, xStart: bxs, x1: bx1, y: by, h: LANE_H, workflow: w, step: s });
       });
     });
     if (!wfs.length) {
@@ -395,11 +425,12 @@ const CLIENT_JS = String.raw`
       rows: wfs.length,
       bars: bars.map(function (b) {
         return { workflowId: b.workflowId, stepNumber: b.stepNumber, name: b.name, outcome: b.outcome,
-          x0: b.x0, xStart: b.xStart, x1: b.x1, y: b.y, h: b.h };
+          attempts: b.attempts, x0: b.x0, xStart: b.xStart, x1: b.x1, y: b.y, h: b.h };
       }),
       scale: { t0: t0, t1: t1, left: left, right: right },
       rowsLayout: layout.map(function (r) { return { workflowId: r.workflowId, y: r.y, h: r.h, lanes: r.lanes }; }),
       concurrency: { maxInFlight: fl.max, maxExecuting: ex.max },
+      legend: legend.slice(),
       width: width,
       height: height,
       renders: renders
@@ -413,21 +444,63 @@ const CLIENT_JS = String.raw`
     summaryEl.textContent = d.workflows.length + " workflows" + (d.truncated ? " (most recent; more not shown)" : "") +
       " · " + steps + " steps · " + counts.success + " succeeded, " + counts.failed + " failed, " +
       counts.canceled + " canceled, " + counts.running + " running";
+    renderLegend(d);
+  }
+
+  // The legend: every colour and mark the canvas uses, each entry with a swatch drawn the
+  // same way (CSS classes above) and a data-legend key that tests look for.
+  function renderLegend(d) {
     var names = {};
     d.workflows.forEach(function (w) { w.steps.forEach(function (s) { names[s.name] = true; }); });
     legendEl.textContent = "";
-    Object.keys(names).sort().forEach(function (n) {
-      var item = document.createElement("span");
-      var sw = document.createElement("span");
-      sw.className = "sw"; sw.style.background = colorOf(n);
-      item.appendChild(sw); item.appendChild(document.createTextNode(n));
-      legendEl.appendChild(item);
+    legend = [];
+    var grp = null;
+    function group(text) {
+      grp = document.createElement("div");
+      grp.className = "grp";
+      var el = document.createElement("span");
+      el.className = "group"; el.textContent = text;
+      grp.appendChild(el);
+      legendEl.appendChild(grp);
+    }
+    function item(key, label, swatch) {
+      var el = document.createElement("span");
+      el.dataset.legend = key;
+      if (swatch) el.appendChild(swatch);
+      el.appendChild(document.createTextNode(label));
+      grp.appendChild(el);
+      legend.push({ key: key, label: label });
+    }
+    function sw(cls, color) {
+      var el = document.createElement("span");
+      el.className = cls;
+      if (color) el.style.background = color;
+      return el;
+    }
+    function mark(text) {
+      var el = document.createElement("span");
+      el.className = "mark"; el.textContent = text;
+      return el;
+    }
+    group("Step colour = step name:");
+    Object.keys(names).sort().forEach(function (n) { item("step:" + n, n, sw("sw", colorOf(n))); });
+    group("Step bar:");
+    item("queued", "dim: queued, waiting for its turn (whole bar where the start is not recorded)", sw("sw queued"));
+    item("executing", "bright: executing (start recorded, e.g. executor mode)", sw("sw executing"));
+    item("failed", "red outline: failed", sw("sw failed"));
+    item("canceled", "dashed outline: canceled", sw("sw canceled"));
+    item("running", "white edge: still running", sw("sw running"));
+    item("retried", "ran N times, N > 1: retried (standard mode: shown only while the step runs)", mark("\u00d7N"));
+    group("Workflow:");
+    ["running", "success", "failed", "canceled"].forEach(function (st) {
+      item("status:" + st, st === "success" ? "succeeded" : st, sw("dot", STATUS_COLOR[st]));
     });
-    var key = document.createElement("span");
-    key.className = "key";
-    key.textContent = "dim: queued (or start not recorded) · bright: executing · red outline: failed · " +
-      "dashed: canceled · white edge: running · grey line: workflow lifetime";
-    legendEl.appendChild(key);
+    item("lifetime", "grey line: workflow lifetime", sw("sw lifetime"));
+    item("stripe", "shaded: every other row", sw("sw stripe"));
+    group("Chart (top):");
+    item("inflight", "steps in flight (queued or executing)", sw("sw inflight"));
+    item("inexec", "steps executing (where the start is recorded)", sw("sw inexec"));
+    item("now", "dashed line: now (while running)", sw("sw now"));
   }
 
   canvas.addEventListener("mousemove", function (e) {
@@ -445,6 +518,7 @@ const CLIENT_JS = String.raw`
     if (s.finishedAt != null) lines.push("finished  +" + fmtDur(s.finishedAt - t0) + "  (took " +
       fmtDur(s.finishedAt - (s.startedAt == null ? s.queuedAt : s.startedAt)) + ")");
     lines.push("outcome   " + s.outcome);
+    if (s.attempts != null) lines.push("attempts  " + s.attempts + (s.attempts > 1 ? "  (" + (s.attempts - 1) + (s.attempts === 2 ? " retry)" : " retries)") : ""));
     tipEl.textContent = lines.join("\n");
     tipEl.hidden = false;
     tipEl.style.left = Math.min(e.clientX + 14, window.innerWidth - tipEl.offsetWidth - 8) + "px";

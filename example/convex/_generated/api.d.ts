@@ -10,13 +10,17 @@
 
 import type * as approvals from "../approvals.js";
 import type * as attempts from "../attempts.js";
+import type * as badInputWorkflows from "../badInputWorkflows.js";
 import type * as batch from "../batch.js";
+import type * as boundsWorkflows from "../boundsWorkflows.js";
+import type * as cancelWorkflows from "../cancelWorkflows.js";
 import type * as chaosWorkflows from "../chaosWorkflows.js";
 import type * as events from "../events.js";
 import type * as example from "../example.js";
 import type * as executorWorkflows from "../executorWorkflows.js";
 import type * as http from "../http.js";
 import type * as lifecycleWorkflows from "../lifecycleWorkflows.js";
+import type * as optionProbes from "../optionProbes.js";
 import type * as orders from "../orders.js";
 import type * as payments from "../payments.js";
 import type * as runs from "../runs.js";
@@ -32,13 +36,17 @@ import type {
 declare const fullApi: ApiFromModules<{
   approvals: typeof approvals;
   attempts: typeof attempts;
+  badInputWorkflows: typeof badInputWorkflows;
   batch: typeof batch;
+  boundsWorkflows: typeof boundsWorkflows;
+  cancelWorkflows: typeof cancelWorkflows;
   chaosWorkflows: typeof chaosWorkflows;
   events: typeof events;
   example: typeof example;
   executorWorkflows: typeof executorWorkflows;
   http: typeof http;
   lifecycleWorkflows: typeof lifecycleWorkflows;
+  optionProbes: typeof optionProbes;
   orders: typeof orders;
   payments: typeof payments;
   runs: typeof runs;

@@ -8,6 +8,7 @@
  * @module
  */
 
+import type * as cancel from "../cancel.js";
 import type * as cleanup from "../cleanup.js";
 import type * as completion from "../completion.js";
 import type * as config from "../config.js";
@@ -16,6 +17,7 @@ import type * as event from "../event.js";
 import type * as journal from "../journal.js";
 import type * as logging from "../logging.js";
 import type * as model from "../model.js";
+import type * as paging from "../paging.js";
 import type * as pool from "../pool.js";
 import type * as replay from "../replay.js";
 import type * as results from "../results.js";
@@ -34,6 +36,7 @@ import type {
 import { anyApi, componentsGeneric } from "convex/server";
 
 const fullApi: ApiFromModules<{
+  cancel: typeof cancel;
   cleanup: typeof cleanup;
   completion: typeof completion;
   config: typeof config;
@@ -42,6 +45,7 @@ const fullApi: ApiFromModules<{
   journal: typeof journal;
   logging: typeof logging;
   model: typeof model;
+  paging: typeof paging;
   pool: typeof pool;
   replay: typeof replay;
   results: typeof results;

@@ -61,6 +61,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               | {
                   args: any;
                   argsSize: number;
+                  attempts?: number;
                   completedAt?: number;
                   functionType: "query" | "mutation" | "action";
                   handle: string;
@@ -86,6 +87,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               | {
                   args: any;
                   argsSize: number;
+                  attempts?: number;
                   completedAt?: number;
                   handle: string;
                   inProgress: boolean;
@@ -102,6 +104,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               | {
                   args: { eventId?: string };
                   argsSize: number;
+                  attempts?: number;
                   completedAt?: number;
                   deadline?: number;
                   eventId?: string;
@@ -119,6 +122,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               | {
                   args: any;
                   argsSize: number;
+                  attempts?: number;
                   completedAt?: number;
                   inProgress: boolean;
                   kind: "sleep";
@@ -177,6 +181,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               | {
                   args: any;
                   argsSize: number;
+                  attempts?: number;
                   completedAt?: number;
                   functionType: "query" | "mutation" | "action";
                   handle: string;
@@ -202,6 +207,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               | {
                   args: any;
                   argsSize: number;
+                  attempts?: number;
                   completedAt?: number;
                   handle: string;
                   inProgress: boolean;
@@ -218,6 +224,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               | {
                   args: { eventId?: string };
                   argsSize: number;
+                  attempts?: number;
                   completedAt?: number;
                   deadline?: number;
                   eventId?: string;
@@ -235,6 +242,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               | {
                   args: any;
                   argsSize: number;
+                  attempts?: number;
                   completedAt?: number;
                   inProgress: boolean;
                   kind: "sleep";
@@ -268,6 +276,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | {
                 args: any;
                 argsSize: number;
+                attempts?: number;
                 completedAt?: number;
                 functionType: "query" | "mutation" | "action";
                 handle: string;
@@ -293,6 +302,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | {
                 args: any;
                 argsSize: number;
+                attempts?: number;
                 completedAt?: number;
                 handle: string;
                 inProgress: boolean;
@@ -309,6 +319,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | {
                 args: { eventId?: string };
                 argsSize: number;
+                attempts?: number;
                 completedAt?: number;
                 deadline?: number;
                 eventId?: string;
@@ -326,6 +337,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             | {
                 args: any;
                 argsSize: number;
+                attempts?: number;
                 completedAt?: number;
                 inProgress: boolean;
                 kind: "sleep";
@@ -348,7 +360,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       counts: FunctionReference<
         "query",
         "internal",
-        { name?: string },
+        { cursor?: string | null; name?: string; numNames?: number },
         {
           byName: Array<{
             counts: {
@@ -359,6 +371,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             };
             name: string;
           }>;
+          continueCursor: string;
+          isDone: boolean;
           total: {
             canceled: number;
             failed: number;
@@ -452,6 +466,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           epoch: number;
           instance: number;
           results: Array<{
+            attempts?: number;
             result:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
@@ -522,6 +537,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             name: string;
             status: "running" | "success" | "failed" | "canceled";
             steps: Array<{
+              attempts: number | null;
               finishedAt: number | null;
               kind: string;
               name: string;
@@ -604,6 +620,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               | {
                   args: any;
                   argsSize: number;
+                  attempts?: number;
                   completedAt?: number;
                   functionType: "query" | "mutation" | "action";
                   handle: string;
@@ -629,6 +646,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               | {
                   args: any;
                   argsSize: number;
+                  attempts?: number;
                   completedAt?: number;
                   handle: string;
                   inProgress: boolean;
@@ -645,6 +663,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               | {
                   args: { eventId?: string };
                   argsSize: number;
+                  attempts?: number;
                   completedAt?: number;
                   deadline?: number;
                   eventId?: string;
@@ -662,6 +681,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               | {
                   args: any;
                   argsSize: number;
+                  attempts?: number;
                   completedAt?: number;
                   inProgress: boolean;
                   kind: "sleep";
