@@ -61,14 +61,23 @@ export const MAX_PARALLELISM = 200;
 
 /**
  * The longest delay anything may be scheduled by: `runAfter`, `runAt` (from now), `sleep`,
- * timeouts, poll intervals and the longest retry back-off. The workpool silently moves a start
- * more than 4 years out to 1 year from now; its retry back-off must stay finite (it becomes a
- * BigInt segment, and a non-finite one stops the workpool's loop for every caller).
+ * timeouts, poll intervals and a retry policy's `initialBackoffMs`. The workpool silently
+ * moves a start more than 4 years out to 1 year from now.
  */
 export const MAX_DELAY_MS = 4 * 365 * 24 * 60 * 60 * 1000;
 
+/**
+ * The longest wait between two attempts a retry policy may reach, jitter included (about
+ * 31,700 years). The workpool turns `now + wait` into a BigInt time segment stored as an
+ * int64: a non-finite or overflowing one stops its loop for every caller. This bound keeps it
+ * far inside, yet accepts long policies that work with 0.4.8 (30 attempts doubling from 1 s).
+ */
+export const MAX_RETRY_WAIT_MS = 1e15;
+/** The workpool waits up to 1.5x the back-off (50% jitter). */
+export const RETRY_JITTER_FACTOR = 1.5;
+
 /** `retry.maxAttempts` (attempts in all, the first one included). */
-export const MAX_RETRY_ATTEMPTS = 100;
+export const MAX_RETRY_ATTEMPTS = 1000;
 /** `retry.base`, the back-off multiplier. */
 export const MAX_RETRY_BASE = 100;
 

@@ -17,6 +17,8 @@ import {
   MAX_PARALLELISM,
   MAX_RETRY_ATTEMPTS,
   MAX_RETRY_BASE,
+  MAX_RETRY_WAIT_MS,
+  RETRY_JITTER_FACTOR,
   MAX_WORKFLOW_ARGS_SIZE,
 } from "./shared.js";
 
@@ -77,8 +79,8 @@ export function checkBoolean(name: string, value: unknown): boolean {
 
 /**
  * A retry policy. Each field has its range, and the longest wait between two attempts,
- * `initialBackoffMs * base ** (maxAttempts - 2)`, may be at most `MAX_DELAY_MS`: the workpool
- * computes it (with up to 50% jitter) and turns it into a BigInt time segment.
+ * `initialBackoffMs * base ** (maxAttempts - 2)` with jitter, may be at most
+ * `MAX_RETRY_WAIT_MS`: the workpool computes it and turns it into an int64 time segment.
  */
 export function checkRetryPolicy(
   where: string,
@@ -100,11 +102,11 @@ export function checkRetryPolicy(
   const initialBackoffMs = checkMs(optionName(where, `${path}.initialBackoffMs`), r.initialBackoffMs, 0);
   const base = checkFinite(optionName(where, `${path}.base`), r.base, 1, MAX_RETRY_BASE);
   const longest = maxAttempts < 2 ? 0 : initialBackoffMs * base ** (maxAttempts - 2);
-  if (!(longest <= MAX_DELAY_MS)) {
+  if (!(longest * RETRY_JITTER_FACTOR <= MAX_RETRY_WAIT_MS)) {
     throw new Error(
       `${name}: the longest wait between attempts, initialBackoffMs * base ** (maxAttempts - 2) = ` +
-        `${initialBackoffMs} * ${base} ** ${maxAttempts - 2} = ${longest} ms, must be at most ${withDays(MAX_DELAY_MS)} ms. ` +
-        "Lower maxAttempts, base or initialBackoffMs.",
+        `${initialBackoffMs} * ${base} ** ${maxAttempts - 2} = ${longest} ms (up to ${RETRY_JITTER_FACTOR}x with jitter), ` +
+        `must be at most ${MAX_RETRY_WAIT_MS} ms (about 31,700 years). Lower maxAttempts, base or initialBackoffMs.`,
     );
   }
   return { maxAttempts, initialBackoffMs, base };
@@ -182,20 +184,36 @@ export function checkExecutorOptions(where: string, value: unknown, prefix = "ex
 }
 
 /**
- * A step's `runAt` / `runAfter`: a time from 0 to `now + MAX_DELAY_MS`, or a delay from 0 to
- * `MAX_DELAY_MS`. `now` is the caller's clock (the handler's journaled time on replay).
+ * A delay (`runAfter`, `step.sleep`): finite and at most `MAX_DELAY_MS`. A negative delay is
+ * accepted and runs at once, as in 0.4.8 (`step.sleep(deadline - Date.now())` after the
+ * deadline must not fail the workflow).
+ */
+export function checkDelay(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value > MAX_DELAY_MS) {
+    throw new Error(
+      `${name} must be a finite number of milliseconds, at most ${withDays(MAX_DELAY_MS)} ` +
+        `(a negative delay runs at once), got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A step's `runAt` / `runAfter`: a time at most `now + MAX_DELAY_MS`, or a delay (see
+ * `checkDelay`); a past time runs at once, as in 0.4.8. `now` is the caller's clock (the
+ * handler's journaled time on replay).
  */
 export function checkSchedule(where: string, opts: { runAt?: unknown; runAfter?: unknown }, now: number): void {
   if (opts.runAt !== undefined && opts.runAfter !== undefined) {
     throw new Error(`${where} options \`runAt\` and \`runAfter\` cannot both be set.`);
   }
-  if (opts.runAfter !== undefined) checkMs(optionName(`${where} option`, "runAfter"), opts.runAfter, 0);
+  if (opts.runAfter !== undefined) checkDelay(optionName(`${where} option`, "runAfter"), opts.runAfter);
   if (opts.runAt !== undefined) {
     const latest = now + MAX_DELAY_MS;
-    if (typeof opts.runAt !== "number" || !Number.isFinite(opts.runAt) || opts.runAt < 0 || opts.runAt > latest) {
+    if (typeof opts.runAt !== "number" || !Number.isFinite(opts.runAt) || opts.runAt > latest) {
       throw new Error(
-        `${where} option \`runAt\` must be a time in ms since the epoch from 0 to now + ${withDays(MAX_DELAY_MS)} ` +
-          `(${latest}), got ${describeValue(opts.runAt)}`,
+        `${where} option \`runAt\` must be a time in ms since the epoch, at most now + ${withDays(MAX_DELAY_MS)} ` +
+          `(${latest}; a past time runs at once), got ${describeValue(opts.runAt)}`,
       );
     }
   }

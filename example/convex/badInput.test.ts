@@ -437,8 +437,10 @@ describe("bad input", () => {
   describe("step calls in a handler", () => {
     type Special = "resultTooLarge" | "childBadArgs" | "awaitEventById" | "retryNonsense" | "runAfterNaN" | "runAtString" | "nameNotString";
     const expected: Record<Exclude<ProbeCall, Special>, string | RegExp> = {
-      sleepNegative: "step.sleep `duration` must be a finite number of milliseconds from 0 to 126144000000 (4 years), got -1",
-      sleepNaN: "step.sleep `duration` must be a finite number of milliseconds from 0 to 126144000000 (4 years), got NaN",
+      sleepTooLong:
+        "step.sleep `duration` must be a finite number of milliseconds, at most 126144000000 (4 years) (a negative delay runs at once), got 126144000001",
+      sleepNaN:
+        "step.sleep `duration` must be a finite number of milliseconds, at most 126144000000 (4 years) (a negative delay runs at once), got NaN",
       awaitTimeoutZero: "awaitEvent `timeout` must be a finite number of milliseconds from 1 to 126144000000 (4 years), got 0",
       awaitTimeoutString: 'awaitEvent `timeout` must be a finite number of milliseconds from 1 to 126144000000 (4 years), got "10"',
       waitTimeoutNegative: "waitUntil `timeout` must be a finite number of milliseconds from 1 to 126144000000 (4 years), got -1",
@@ -549,14 +551,17 @@ describe("bad input", () => {
   // unrelated workflow (`bystander`) still completes: the blast radius.
   describe("numeric options by class", () => {
     const FOUR_YEARS = "126144000000 (4 years)";
-    /** The classes, for an option whose smallest allowed value is `min`. */
+    /**
+     * The classes, for an option whose smallest allowed value is `min` (`-Infinity` for a delay
+     * or time, where a negative or past value runs at once, as in 0.4.8).
+     */
     const classes = (min: number, fractions: boolean) =>
       [
         ["NaN", Number.NaN, false],
         ["Infinity", Number.POSITIVE_INFINITY, false],
         ["-Infinity", Number.NEGATIVE_INFINITY, false],
-        ["negative", -1, false],
-        ["fraction", min + 0.5, fractions],
+        ["negative", -1, min === -Infinity],
+        ["fraction", (Number.isFinite(min) ? min : 0) + 0.5, fractions],
         ["huge", 1e300, false],
       ] as const;
     const shown = (value: number) => String(value);
@@ -568,18 +573,19 @@ describe("bad input", () => {
 
     // [option, label in messages, range in messages, min, fractions allowed]
     const ms = (min: number) => `a finite number of milliseconds from ${min} to ${FOUR_YEARS}`;
+    const DELAY = `a finite number of milliseconds, at most ${FOUR_YEARS} (a negative delay runs at once)`;
     const stepOptions: Array<[string, string, string, number, boolean]> = [
-      ["runAfter", "Step option `runAfter`", ms(0), 0, true],
-      ["runAt", "Step option `runAt`", "a time in ms since the epoch from 0 to now + ", 0, true],
-      ["sleep", "step.sleep `duration`", ms(0), 0, true],
+      ["runAfter", "Step option `runAfter`", DELAY, -Infinity, true],
+      ["runAt", "Step option `runAt`", "a time in ms since the epoch, at most now + ", -Infinity, true],
+      ["sleep", "step.sleep `duration`", DELAY, -Infinity, true],
       ["awaitEvent.timeout", "awaitEvent `timeout`", ms(1), 1, true],
       ["waitUntil.timeout", "waitUntil `timeout`", ms(1), 1, true],
       ["waitUntil.pollInterval", "waitUntil `pollInterval`", ms(100), 100, true],
       ["waitUntil.maxPollInterval", "waitUntil `maxPollInterval`", ms(100), 100, true],
-      ["retry.maxAttempts", "Step option `retry.maxAttempts`", "a whole number from 1 to 100", 1, false],
+      ["retry.maxAttempts", "Step option `retry.maxAttempts`", "a whole number from 1 to 1000", 1, false],
       ["retry.initialBackoffMs", "Step option `retry.initialBackoffMs`", ms(0), 0, true],
       ["retry.base", "Step option `retry.base`", "a finite number from 1 to 100", 1, true],
-      ["withOptions.retry.maxAttempts", "step.withOptions `retry.maxAttempts`", "a whole number from 1 to 100", 1, false],
+      ["withOptions.retry.maxAttempts", "step.withOptions `retry.maxAttempts`", "a whole number from 1 to 1000", 1, false],
       ["withOptions.retry.initialBackoffMs", "step.withOptions `retry.initialBackoffMs`", ms(0), 0, true],
       ["withOptions.retry.base", "step.withOptions `retry.base`", "a finite number from 1 to 100", 1, true],
     ];
@@ -608,7 +614,9 @@ describe("bad input", () => {
         } else {
           const pattern =
             option === "runAt"
-              ? new RegExp(`^${escape(label)} must be ${escape(range)}${escape(FOUR_YEARS)} \\(\\d+\\), got ${escape(shown(value))}$`)
+              ? new RegExp(
+                  `^${escape(label)} must be ${escape(range)}${escape(FOUR_YEARS)} \\(\\d+; a past time runs at once\\), got ${escape(shown(value))}$`,
+                )
               : refusal(label, range, value);
           expect(error, `${option} ${what}`).toMatch(pattern);
           expect(steps, `${option} ${what}`).toEqual([]);
@@ -636,7 +644,7 @@ describe("bad input", () => {
       );
       expect(errors[1].result.error).toMatch(/^Step option `retry.initialBackoffMs` must be .* got 1e\+300$/);
       expect(errors[2].result.error).toMatch(
-        /^Step option `retry`: the longest wait between attempts, initialBackoffMs \* base \*\* \(maxAttempts - 2\) = 1000 \* 100 \*\* 98 = .* must be at most 126144000000 \(4 years\) ms\./,
+        /^Step option `retry`: the longest wait between attempts, initialBackoffMs \* base \*\* \(maxAttempts - 2\) = 1000 \* 100 \*\* 98 = .* must be at most 1000000000000000 ms \(about 31,700 years\)\./,
       );
       await bystanderCompletes(t, bystander);
       // A valid policy on the same failing action still retries and fails normally.
@@ -645,6 +653,29 @@ describe("bad input", () => {
       );
       await drain(t);
       expect(await t.query((ctx) => probes.status(ctx, ok))).toEqual({ type: "completed", result: { error: "fails on purpose" } });
+    });
+
+    test("drop-in: long 0.4.8 retry policies and negative delays are accepted", async () => {
+      const t = f.t;
+      // 30 attempts doubling from 1 s: the last wait is about 8.5 years, within the bound.
+      const long = await t.mutation((ctx) =>
+        probes.start(ctx, internal.optionProbes.optionProbe, {
+          option: "retry",
+          value: { maxAttempts: 30, initialBackoffMs: 1_000, base: 2 },
+        }),
+      );
+      // A negative sleep, runAfter or past runAt runs at once, as in 0.4.8.
+      const negative = [];
+      for (const option of ["sleep", "runAfter", "runAt"]) {
+        negative.push(await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.optionProbe, { option, value: -5_000 })));
+      }
+      await drain(t);
+      for (const id of [long, ...negative]) {
+        const status = await t.query((ctx) => probes.status(ctx, id));
+        expect(status.type).toBe("completed");
+        expect((status as { result: { error?: string } }).result.error).toBeUndefined();
+        expect((await t.query((ctx) => probes.listSteps(ctx, id))).page.length).toBeGreaterThan(0);
+      }
     });
 
     test("reproduction: withOptions policies are checked (maxAttempts 0, negative backoff, base 0)", async () => {
@@ -667,7 +698,7 @@ describe("bad input", () => {
         expect((await t.query((ctx) => probes.listSteps(ctx, id))).page).toEqual([]);
       }
       expect(errors).toEqual([
-        "step.withOptions `retry.maxAttempts` must be a whole number from 1 to 100, got 0",
+        "step.withOptions `retry.maxAttempts` must be a whole number from 1 to 1000, got 0",
         `step.withOptions \`retry.initialBackoffMs\` must be a finite number of milliseconds from 0 to ${FOUR_YEARS}, got -5`,
         "step.withOptions `retry.base` must be a finite number from 1 to 100, got 0",
         'step.withOptions `retry` must be true, false or { maxAttempts, initialBackoffMs, base }, got "often"',
@@ -692,7 +723,7 @@ describe("bad input", () => {
     // Options given where a manager, a definition or an executor is made: refused there
     // (when the module loads, so a deploy fails), before any workflow runs.
     const retryFields: Array<[string, number, boolean, string]> = [
-      ["maxAttempts", 1, false, "a whole number from 1 to 100"],
+      ["maxAttempts", 1, false, "a whole number from 1 to 1000"],
       ["initialBackoffMs", 0, true, ms(0)],
       ["base", 1, true, "a finite number from 1 to 100"],
     ];

@@ -389,7 +389,7 @@ export const chaosBig = internalQuery({
 });
 
 export const PROBE_CALLS = [
-  "sleepNegative",
+  "sleepTooLong",
   "sleepNaN",
   "awaitTimeoutZero",
   "awaitTimeoutString",
@@ -416,8 +416,8 @@ async function probeCall(step: WorkflowCtx, call: ProbeCall, eventId: string | u
   const key = `probe/${call}`;
   const any = (x: unknown) => x as never;
   switch (call) {
-    case "sleepNegative":
-      return await step.sleep(-1);
+    case "sleepTooLong":
+      return await step.sleep(4 * 365 * 24 * 60 * 60 * 1000 + 1);
     case "sleepNaN":
       return await step.sleep(Number.NaN);
     case "awaitTimeoutZero":

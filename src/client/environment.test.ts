@@ -1,8 +1,10 @@
 // The handler's sandbox, piece by piece (the behaviour through a real workflow is in
 // example/convex/replay.test.ts).
 import { afterEach, describe, expect, test, vi } from "vitest";
+import { patchMath as upstreamPatchMath } from "../../node_modules/@convex-dev/workflow/dist/client/environment.js";
 import {
   deterministicDate,
+  deterministicMath,
   explainHiddenGlobalError,
   hiddenGlobalHint,
   installEnvironment,
@@ -217,5 +219,20 @@ describe("installEnvironment", () => {
     ).toThrow("handler threw");
     expect(snapshot()).toEqual(before);
     expect(new Date().constructor).toBe(Date);
+  });
+});
+
+describe("Math.random", () => {
+  test("the same sequence as @convex-dev/workflow 0.4.8 for the same workflow id", () => {
+    // A workflow that moves between the packages replays the values it recorded.
+    for (const id of ["", "jd7abc123", "k57f0v4x3tp0wq0t8b1r5x4q7x7ab2cd", "ünïcødé-✓"]) {
+      const ours = deterministicMath(Math, id);
+      const upstream = upstreamPatchMath(Math, id);
+      const a = Array.from({ length: 50 }, () => ours.random());
+      const b = Array.from({ length: 50 }, () => upstream.random());
+      expect(a).toEqual(b);
+      expect(new Set(a).size).toBe(50);
+      expect(a.every((x) => x >= 0 && x < 1)).toBe(true);
+    }
   });
 });

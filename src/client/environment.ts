@@ -30,25 +30,29 @@ export function unavailableMessage(name: string, instead = "call it in an action
   );
 }
 
-/** FNV-1a: a 32-bit seed from the workflow id. */
+/**
+ * A 32-bit seed from the workflow id: the classic `hash * 31 + char` string hash, as
+ * @convex-dev/workflow 0.4.8 computes it, so `Math.random()` gives a handler the same
+ * sequence for the same workflow id under either package.
+ */
 export function seedFromString(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
+  let hash = 0;
+  for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
   return hash >>> 0;
 }
 
-/** mulberry32: small, fast, good enough for workflow code that wants "random" choices. */
+/**
+ * A small, fast PRNG (a golden-ratio counter through two multiply-xorshift rounds); the same
+ * sequence as 0.4.8's for the same seed. Good enough for workflow code that wants "random"
+ * choices; not for secrets.
+ */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
+  let state = seed | 0;
   return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    state = (state + 0x9e3779b9) | 0;
+    let t = Math.imul(state ^ (state >>> 16), 0x21f0aaad);
+    t = Math.imul(t ^ (t >>> 15), 0x735a2d97);
+    return ((t ^ (t >>> 15)) >>> 0) / 4294967296;
   };
 }
 

@@ -16,6 +16,7 @@ import { MAX_STEP_ARGS_SIZE, TIMEOUT_ERROR_PREFIX } from "../shared.js";
 import type { EventId, SchedulerOptions, WorkflowId } from "../types.js";
 import {
   checkBoolean,
+  checkDelay,
   checkEventName,
   checkMs,
   checkRetryOption,
@@ -193,7 +194,7 @@ export function createWorkflowCtx(workflowId: WorkflowId, sender: Sender, defaul
       })) as any;
     },
     sleep: async (duration, opts) => {
-      checkMs("step.sleep `duration`", duration, 0);
+      checkDelay("step.sleep `duration`", duration);
       await send(sender, {
         name: opts?.name ?? "sleep",
         target: { kind: "sleep", args: {} },
