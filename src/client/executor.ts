@@ -118,7 +118,10 @@ export function makeExecutor(
   userOptions: ExecutorOptions | undefined,
 ): RegisteredAction<"internal", { shard: number; epoch: number; instance: number }, null> {
   checkExecutorOptions("workflow.executor()", userOptions, "");
-  const o = { ...DEFAULTS, ...userOptions };
+  // A `rateLimitBackoffMs` above the default maximum raises the maximum with it.
+  const rateLimitMaxBackoffMs =
+    userOptions?.rateLimitMaxBackoffMs ?? Math.max(DEFAULTS.rateLimitMaxBackoffMs, userOptions?.rateLimitBackoffMs ?? 0);
+  const o = { ...DEFAULTS, ...userOptions, rateLimitMaxBackoffMs };
   return internalActionGeneric({
     args: { shard: v.number(), epoch: v.number(), instance: v.number() },
     returns: v.null(),
@@ -136,6 +139,8 @@ class Executor {
   private readonly attempts = new Map<string, number>();
   private buffer: Array<{ taskId: string; result: RunResult; startedAt: number; bytes: number; attempts?: number }> = [];
   private bufferSince = 0;
+  /** Results per flush at most, besides `flushMaxCount`: halved after a failed flush, see `flush`. */
+  private flushLimit = Number.POSITIVE_INFINITY;
   private readonly paused = new Map<string, { until: number; strikes: number }>();
   private claiming = true;
   private handedOff = false;
@@ -199,7 +204,7 @@ class Executor {
    */
   private nextWait(busy: boolean): number {
     const now = Date.now();
-    if (now < this.expectWorkUntil) return this.o.pollIntervalMs;
+    if (now < this.expectWorkUntil) return Math.max(this.o.pollIntervalMs, MIN_WAIT_MS);
     let wait = busy
       ? Math.min(this.o.idlePollIntervalMs, this.o.pollIntervalMs * 2 ** Math.min(this.emptyClaims, 20))
       : this.o.idlePollIntervalMs;
@@ -387,11 +392,18 @@ class Executor {
     return !this.claiming && this.inFlight.size === 0;
   }
 
-  /** Record buffered results: bounded by count and bytes per transaction. */
+  /**
+   * Record buffered results: bounded by count and bytes per transaction. The component may
+   * handle fewer than it was sent (it stops at its own byte budget, counting the tasks and
+   * steps it reads): only those it `consumed` leave the buffer, the rest go in the next flush.
+   * A flush whose transaction fails is retried with half as many results (down to one), and
+   * the size grows back by doubling after each flush that succeeds.
+   */
   private async flush(): Promise<void> {
     let bytes = 0;
     let count = 0;
-    while (count < this.buffer.length && count < this.o.flushMaxCount) {
+    const maxCount = Math.min(this.o.flushMaxCount, this.flushLimit);
+    while (count < this.buffer.length && count < maxCount) {
       if (count > 0 && bytes + this.buffer[count].bytes > this.o.flushMaxBytes) break;
       bytes += this.buffer[count].bytes;
       count++;
@@ -399,18 +411,25 @@ class Executor {
     const batch = this.buffer.slice(0, count);
     await this.o.hooks?.beforeFlush?.(batch.length);
     try {
-      const { current, replays } = await this.ctx.runMutation(this.component.taskQueue.recordResultBatch, {
+      const { current, replays, consumed } = await this.ctx.runMutation(this.component.taskQueue.recordResultBatch, {
         ...this.fence,
         results: batch.map(({ taskId, result, startedAt, attempts }) => ({ taskId, result, startedAt, attempts })),
       });
       if (replays > 0) this.expectFollowUps();
-      this.buffer = this.buffer.slice(count);
+      // An older component does not say (it handled all); a count out of range is taken as one.
+      const done = consumed === undefined ? count : Number.isInteger(consumed) && consumed >= 1 ? Math.min(consumed, count) : 1;
+      this.buffer = this.buffer.slice(done);
+      this.flushLimit = Math.min(this.o.flushMaxCount, this.flushLimit * 2);
       this.bufferSince = Date.now();
       this.lastHeartbeat = Date.now();
       if (!current) this.claiming = false;
     } catch (error) {
-      // Keep the results and try again on the next turn; the tasks stay queued meanwhile.
-      console.warn(`Executor shard ${this.fence.shard}: flush failed, will retry: ${errorMessage(error)}`);
+      // Keep the results and try again on the next turn with half as many (a batch too big for
+      // one transaction would otherwise fail forever); the tasks stay queued meanwhile.
+      this.flushLimit = Math.max(1, Math.floor(count / 2));
+      console.warn(
+        `Executor shard ${this.fence.shard}: flush of ${count} results failed, will retry ${this.flushLimit} at a time: ${errorMessage(error)}`,
+      );
       this.bufferSince = Date.now();
       await sleep(this.o.pollIntervalMs * 4);
     }

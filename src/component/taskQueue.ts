@@ -9,9 +9,18 @@
 // by each handoff or restart). Only the current (epoch, instance) may claim.
 import { type RetryBehavior, type RunResult, vResultValidator } from "@convex-dev/workpool";
 import type { FunctionHandle } from "convex/server";
-import { v } from "convex/values";
-import { formatErrorWithStack, MAX_EXECUTOR_CONCURRENCY, MAX_EXECUTOR_SHARDS } from "../shared.js";
-import { checkExecutorShards } from "../validateOptions.js";
+import { getConvexSize, v } from "convex/values";
+import {
+  formatErrorWithStack,
+  MAX_CLAIM_READ_BYTES,
+  MAX_CLAIM_SKIP_BYTES,
+  MAX_DIAGNOSE_READ_BYTES,
+  MAX_EXECUTOR_CONCURRENCY,
+  MAX_EXECUTOR_SHARDS,
+  MAX_RECORD_BATCH_BYTES,
+  MAX_RETRY_ATTEMPTS,
+} from "../shared.js";
+import { checkExecutorShards, checkWholeNumber } from "../validateOptions.js";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx, query, type QueryCtx } from "./_generated/server.js";
@@ -230,14 +239,22 @@ export const claimTasks = query({
       if (handoff.until > now && handoff.fromInstance < args.instance) handoff.taskIds.forEach((id) => excluded.add(id));
     }
     const limit = Math.max(0, Math.min(args.limit, MAX_CLAIM));
-    const candidates = await ctx.db
-      .query("taskQueue")
-      .withIndex("by_shard", (q) => q.eq("shard", args.shard).lte("readyAt", now))
-      .take(limit + excluded.size);
-    const tasks = candidates
-      .filter((t) => !excluded.has(t._id))
-      .slice(0, limit)
-      .map((t) => ({
+    // Streamed with a byte budget: a task carries its step's arguments (up to 800 KiB), so 20
+    // of them would already be more than a query may read. At least one task is returned when
+    // one is ready within MAX_CLAIM_SKIP_BYTES (the tasks skipped are this executor's own).
+    const candidates: Doc<"taskQueue">[] = [];
+    let bytesRead = 0;
+    if (limit > 0) {
+      for await (const t of ctx.db
+        .query("taskQueue")
+        .withIndex("by_shard", (q) => q.eq("shard", args.shard).lte("readyAt", now))) {
+        bytesRead += getConvexSize(t);
+        if (!excluded.has(t._id)) candidates.push(t);
+        if (candidates.length >= limit || bytesRead >= MAX_CLAIM_SKIP_BYTES) break;
+        if (candidates.length > 0 && bytesRead >= MAX_CLAIM_READ_BYTES) break;
+      }
+    }
+    const tasks = candidates.map((t) => ({
         _id: t._id,
         workflowId: t.workflowId,
         functionType: t.functionType,
@@ -264,16 +281,21 @@ async function recordTask(
   recorded: Doc<"taskQueue">[],
   runStartedAt: number | undefined,
   attempts?: number,
-): Promise<void> {
+): Promise<number> {
   await ctx.db.delete("taskQueue", task._id);
+  let workflowBytes = 0;
   await recordStepResult(ctx, {
     stepId: task.stepId,
     generationNumber: task.generationNumber,
     result,
     runStartedAt,
     attempts,
-    onRecorded: () => recorded.push(task),
+    onRecorded: (workflow) => {
+      workflowBytes = getConvexSize(workflow);
+      recorded.push(task);
+    },
   });
+  return workflowBytes;
 }
 
 /**
@@ -314,6 +336,11 @@ async function heartbeatIfCurrent(ctx: MutationCtx, f: { shard: number; epoch: n
  * same transaction, so the replay cannot be lost). Results for tasks already gone (canceled,
  * restarted, recorded by another executor) are skipped. `replays`: how many workflows were
  * handed to the coordinator, whose next steps will likely land on this same shard.
+ *
+ * Bounded in bytes: a result costs its task (which carries the step's arguments), the step
+ * read and written with the result, and its workflow. Once the batch reaches
+ * MAX_RECORD_BATCH_BYTES it stops (after at least one result); `consumed` says how many of
+ * `results`, from the first, were handled (recorded or skipped): the caller sends the rest again.
  */
 export const recordResultBatch = mutation({
   args: {
@@ -328,20 +355,39 @@ export const recordResultBatch = mutation({
       }),
     ),
   },
-  returns: v.object({ recorded: v.number(), skipped: v.number(), current: v.boolean(), replays: v.number() }),
+  returns: v.object({
+    recorded: v.number(),
+    skipped: v.number(),
+    current: v.boolean(),
+    replays: v.number(),
+    /** How many of `results` (from the first) were handled; the rest were left for another call. */
+    consumed: v.number(),
+  }),
   handler: async (ctx, args) => {
+    // Checked before anything is written: a bad count would be stored on the step.
+    args.results.forEach(({ attempts }, i) => {
+      if (attempts !== undefined) {
+        checkWholeNumber(`recordResultBatch \`results[${i}].attempts\``, attempts, 1, MAX_RETRY_ATTEMPTS);
+      }
+    });
     const recorded: Doc<"taskQueue">[] = [];
     let found = 0;
+    let consumed = 0;
+    let bytes = 0;
     for (const { taskId, result, startedAt, attempts } of args.results) {
+      if (consumed > 0 && bytes >= MAX_RECORD_BATCH_BYTES) break;
+      consumed++;
       const task = await ctx.db.get("taskQueue", taskId);
       if (!task) continue;
-      await recordTask(ctx, task, result, recorded, startedAt, attempts);
+      // The task read and deleted; the step (the same arguments) read and written with the result.
+      bytes += 2 * getConvexSize(task) + 2 * getConvexSize(result);
+      bytes += await recordTask(ctx, task, result, recorded, startedAt, attempts);
       found++;
     }
     const ready = await replayable(ctx, recorded);
     await scheduleReplays(ctx, ready);
     const current = await heartbeatIfCurrent(ctx, args);
-    return { recorded: found, skipped: args.results.length - found, current, replays: ready.length };
+    return { recorded: found, skipped: consumed - found, current, replays: ready.length, consumed };
   },
 });
 
@@ -493,7 +539,9 @@ const MAX_COUNT_UP_TO = 1_000;
 /**
  * The state of every shard: who runs it, when it was last heard from, how much is queued.
  * Each shard's queue is counted up to `countUpTo` (default and most 1000), and lower with
- * many shards, so that the whole query reads at most DIAGNOSE_READ_BUDGET tasks.
+ * many shards, so that the whole query reads at most DIAGNOSE_READ_BUDGET tasks. Tasks carry
+ * their step's arguments, so the count also stops at a byte budget (MAX_DIAGNOSE_READ_BYTES
+ * for the whole query, shared evenly by the shards); `queuedIsLowerBound` then says so.
  */
 export const diagnose = query({
   args: { countUpTo: v.optional(v.number()) },
@@ -506,6 +554,10 @@ export const diagnose = query({
       running: v.boolean(),
       heartbeatAgeMs: v.number(),
       queued: v.number(),
+      /**
+       * `queued` is a lower bound: the count stopped at `countUpTo` (or its share of the
+       * document budget), or at the shard's share of the byte budget, with more perhaps queued.
+       */
       queuedIsLowerBound: v.boolean(),
       oldestReadyAt: v.union(v.number(), v.null()),
     }),
@@ -519,11 +571,32 @@ export const diagnose = query({
     const limit = Math.max(1, Math.min(countUpTo, Math.floor(DIAGNOSE_READ_BUDGET / Math.max(1, rows.length)) - 1));
     const now = Date.now();
     const out = [];
+    const shardBytes = MAX_DIAGNOSE_READ_BYTES / Math.max(1, rows.length);
+    let totalBytes = 0;
     for (const row of rows.sort((a, b) => a.shard - b.shard)) {
-      const queued = await ctx.db
-        .query("taskQueue")
-        .withIndex("by_shard", (q) => q.eq("shard", row.shard))
-        .take(limit + 1);
+      let queued = 0;
+      let lowerBound = false;
+      let oldestReadyAt: number | null = null;
+      let bytes = 0;
+      if (totalBytes >= MAX_DIAGNOSE_READ_BYTES) {
+        lowerBound = true;
+      } else {
+        for await (const task of ctx.db.query("taskQueue").withIndex("by_shard", (q) => q.eq("shard", row.shard))) {
+          const size = getConvexSize(task);
+          bytes += size;
+          totalBytes += size;
+          if (queued === limit) {
+            lowerBound = true; // the one past the limit: there is more
+            break;
+          }
+          queued++;
+          oldestReadyAt ??= task.readyAt;
+          if (bytes >= shardBytes || totalBytes >= MAX_DIAGNOSE_READ_BYTES) {
+            lowerBound = true; // out of bytes: perhaps more
+            break;
+          }
+        }
+      }
       out.push({
         shard: row.shard,
         shards: row.shards,
@@ -531,9 +604,9 @@ export const diagnose = query({
         instance: row.instance,
         running: row.running,
         heartbeatAgeMs: now - row.heartbeatAt,
-        queued: Math.min(queued.length, limit),
-        queuedIsLowerBound: queued.length > limit,
-        oldestReadyAt: queued[0]?.readyAt ?? null,
+        queued,
+        queuedIsLowerBound: lowerBound,
+        oldestReadyAt,
       });
     }
     return out;
