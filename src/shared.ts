@@ -141,6 +141,47 @@ export const STOP_BUDGET_RANGES = 1000;
  * a document patched or deleted twice (Convex allows 16 MiB read per transaction).
  */
 export const STOP_BUDGET_BYTES = 4 << 20;
+/** Documents one transaction may patch or delete stopping or deleting steps (Convex allows 8192 written). */
+export const STOP_BUDGET_WRITES = 1000;
+/**
+ * One budget serves a whole transaction, and it never takes the transaction past this much of
+ * Convex's headroom: an app mutation that cancels or cleans up several trees, or did its own
+ * reads first, leaves the rest to the scheduled continuations (`ctx.meta.getTransactionMetrics`).
+ */
+export const STOP_RESERVE = { ranges: 1000, bytes: 6 << 20, writes: 2000 } as const;
 
 /** `counts`: workflow names per page at most, and the default (`numNames`). */
 export const MAX_COUNT_NAMES_PER_PAGE = 100;
+
+// ---------------------------------------------------------------------------------------
+// Executor mode and status reads, bounded in bytes as well as documents (a transaction may read
+// 16 MiB; a task carries its step's arguments, up to MAX_STEP_ARGS_SIZE). docs/limits.md.
+
+/**
+ * `claimTasks`: bytes of tasks one claim reads, about. It stops once its reads reach this, but
+ * returns at least one task when one is ready (see MAX_CLAIM_SKIP_BYTES).
+ */
+export const MAX_CLAIM_READ_BYTES = 4 << 20;
+/**
+ * `claimTasks`: bytes it reads at most while looking past the tasks its executor already holds.
+ * Past this it returns what it found, perhaps nothing; the executor claims again later.
+ */
+export const MAX_CLAIM_SKIP_BYTES = 12 << 20;
+/**
+ * `recordResultBatch`: bytes of tasks, steps, results and workflows one batch reads and writes,
+ * about. It stops there (after at least one result) and says how many results it `consumed`;
+ * the executor sends the rest in its next flush.
+ */
+export const MAX_RECORD_BATCH_BYTES = 4 << 20;
+/** `diagnose`: bytes of tasks it reads across all shards; past it, counts are lower bounds. */
+export const MAX_DIAGNOSE_READ_BYTES = 8 << 20;
+/**
+ * `getStatus` (the `running` list of `status()`) and the nudge of `waitUntil` checks (`notify`,
+ * after events): bytes of in-progress steps one call reads, about; it stops once its reads
+ * reach this (after at least one step). Small, since an app may ask for many statuses in one query.
+ */
+export const MAX_STATUS_READ_BYTES = 1 << 20;
+/** Executor `pollIntervalMs`: the least allowed (0 made an executor poll in a tight loop). */
+export const MIN_EXECUTOR_POLL_INTERVAL_MS = 10;
+/** `getStatus`: in-progress steps it returns at most (the `running` list of `status()`). */
+export const MAX_STATUS_STEPS = 1000;

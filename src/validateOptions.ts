@@ -13,6 +13,7 @@ import {
   MAX_EXECUTOR_FLUSH_BYTES,
   MAX_EXECUTOR_FLUSH_COUNT,
   MAX_EXECUTOR_INTERVAL_MS,
+  MIN_EXECUTOR_POLL_INTERVAL_MS,
   MAX_EXECUTOR_SHARDS,
   MAX_PARALLELISM,
   MAX_RETRY_ATTEMPTS,
@@ -168,7 +169,11 @@ const EXECUTOR_TIMES = [
   "rateLimitMaxBackoffMs",
 ] as const;
 
-/** Executor-mode tuning: counts are whole numbers from 1; times are ms from 0 to 9 minutes. */
+/**
+ * Executor-mode tuning: counts are whole numbers from 1; times are ms from 0 to 9 minutes,
+ * `pollIntervalMs` from MIN_EXECUTOR_POLL_INTERVAL_MS; `rateLimitMaxBackoffMs`, when given with
+ * `rateLimitBackoffMs`, is not below it.
+ */
 export function checkExecutorOptions(where: string, value: unknown, prefix = "executor."): void {
   if (value === undefined) return;
   if (typeof value !== "object" || value === null) {
@@ -179,7 +184,15 @@ export function checkExecutorOptions(where: string, value: unknown, prefix = "ex
     if (o[key] !== undefined) checkWholeNumber(optionName(where, `${prefix}${key}`), o[key], 1, max);
   }
   for (const key of EXECUTOR_TIMES) {
-    if (o[key] !== undefined) checkMs(optionName(where, `${prefix}${key}`), o[key], 0, MAX_EXECUTOR_INTERVAL_MS);
+    const min = key === "pollIntervalMs" ? MIN_EXECUTOR_POLL_INTERVAL_MS : 0;
+    if (o[key] !== undefined) checkMs(optionName(where, `${prefix}${key}`), o[key], min, MAX_EXECUTOR_INTERVAL_MS);
+  }
+  const { rateLimitBackoffMs: first, rateLimitMaxBackoffMs: most } = o as Record<string, number | undefined>;
+  if (first !== undefined && most !== undefined && most < first) {
+    throw new Error(
+      `${optionName(where, `${prefix}rateLimitMaxBackoffMs`)} (${most} ms) must not be less than ` +
+        `\`${prefix}rateLimitBackoffMs\` (${first} ms)`,
+    );
   }
 }
 

@@ -768,10 +768,10 @@ describe("bad input", () => {
         ["executor", `workflow.executor() \`${key}\``, (value: number) => () => chaosExec.executor({ [key]: value }), 1, false, range] as [string, string, (value: number) => () => unknown, number, boolean, string],
       ]),
       ...(
-        ["flushIntervalMs", "pollIntervalMs", "idlePollIntervalMs", "idleExitMs", "handoffAfterMs", "rateLimitBackoffMs", "rateLimitMaxBackoffMs"] as const
-      ).flatMap((key) => [
-        ["manager", `WorkflowManager \`executor.${key}\``, (value: number) => () => new WorkflowManager(component, { executor: { [key]: value } }), 0, true, executorTime(0)] as [string, string, (value: number) => () => unknown, number, boolean, string],
-        ["executor", `workflow.executor() \`${key}\``, (value: number) => () => chaosExec.executor({ [key]: value }), 0, true, executorTime(0)] as [string, string, (value: number) => () => unknown, number, boolean, string],
+        [["flushIntervalMs", 0], ["pollIntervalMs", 10], ["idlePollIntervalMs", 0], ["idleExitMs", 0], ["handoffAfterMs", 0], ["rateLimitBackoffMs", 0], ["rateLimitMaxBackoffMs", 0]] as const
+      ).flatMap(([key, min]) => [
+        ["manager", `WorkflowManager \`executor.${key}\``, (value: number) => () => new WorkflowManager(component, { executor: { [key]: value } }), min, true, executorTime(min)] as [string, string, (value: number) => () => unknown, number, boolean, string],
+        ["executor", `workflow.executor() \`${key}\``, (value: number) => () => chaosExec.executor({ [key]: value }), min, true, executorTime(min)] as [string, string, (value: number) => () => unknown, number, boolean, string],
       ]),
     ];
 

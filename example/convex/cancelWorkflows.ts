@@ -108,3 +108,53 @@ export const execChain = cancelExecFlows.define({
 });
 export const cancelExecutor = cancelExecFlows.executor();
 cancelExecFlows.setExecutorRef(internal.cancelWorkflows.cancelExecutor);
+
+// --- Budgets and fencing across transactions (cancel.test.ts "budgets and fencing") ---
+
+/** Cancel several workflows in ONE transaction (an app mutation doing bulk cancels). */
+export const cancelMany = internalMutation({
+  args: { workflowIds: v.array(v.string()) },
+  returns: v.null(),
+  handler: async (ctx, { workflowIds }) => {
+    for (const workflowId of workflowIds) await cancelFlows.cancel(ctx, workflowId as never);
+    return null;
+  },
+});
+
+/** A large step result: `kib` KiB of text. */
+export const bigResult = internalMutation({
+  args: { kib: v.number(), i: v.number() },
+  returns: v.string(),
+  handler: async (_ctx, { kib, i }) => String(i % 10).repeat(kib << 10),
+});
+
+/** `count` parallel steps of `kib` KiB each: with 20 × 790 KiB the journal is too large and the run fails. */
+export const bigResults = cancelFlows.define({
+  args: { count: v.number(), kib: v.number() },
+  handler: async (step, { count, kib }): Promise<number> => {
+    const results = await Promise.all(range(count).map((i) => step.runMutation(internal.cancelWorkflows.bigResult, { kib, i })));
+    return results.length;
+  },
+});
+
+/** Waits for "go", then writes an effects row `key`: a child that starts new work late. */
+export const goThenEffect = cancelFlows.define({
+  args: { key: v.string() },
+  handler: async (step, { key }): Promise<null> => {
+    await step.awaitEvent({ name: "go" });
+    await step.runMutation(internal.cancelWorkflows.lateEffect, { key });
+    return null;
+  },
+});
+
+/** `children` awaiters (the cascade's bulk) started before one `goThenEffect` child. */
+export const orphanParent = cancelFlows.define({
+  args: { children: v.number(), awaits: v.number(), key: v.string() },
+  handler: async (step, { children, awaits, key }): Promise<null> => {
+    await Promise.all([
+      ...range(children).map(() => step.runWorkflow(internal.cancelWorkflows.awaiter, { awaits })),
+      step.runWorkflow(internal.cancelWorkflows.goThenEffect, { key }),
+    ]);
+    return null;
+  },
+});

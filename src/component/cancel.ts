@@ -10,7 +10,7 @@
 // takes over what is left (`restartContinue`); a cleanup deletes it (deleting a step in
 // flight stops its work first, `stopStepWork`).
 import { getConvexSize, v } from "convex/values";
-import { STOP_BUDGET_BYTES, STOP_BUDGET_RANGES } from "../shared.js";
+import { STOP_BUDGET_BYTES, STOP_BUDGET_RANGES, STOP_BUDGET_WRITES, STOP_RESERVE } from "../shared.js";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
@@ -21,18 +21,50 @@ import { deleteTaskOfStep } from "./taskQueue.js";
 import { cancelTimer } from "./wait.js";
 
 /**
- * What one transaction may still spend on stopping steps: index ranges (Convex allows 4096
- * per transaction, `db.get` included) and bytes of documents read (a patch reads its document
- * again).
- * Shared by everything one transaction stops, nested workflows included.
+ * What one transaction may still spend on stopping and deleting steps: index ranges (Convex
+ * allows 4096 per transaction, `db.get` included), bytes of documents read (a patch or delete
+ * reads its document again) and documents written.
+ * One per transaction (`stopBudgetOf`), shared by every stop and delete in it, nested
+ * workflows included; what does not fit continues in a scheduled continuation.
  */
 export type StopBudget = {
   ranges: number;
   bytes: number;
+  writes: number;
   /** One workpool client per transaction. */
   workpool?: Awaited<ReturnType<typeof getWorkpool>>;
 };
-export const newStopBudget = (): StopBudget => ({ ranges: STOP_BUDGET_RANGES, bytes: STOP_BUDGET_BYTES });
+
+const budgetOfTransaction = new WeakMap<object, Promise<StopBudget>>();
+
+/**
+ * The budget of this transaction, created on first use: the `STOP_BUDGET_*` constants, or
+ * less when the transaction has already spent its headroom (an app mutation that canceled
+ * other trees before calling this one, or read a lot itself).
+ */
+export async function stopBudgetOf(ctx: MutationCtx): Promise<StopBudget> {
+  let budget = budgetOfTransaction.get(ctx.db);
+  if (!budget) {
+    budget = newStopBudget(ctx);
+    budgetOfTransaction.set(ctx.db, budget);
+  }
+  return await budget;
+}
+
+async function newStopBudget(ctx: MutationCtx): Promise<StopBudget> {
+  const budget = { ranges: STOP_BUDGET_RANGES, bytes: STOP_BUDGET_BYTES, writes: STOP_BUDGET_WRITES };
+  let metrics;
+  try {
+    metrics = await ctx.meta.getTransactionMetrics();
+  } catch {
+    return budget; // A backend without transaction metrics: the constants alone.
+  }
+  return {
+    ranges: Math.min(budget.ranges, metrics.databaseQueries.remaining - STOP_RESERVE.ranges),
+    bytes: Math.min(budget.bytes, metrics.bytesRead.remaining - STOP_RESERVE.bytes),
+    writes: Math.min(budget.writes, metrics.documentsWritten.remaining - STOP_RESERVE.writes),
+  };
+}
 
 /** In-flight steps read per page. */
 const PAGE = 25;
@@ -62,7 +94,8 @@ function costOf(entry: Doc<"steps">): number {
 }
 
 /** Room for the most expensive step, and for the next page. */
-export const hasRoom = (budget: StopBudget) => budget.ranges >= MOST_A_STEP_COSTS + COST.page && budget.bytes > 0;
+export const hasRoom = (budget: StopBudget) =>
+  budget.ranges >= MOST_A_STEP_COSTS + COST.page && budget.bytes > 0 && budget.writes > 0;
 
 /**
  * Stop the work behind one in-flight step of kind function or sleep (a workpool job, an
@@ -70,7 +103,8 @@ export const hasRoom = (budget: StopBudget) => budget.ranges >= MOST_A_STEP_COST
  * handled by the caller: a cancel releases the event and cancels the child, a deletion
  * deletes both.
  */
-export async function stopStepWork(ctx: MutationCtx, entry: Doc<"steps">, budget: StopBudget): Promise<void> {
+export async function stopStepWork(ctx: MutationCtx, entry: Doc<"steps">): Promise<void> {
+  const budget = await stopBudgetOf(ctx);
   const step = entry.step;
   budget.ranges -= costOf(entry);
   switch (step.kind) {
@@ -106,47 +140,60 @@ export async function hasStepsInFlight(ctx: MutationCtx, workflowId: Id<"workflo
 }
 
 /**
- * Mark the workflow's in-flight steps canceled and stop their work, within the budget. A
- * nested workflow still running is canceled with the same budget (what does not fit continues
- * in its own `continueStop`); one that already finished gives its step its own result.
+ * Mark the workflow's in-flight steps canceled and stop their work, within the transaction's
+ * budget: checked before each step is read, every document read charged. A nested workflow
+ * still running is canceled with the same budget (what does not fit continues in its own
+ * `continueStop`); one that already finished gives its step its own result.
  * Returns true when no step is left in flight.
  */
-export async function stopInFlightSteps(ctx: MutationCtx, workflowId: Id<"workflows">, budget: StopBudget): Promise<boolean> {
+export async function stopInFlightSteps(ctx: MutationCtx, workflowId: Id<"workflows">): Promise<boolean> {
+  const budget = await stopBudgetOf(ctx);
   const now = Date.now();
-  while (hasRoom(budget)) {
-    budget.ranges -= COST.page;
-    const page = await ctx.db
-      .query("steps")
-      .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflowId))
-      .take(PAGE);
-    if (page.length === 0) return true;
-    for (const entry of page) {
-      if (!hasRoom(budget)) return false;
-      budget.bytes -= 2 * getConvexSize(entry); // read by the page, and again by its patch
-      const step = entry.step;
-      let runResult: NonNullable<typeof step.runResult> = { kind: "canceled" };
-      let child: Doc<"workflows"> | null = null;
-      if (step.kind === "workflow" && step.workflowId) {
-        budget.ranges -= COST.workflow;
-        child = await ctx.db.get("workflows", step.workflowId);
-        if (child) budget.bytes -= 2 * getConvexSize(child); // read, and again by its patch
-        // It finished before the stop reached it (its report to this step was fenced off).
-        if (child?.runResult) runResult = child.runResult;
-      }
-      await ctx.db.patch("steps", entry._id, { step: { ...step, inProgress: false, runResult, completedAt: now } });
-      if (step.kind === "event") {
-        budget.ranges -= COST.event;
-        await closeEventsOfStep(ctx, entry);
-      } else if (step.kind !== "workflow") {
-        await stopStepWork(ctx, entry, budget);
-      }
-      if (child && !child.runResult) {
-        await completeWorkflow(ctx, child, { kind: "canceled" }, { budget, reportToParent: false });
-      }
+  if (!hasRoom(budget)) return false;
+  budget.ranges -= COST.page;
+  let read = 0;
+  for await (const entry of ctx.db
+    .query("steps")
+    .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflowId))) {
+    // Index ranges are read a page at a time.
+    if (++read % PAGE === 0) budget.ranges -= COST.page;
+    budget.bytes -= 2 * getConvexSize(entry); // read, and again by its patch
+    budget.writes -= 1;
+    const step = entry.step;
+    let runResult: NonNullable<typeof step.runResult> = { kind: "canceled" };
+    let child: Doc<"workflows"> | null = null;
+    if (step.kind === "workflow" && step.workflowId) {
+      budget.ranges -= COST.workflow;
+      child = await ctx.db.get("workflows", step.workflowId);
+      if (child) budget.bytes -= getConvexSize(child); // its patch is charged by completeWorkflow
+      // It finished before the stop reached it (its report to this step was fenced off).
+      if (child?.runResult) runResult = child.runResult;
     }
-    if (page.length < PAGE) return true;
+    await ctx.db.patch("steps", entry._id, { step: { ...step, inProgress: false, runResult, completedAt: now } });
+    if (step.kind === "event") {
+      budget.ranges -= COST.event;
+      budget.bytes -= await closeEventsOfStep(ctx, entry);
+    } else if (step.kind !== "workflow") {
+      await stopStepWork(ctx, entry);
+    }
+    if (child && !child.runResult) {
+      await completeWorkflow(ctx, child, { kind: "canceled" }, { reportToParent: false });
+    }
+    // Checked before the next step is read: what is left continues in another transaction.
+    if (!hasRoom(budget)) return false;
   }
-  return false;
+  return true;
+}
+
+/**
+ * True when the workflow is a nested one whose parent will never take its result: the parent
+ * is gone, finished (canceled: the stop has not reached this child yet) or in another run.
+ * Such a child starts no new work; `journalSteps` cancels it instead.
+ */
+export async function isOrphaned(ctx: MutationCtx, workflow: Doc<"workflows">): Promise<boolean> {
+  if (!workflow.parent || workflow.runResult) return false;
+  const parent = await ctx.db.get("workflows", workflow.parent.workflowId);
+  return !parent || parent.runResult !== undefined || parent.generationNumber !== workflow.parent.generationNumber;
 }
 
 /** Continue stopping a finished workflow's in-flight steps later, in its own transaction. */
@@ -164,7 +211,8 @@ export const continueStop = internalMutation({
   handler: async (ctx, args) => {
     const workflow = await ctx.db.get("workflows", args.workflowId);
     if (!workflow || workflow.generationNumber !== args.generationNumber || !workflow.runResult) return null;
-    const done = await stopInFlightSteps(ctx, workflow._id, newStopBudget());
+    (await stopBudgetOf(ctx)).bytes -= getConvexSize(workflow);
+    const done = await stopInFlightSteps(ctx, workflow._id);
     if (!done) await scheduleStop(ctx, workflow, args.generationNumber);
     return null;
   },

@@ -4,48 +4,45 @@ import { getConvexSize, v } from "convex/values";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
-import { hasRoom as hasStopRoom, newStopBudget, type StopBudget, stopStepWork } from "./cancel.js";
+import { hasRoom as hasStopRoom, type StopBudget, stopBudgetOf, stopStepWork } from "./cancel.js";
 import { recordTransition, statusOf } from "./stats.js";
 import { deleteTaskOfStep } from "./taskQueue.js";
 import { cancelTimer } from "./wait.js";
 
-/** Documents deleted per transaction before the rest is handed to a continuation. */
-export const DELETE_BUDGET = 1000;
-const PAGE = 200;
 /** Index ranges deleting a step may read: its event or its task, and a timer. */
 const DELETE_COST = 2;
+/** Index ranges deleting a workflow's row may read: the row and its status counts. */
+const WORKFLOW_DELETE_COST = 3;
 /** Nested workflows deleted per scheduled job, so one transaction schedules few jobs. */
 const CHILDREN_PER_JOB = 50;
 
 /**
- * What one transaction may still delete (documents), read (ranges and bytes, shared with
- * stopping the work of steps still in flight); nested workflows found on the way are collected.
+ * What this transaction may still read and delete (the transaction's `StopBudget`, shared
+ * with stopping the work of steps still in flight); nested workflows found on the way are
+ * collected. Checked before each document is read; every document read is charged.
  */
-type Budget = { remaining: number; stop: StopBudget; children: Id<"workflows">[] };
-const newBudget = (): Budget => ({ remaining: DELETE_BUDGET, stop: newStopBudget(), children: [] });
-const hasRoom = (budget: Budget) => budget.remaining > 0 && hasStopRoom(budget.stop);
+type Budget = { stop: StopBudget; children: Id<"workflows">[] };
+const newBudget = async (ctx: MutationCtx): Promise<Budget> => ({ stop: await stopBudgetOf(ctx), children: [] });
+const hasRoom = (budget: Budget) => hasStopRoom(budget.stop);
 
 /**
  * Delete the steps numbered `from` and above (with their events, tasks and timers), within
  * the budget. Returns the first step number not yet deleted, or null when done.
  */
 async function deleteSteps(ctx: MutationCtx, workflowId: Id<"workflows">, from: number, budget: Budget) {
-  while (hasRoom(budget)) {
-    budget.stop.ranges -= 1;
-    const page = await ctx.db
-      .query("steps")
-      .withIndex("workflow", (q) => q.eq("workflowId", workflowId).gte("stepNumber", from))
-      .take(Math.min(PAGE, budget.remaining));
-    if (page.length === 0) return null;
-    for (const entry of page) {
-      if (!hasRoom(budget)) return from;
-      budget.stop.bytes -= 2 * getConvexSize(entry); // read by the page, and again by its delete
-      budget.remaining -= 1;
-      await deleteStep(ctx, entry, budget);
-      from = entry.stepNumber + 1;
-    }
+  if (!hasRoom(budget)) return from;
+  budget.stop.ranges -= 1;
+  for await (const entry of ctx.db
+    .query("steps")
+    .withIndex("workflow", (q) => q.eq("workflowId", workflowId).gte("stepNumber", from))) {
+    budget.stop.bytes -= 2 * getConvexSize(entry); // read, and again by its delete
+    budget.stop.writes -= 1;
+    await deleteStep(ctx, entry, budget);
+    from = entry.stepNumber + 1;
+    // Checked before the next step is read: what is left continues in another transaction.
+    if (!hasRoom(budget)) return from;
   }
-  return from;
+  return null;
 }
 
 /** Delete one step with its event, task and timers; work still in flight behind it is stopped. */
@@ -57,9 +54,15 @@ async function deleteStep(ctx: MutationCtx, entry: Doc<"steps">, budget: Budget)
     case "event": {
       if (step.timerId) await cancelTimer(ctx, step.timerId);
       const event = step.eventId ? await ctx.db.get("events", step.eventId) : null;
+      if (!event) break;
+      budget.stop.bytes -= getConvexSize(event);
       // A value sent after this step stopped waiting (canceled) was never consumed by it:
       // it stays buffered for the next await of its name. Cleanup deletes it with the rest.
-      if (event && event.state.kind !== "sent") await ctx.db.delete("events", event._id);
+      if (event.state.kind !== "sent") {
+        budget.stop.bytes -= getConvexSize(event);
+        budget.stop.writes -= 1;
+        await ctx.db.delete("events", event._id);
+      }
       break;
     }
     case "workflow":
@@ -68,14 +71,14 @@ async function deleteStep(ctx: MutationCtx, entry: Doc<"steps">, budget: Budget)
     case undefined:
     case "function":
       if (step.inProgress) {
-        await stopStepWork(ctx, entry, budget.stop);
+        await stopStepWork(ctx, entry);
       } else {
         if (step.wait?.timerId) await cancelTimer(ctx, step.wait.timerId);
         if (step.workId?.startsWith("executor:")) await deleteTaskOfStep(ctx, entry._id);
       }
       break;
     case "sleep":
-      if (step.inProgress) await stopStepWork(ctx, entry, budget.stop);
+      if (step.inProgress) await stopStepWork(ctx, entry);
       break;
   }
 }
@@ -95,7 +98,7 @@ async function scheduleChildren(ctx: MutationCtx, budget: Budget): Promise<void>
  * deleted steps are deleted by scheduled jobs. Returns where to continue, or null.
  */
 export async function deleteStepsFrom(ctx: MutationCtx, workflowId: Id<"workflows">, from: number) {
-  const budget = newBudget();
+  const budget = await newBudget(ctx);
   const next = await deleteSteps(ctx, workflowId, from, budget);
   await scheduleChildren(ctx, budget);
   return next;
@@ -103,30 +106,27 @@ export async function deleteStepsFrom(ctx: MutationCtx, workflowId: Id<"workflow
 
 /** Delete the events of a workflow that no step points at (buffered sends, created ids); true when none is left. */
 async function deleteEvents(ctx: MutationCtx, workflowId: Id<"workflows">, budget: Budget): Promise<boolean> {
-  while (hasRoom(budget)) {
-    budget.stop.ranges -= 1;
-    const size = Math.min(PAGE, budget.remaining);
-    const events = await ctx.db
-      .query("events")
-      .withIndex("workflowId_state", (q) => q.eq("workflowId", workflowId))
-      .take(size);
-    for (const event of events) {
-      budget.stop.bytes -= 2 * getConvexSize(event);
-      await ctx.db.delete("events", event._id);
-    }
-    budget.remaining -= events.length;
-    if (events.length < size) return true;
+  if (!hasRoom(budget)) return false;
+  budget.stop.ranges -= 1;
+  // A sent event may hold a value of up to MAX_RETURN_VALUE_SIZE: each one is charged before the next is read.
+  for await (const event of ctx.db.query("events").withIndex("workflowId_state", (q) => q.eq("workflowId", workflowId))) {
+    budget.stop.bytes -= 2 * getConvexSize(event);
+    budget.stop.writes -= 1;
+    await ctx.db.delete("events", event._id);
+    if (!hasRoom(budget)) return false;
   }
-  return false;
+  return true;
 }
 
 /** Delete one workflow and what it owns within the budget; true when nothing is left. */
 async function deleteWorkflowWithin(ctx: MutationCtx, workflowId: Id<"workflows">, budget: Budget): Promise<boolean> {
+  budget.stop.ranges -= WORKFLOW_DELETE_COST;
   const workflow = await ctx.db.get("workflows", workflowId);
   if (workflow) {
+    budget.stop.bytes -= 2 * getConvexSize(workflow);
+    budget.stop.writes -= 1;
     await ctx.db.delete("workflows", workflowId);
     await recordTransition(ctx, workflow, statusOf(workflow), null);
-    budget.remaining -= 1;
   }
   if ((await deleteSteps(ctx, workflowId, 0, budget)) !== null) return false;
   return await deleteEvents(ctx, workflowId, budget);
@@ -138,7 +138,7 @@ export async function deleteWorkflowData(ctx: MutationCtx, workflowId: Id<"workf
 }
 
 async function deleteWorkflowList(ctx: MutationCtx, workflowIds: Id<"workflows">[]): Promise<void> {
-  const budget = newBudget();
+  const budget = await newBudget(ctx);
   let i = 0;
   while (i < workflowIds.length && hasRoom(budget)) {
     // A workflow not finished within the budget stays at the head of the list.

@@ -3,7 +3,8 @@
 // (for nested workflows) and to the onComplete handler.
 import type { RunResult } from "@convex-dev/workpool";
 import type { FunctionHandle } from "convex/server";
-import { formatErrorWithStack } from "../shared.js";
+import { getConvexSize } from "convex/values";
+import { formatErrorWithStack, limitErrorLength } from "../shared.js";
 import type { OnCompleteArgs, WorkflowId } from "../types.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
@@ -11,21 +12,18 @@ import { getLogger } from "./config.js";
 import { logThrown } from "./logging.js";
 import { recordTransition } from "./stats.js";
 import { recordStepResult } from "./results.js";
-import { newStopBudget, scheduleStop, type StopBudget, stopInFlightSteps } from "./cancel.js";
+import { scheduleStop, stopBudgetOf, stopInFlightSteps } from "./cancel.js";
 
 export async function completeWorkflow(
   ctx: MutationCtx,
   workflow: Doc<"workflows">,
-  runResult: RunResult,
+  result: RunResult,
   {
     stepsInFlight = true,
-    budget = newStopBudget(),
     reportToParent = true,
   }: {
     /** False when the caller knows no step is in flight (it read the journal in this transaction). */
     stepsInFlight?: boolean;
-    /** What this transaction may still spend stopping steps (shared when a cancel cascades). */
-    budget?: StopBudget;
     /** False when the parent's step for this workflow already has its result (the cascade set it). */
     reportToParent?: boolean;
   } = {},
@@ -33,6 +31,9 @@ export async function completeWorkflow(
   if (workflow.runResult) {
     throw new Error(`Workflow ${workflow._id} is not running: it already ${workflow.runResult.kind}`);
   }
+  // Every path stores an error of at most MAX_ERROR_LENGTH characters.
+  const runResult: RunResult =
+    result.kind === "failed" ? { kind: "failed", error: limitErrorLength(result.error) } : result;
   const console = await getLogger(ctx);
   const now = Date.now();
   let generationNumber = workflow.generationNumber;
@@ -41,11 +42,12 @@ export async function completeWorkflow(
     generationNumber += 1;
   }
   await ctx.db.patch("workflows", workflow._id, { runResult, generationNumber, finishedAt: now });
+  (await stopBudgetOf(ctx)).bytes -= getConvexSize(workflow); // the patch reads it again
   await recordTransition(ctx, workflow, "running", runResult.kind);
   // Steps still in flight (canceled, or never awaited by a handler that returned) will not
   // be waited for: mark them canceled and stop their work (nested workflows are canceled),
-  // as much as fits in this transaction; a scheduled continuation does the rest.
-  if (stepsInFlight && !(await stopInFlightSteps(ctx, workflow._id, budget))) {
+  // as much as fits in this transaction's budget; a scheduled continuation does the rest.
+  if (stepsInFlight && !(await stopInFlightSteps(ctx, workflow._id))) {
     await scheduleStop(ctx, workflow, generationNumber);
   }
   console.event("completed", {

@@ -196,6 +196,11 @@ export const replayGroup = internalMutation({
             ? await journalSteps(ctx, workflow, result.steps, result.workpoolOptions, before.nextStepNumber)
             : [];
         const inFlight = started.some((entry) => entry.step.inProgress);
+        // Canceled while journaling (its parent was canceled: see journalSteps).
+        if (started.length > 0 && !(await runningWorkflow(ctx, workflow._id))) {
+          replayed++;
+          continue;
+        }
         if (result.runResult) {
           // journalSteps does not touch the workflow's row: `workflow` is still current.
           await completeWorkflow(ctx, workflow, result.runResult, { stepsInFlight: inFlight });

@@ -8,7 +8,7 @@
 //                     │
 //                     └──deadline──▶ timedOut   (only with `timeout`; closed to sends by id)
 import { type RunResult, vResultValidator } from "@convex-dev/workpool";
-import { v } from "convex/values";
+import { getConvexSize, v } from "convex/values";
 import { timeoutError } from "../shared.js";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
@@ -80,7 +80,9 @@ export async function attachEventStep(
     await logConsumed(ctx, workflow, event, entry, runResult, 0);
     return { ...step, eventId: event._id, inProgress: false, runResult, completedAt: now };
   }
-  await ctx.db.patch("events", event._id, { state: { kind: "waiting", waitingAt: now, stepId: entry._id } });
+  await ctx.db.patch("events", event._id, {
+    state: { kind: "waiting", waitingAt: now, stepId: entry._id, generationNumber: workflow.generationNumber },
+  });
   if (timeoutMs === undefined) return { ...step, eventId: event._id };
   const deadline = now + timeoutMs;
   const timerId = await ctx.scheduler.runAt(deadline, internal.event.timeOut, {
@@ -141,16 +143,21 @@ async function insertEvent(ctx: MutationCtx, workflowId: Id<"workflows">, name: 
   return (await ctx.db.get("events", id))!;
 }
 
-/** A canceled or deleted waiter releases its event: nothing will wake up for it later. */
-export async function closeEventsOfStep(ctx: MutationCtx, entry: Doc<"steps">): Promise<void> {
+/**
+ * A canceled or deleted waiter releases its event: nothing will wake up for it later.
+ * Returns the bytes of the event document read (and patched), for the caller's budget.
+ */
+export async function closeEventsOfStep(ctx: MutationCtx, entry: Doc<"steps">): Promise<number> {
   const stepId = entry._id;
-  if (entry.step.kind !== "event") return;
+  if (entry.step.kind !== "event") return 0;
   if (entry.step.timerId) await cancelTimer(ctx, entry.step.timerId);
-  if (!entry.step.eventId) return;
+  if (!entry.step.eventId) return 0;
   const event = await ctx.db.get("events", entry.step.eventId);
   if (event?.state.kind === "waiting" && event.state.stepId === stepId) {
     await ctx.db.patch("events", event._id, { state: { kind: "created" } });
+    return 2 * getConvexSize(event);
   }
+  return event ? getConvexSize(event) : 0;
 }
 
 export const send = mutation({
@@ -202,8 +209,14 @@ export const send = mutation({
         const { stepId, waitingAt } = event.state;
         const entry = await ctx.db.get("steps", stepId);
         const workflow = await ctx.db.get("workflows", event.workflowId);
-        if (!entry || !workflow) {
-          // The waiter vanished; keep the value for the next await.
+        // Only a step of the workflow's current run consumes a send: not one of a finished
+        // workflow whose stop has not reached it yet, nor one of a run before a restart
+        // (events waited on before generations were stored: the workflow's current one).
+        const generationNumber = event.state.generationNumber ?? workflow?.generationNumber;
+        const current = entry && workflow && !workflow.runResult && workflow.generationNumber === generationNumber;
+        const outcome = current ? await recordStepResult(ctx, { stepId, generationNumber, result }) : "stale";
+        if (!entry || !workflow || outcome !== "recorded") {
+          // The waiter vanished or will never take it: keep the value for the next await.
           await ctx.db.patch("events", event._id, { state: { kind: "sent", result, sentAt: now } });
           break;
         }
@@ -211,16 +224,7 @@ export const send = mutation({
           state: { kind: "consumed", stepId, waitingAt, sentAt: now, consumedAt: now },
         });
         if (entry.step.kind === "event" && entry.step.timerId) await cancelTimer(ctx, entry.step.timerId);
-        const outcome = await recordStepResult(ctx, {
-          stepId,
-          generationNumber: workflow.generationNumber,
-          result,
-        });
-        if (outcome !== "recorded") {
-          await ctx.db.patch("events", event._id, { state: { kind: "sent", result, sentAt: now } });
-        } else {
-          await logConsumed(ctx, workflow, event, entry, result, now - waitingAt);
-        }
+        await logConsumed(ctx, workflow, event, entry, result, now - waitingAt);
         break;
       }
     }

@@ -7,6 +7,8 @@ import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { mutation, type MutationCtx, query } from "./_generated/server.js";
 import { getLogger, vWorkpoolOptions } from "./config.js";
+import { isOrphaned } from "./cancel.js";
+import { completeWorkflow } from "./completion.js";
 import { attachEventStep } from "./event.js";
 import { logLevel } from "./logging.js";
 import { insertWorkflow } from "./model.js";
@@ -101,6 +103,11 @@ export const startSteps = mutation({
 /**
  * Append a batch of steps to a running workflow's journal and start the work behind each.
  * `firstNumber`: the next step number, when the caller read the journal in this transaction.
+ *
+ * A nested workflow whose parent was canceled (or restarted) before the cancel's cascade
+ * reached it starts nothing: its steps are journaled unstarted and it is canceled here, in
+ * this transaction (the caller sees it finished; the returned entries are still in progress,
+ * so a poll stops, blocked).
  */
 export async function journalSteps(
   ctx: MutationCtx,
@@ -112,6 +119,17 @@ export async function journalSteps(
   checkStepRequests(steps, workpoolOptions, Date.now());
   const console = await getLogger(ctx);
   firstNumber ??= await nextStepNumber(ctx, workflow);
+  if (await isOrphaned(ctx, workflow)) {
+    const entries: JournalEntry[] = [];
+    for (const [index, request] of steps.entries()) {
+      const stepNumber = firstNumber + index;
+      const step = { ...request.step, inProgress: true, runResult: undefined };
+      const stepId = await ctx.db.insert("steps", { workflowId: workflow._id, stepNumber, step });
+      entries.push((await ctx.db.get("steps", stepId))!);
+    }
+    await completeWorkflow(ctx, workflow, { kind: "canceled" });
+    return entries;
+  }
   const needsPool = steps.some(
     (r) =>
       (r.step.kind ?? "function") === "function" &&

@@ -118,7 +118,13 @@ export type JournalEntry = Infer<typeof journalDocument>;
 export const vEventState = v.union(
   v.object({ kind: v.literal("created") }),
   v.object({ kind: v.literal("sent"), result: vResultValidator, sentAt: v.number() }),
-  v.object({ kind: v.literal("waiting"), waitingAt: v.number(), stepId: v.id("steps") }),
+  v.object({
+    kind: v.literal("waiting"),
+    waitingAt: v.number(),
+    stepId: v.id("steps"),
+    /** The workflow generation (run) of the waiting step: only that run may consume a send. */
+    generationNumber: v.optional(v.number()),
+  }),
   v.object({
     kind: v.literal("consumed"),
     waitingAt: v.number(),

@@ -4,8 +4,8 @@
 // but null, undefined or false) or its deadline passes.
 import type { RunResult } from "@convex-dev/workpool";
 import type { FunctionHandle } from "convex/server";
-import { v } from "convex/values";
-import { formatErrorWithStack, timeoutError } from "../shared.js";
+import { getConvexSize, v } from "convex/values";
+import { formatErrorWithStack, MAX_STATUS_READ_BYTES, timeoutError } from "../shared.js";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx } from "./_generated/server.js";
@@ -100,15 +100,28 @@ export const check = internalMutation({
 /** Move every pending condition check of the workflow to now. */
 export async function nudgeConditionWaits(ctx: MutationCtx, workflow: Doc<"workflows">): Promise<number> {
   if (workflow.runResult) return 0;
-  const inFlight = await ctx.db
+  // Bounded in documents and bytes (in-flight steps carry their arguments): past the budget,
+  // the waits not reached are checked on their own back-off as usual.
+  const inFlight: Doc<"steps">[] = [];
+  let bytes = 0;
+  for await (const entry of ctx.db
     .query("steps")
-    .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflow._id))
-    .take(MAX_WAITS_NUDGED);
+    .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflow._id))) {
+    inFlight.push(entry);
+    bytes += getConvexSize(entry);
+    if (inFlight.length >= MAX_WAITS_NUDGED || bytes >= MAX_STATUS_READ_BYTES) break;
+  }
   let nudged = 0;
   for (const entry of inFlight) {
     const step = entry.step;
-    if (!("wait" in step) || !step.wait) continue;
-    if (step.wait.timerId) await cancelTimer(ctx, step.wait.timerId);
+    if (!("wait" in step) || !step.wait?.timerId) continue;
+    // Only a wait of the workflow's current run is nudged: one of a run before a restart, not
+    // yet reached by the stop, keeps its own generation (its pending check carries it) and
+    // must not record a result in the new run.
+    const pending = await ctx.db.system.get("_scheduled_functions", step.wait.timerId);
+    const scheduledArgs = pending?.args[0] as { generationNumber?: number } | undefined;
+    if (scheduledArgs?.generationNumber !== workflow.generationNumber) continue;
+    if (pending?.state.kind === "pending") await ctx.scheduler.cancel(step.wait.timerId);
     const timerId = await ctx.scheduler.runAfter(0, internal.wait.check, {
       stepId: entry._id,
       generationNumber: workflow.generationNumber,

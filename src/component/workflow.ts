@@ -2,7 +2,8 @@
 import { vResultValidator } from "@convex-dev/workpool";
 import { paginator } from "convex-helpers/server/pagination";
 import { paginationOptsValidator } from "convex/server";
-import { v } from "convex/values";
+import { getConvexSize, v } from "convex/values";
+import { MAX_STATUS_READ_BYTES, MAX_STATUS_STEPS } from "../shared.js";
 import {
   type EventId,
   type PublicWorkflow,
@@ -16,7 +17,7 @@ import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx, query } from "./_generated/server.js";
 import { deleteStepsFrom, deleteWorkflowData } from "./cleanup.js";
-import { hasStepsInFlight, newStopBudget, stopInFlightSteps } from "./cancel.js";
+import { hasStepsInFlight, stopBudgetOf, stopInFlightSteps } from "./cancel.js";
 import { completeWorkflow } from "./completion.js";
 import { getLogger, updateConfigRow } from "./config.js";
 import { describeStatus, getWorkflowOrThrow, insertWorkflow, parseWorkflowId } from "./model.js";
@@ -66,12 +67,18 @@ export const getStatus = query({
   returns: v.object({ workflow: workflowDocument, inProgress: v.array(journalDocument) }),
   handler: async (ctx, args) => {
     const workflow = await getWorkflowOrThrow(ctx, args.workflowId);
-    const inProgress = workflow.runResult
-      ? []
-      : await ctx.db
-          .query("steps")
-          .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflow._id))
-          .take(1000);
+    // Bounded in documents and bytes (steps carry their arguments): `running` may be cut short.
+    const inProgress: Doc<"steps">[] = [];
+    if (!workflow.runResult) {
+      let bytes = 0;
+      for await (const entry of ctx.db
+        .query("steps")
+        .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflow._id))) {
+        inProgress.push(entry);
+        bytes += getConvexSize(entry);
+        if (inProgress.length >= MAX_STATUS_STEPS || bytes >= MAX_STATUS_READ_BYTES) break;
+      }
+    }
     return { workflow, inProgress };
   },
 });
@@ -245,11 +252,14 @@ async function resolveRestartPoint(
     if (from < 0) throw new Error(`Step number cannot be negative: ${from}`);
     return from;
   }
-  // The last step with that name: walk the journal backwards.
+  // The last step with that name: walk the journal backwards, charging what it reads to the
+  // transaction's budget (the deletion that follows gets what is left, or continues later).
+  const budget = await stopBudgetOf(ctx);
   for await (const entry of ctx.db
     .query("steps")
     .withIndex("workflow", (q) => q.eq("workflowId", workflow._id))
     .order("desc")) {
+    budget.bytes -= getConvexSize(entry);
     if (entry.step.name === from) return entry.stepNumber;
   }
   throw new Error(`Step "${from}" not found in workflow ${workflow._id}`);
@@ -269,7 +279,7 @@ export const restartContinue = internalMutation({
     const workflow = await ctx.db.get("workflows", args.workflowId);
     if (!workflow || workflow.generationNumber !== args.generationNumber || workflow.runResult) return null;
     if (args.stopFirst) {
-      if (!(await stopInFlightSteps(ctx, workflow._id, newStopBudget()))) {
+      if (!(await stopInFlightSteps(ctx, workflow._id))) {
         await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, args);
         return null;
       }

@@ -17,6 +17,7 @@ import type * as cancelWorkflows from "../cancelWorkflows.js";
 import type * as chaosWorkflows from "../chaosWorkflows.js";
 import type * as events from "../events.js";
 import type * as example from "../example.js";
+import type * as executorBoundsWorkflows from "../executorBoundsWorkflows.js";
 import type * as executorWorkflows from "../executorWorkflows.js";
 import type * as http from "../http.js";
 import type * as lifecycleWorkflows from "../lifecycleWorkflows.js";
@@ -43,6 +44,7 @@ declare const fullApi: ApiFromModules<{
   chaosWorkflows: typeof chaosWorkflows;
   events: typeof events;
   example: typeof example;
+  executorBoundsWorkflows: typeof executorBoundsWorkflows;
   executorWorkflows: typeof executorWorkflows;
   http: typeof http;
   lifecycleWorkflows: typeof lifecycleWorkflows;

@@ -477,6 +477,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           shard: number;
         },
         {
+          consumed: number;
           current: boolean;
           recorded: number;
           replays: number;
