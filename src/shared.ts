@@ -185,3 +185,15 @@ export const MAX_STATUS_READ_BYTES = 1 << 20;
 export const MIN_EXECUTOR_POLL_INTERVAL_MS = 10;
 /** `getStatus`: in-progress steps it returns at most (the `running` list of `status()`). */
 export const MAX_STATUS_STEPS = 1000;
+
+/**
+ * Executor mode, coordinator: journals (with their workflows' arguments) passed to one batched
+ * replay call at most. A workflow whose journal does not fit an empty batch is polled alone.
+ */
+export const MAX_BATCH_JOURNAL_BYTES = 1 << 20;
+/**
+ * Bytes of documents (workflows, journal entries) one coordinator transaction reads, give or
+ * take one document: the workflows it has not read by then are replayed by a later one.
+ * Convex allows a transaction 16 MiB.
+ */
+export const MAX_REPLAY_READ_BYTES = 4 << 20;

@@ -130,15 +130,6 @@ export async function stopStepWork(ctx: MutationCtx, entry: Doc<"steps">): Promi
   }
 }
 
-/** True if a step of the workflow is in flight (for a finished workflow: a stop not done yet). */
-export async function hasStepsInFlight(ctx: MutationCtx, workflowId: Id<"workflows">): Promise<boolean> {
-  const entry = await ctx.db
-    .query("steps")
-    .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflowId))
-    .first();
-  return entry !== null;
-}
-
 /**
  * Mark the workflow's in-flight steps canceled and stop their work, within the transaction's
  * budget: checked before each step is read, every document read charged. A nested workflow

@@ -12,6 +12,7 @@
 import type { RunResult } from "@convex-dev/workpool";
 import type { FunctionHandle } from "convex/server";
 import { getConvexSize, v } from "convex/values";
+import { MAX_BATCH_JOURNAL_BYTES, MAX_REPLAY_READ_BYTES } from "../shared.js";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
@@ -23,17 +24,6 @@ import { isBatchDone } from "./results.js";
 
 /** Workflows replayed per coordinator transaction. */
 export const REPLAYS_PER_TRANSACTION = 25;
-/**
- * Journals, with their workflows' arguments, passed to one batched replay call at most. A
- * workflow whose journal does not fit an empty batch is polled alone, in its own transaction.
- */
-const MAX_BATCH_JOURNAL_BYTES = 1 << 20;
-/**
- * Bytes of documents (workflows, journal entries) one coordinator transaction reads, give or
- * take one document: the workflows it has not read by then are replayed by a later one.
- * Convex allows a transaction 16 MiB.
- */
-const MAX_REPLAY_READ_BYTES = 4 << 20;
 
 /** Durably schedule replays of these workflows, in bounded groups. */
 export async function scheduleReplays(ctx: MutationCtx, workflowIds: Id<"workflows">[]): Promise<void> {

@@ -107,9 +107,14 @@ export async function readyToReplay(ctx: QueryCtx, workflowIds: Iterable<Id<"wor
 
 /** True once no step of the workflow is in flight: time for its next poll. */
 export async function isBatchDone(ctx: QueryCtx, workflowId: Id<"workflows">): Promise<boolean> {
-  const stillRunning = await ctx.db
+  return !(await hasStepsInFlight(ctx, workflowId));
+}
+
+/** Whether any step of the workflow is still in progress: the one index read that answers it. */
+export async function hasStepsInFlight(ctx: QueryCtx, workflowId: Id<"workflows">): Promise<boolean> {
+  const entry = await ctx.db
     .query("steps")
     .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflowId))
     .first();
-  return stillRunning === null;
+  return entry !== null;
 }

@@ -145,6 +145,9 @@ export const vExecutorRouting = v.object({
   executorHandle: v.optional(v.string()),
 });
 
+/** The statuses counted by `workflowCounts` / `workflowTotals` (stats.ts). */
+export const vCountStatus = v.union(v.literal("running"), v.literal("success"), v.literal("failed"), v.literal("canceled"));
+
 export default defineSchema({
   /** A single row: component-wide settings (see utils:updateConfig). */
   config: defineTable({
@@ -214,7 +217,7 @@ export default defineSchema({
    */
   workflowCounts: defineTable({
     name: v.string(),
-    status: v.union(v.literal("running"), v.literal("success"), v.literal("failed"), v.literal("canceled")),
+    status: vCountStatus,
     slot: v.number(),
     count: v.number(),
   }).index("by_name_status_slot", ["name", "status", "slot"]),
@@ -223,7 +226,7 @@ export default defineSchema({
    * with it), so that the totals cost a fixed number of reads however many names there are.
    */
   workflowTotals: defineTable({
-    status: v.union(v.literal("running"), v.literal("success"), v.literal("failed"), v.literal("canceled")),
+    status: vCountStatus,
     slot: v.number(),
     count: v.number(),
   }).index("by_status_slot", ["status", "slot"]),

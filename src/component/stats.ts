@@ -9,13 +9,15 @@ import { getConvexSize, v } from "convex/values";
 import { MAX_COUNT_NAMES_PER_PAGE, MAX_PAGE_READ_BYTES } from "../shared.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { type MutationCtx, query } from "./_generated/server.js";
+import { vCountStatus } from "./schema.js";
 
 /** Slots per (name, status) counter. */
 export const COUNT_SLOTS = 16;
 /** Slots per status in the totals over all names. */
 export const TOTAL_SLOTS = 64;
 export type CountStatus = Doc<"workflowCounts">["status"];
-const STATUS_COUNT = 4;
+/** Every counted status: reading `STATUS_COUNT * slots` rows covers them all. */
+const STATUS_COUNT = vCountStatus.members.length;
 
 function hashOf(workflowId: string): number {
   let hash = 0;

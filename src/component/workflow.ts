@@ -17,14 +17,14 @@ import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx, query } from "./_generated/server.js";
 import { deleteStepsFrom, deleteWorkflowData } from "./cleanup.js";
-import { hasStepsInFlight, stopBudgetOf, stopInFlightSteps } from "./cancel.js";
+import { stopBudgetOf, stopInFlightSteps } from "./cancel.js";
 import { completeWorkflow } from "./completion.js";
 import { getLogger, updateConfigRow } from "./config.js";
 import { describeStatus, getWorkflowOrThrow, insertWorkflow, parseWorkflowId } from "./model.js";
 import { boundedPaginationOpts, withCursorCheck } from "./paging.js";
 import { recordTransition, statusOf } from "./stats.js";
 import { runPoll, scheduleReplay } from "./replay.js";
-import { recordStepResult } from "./results.js";
+import { hasStepsInFlight, recordStepResult } from "./results.js";
 import { checkStartArgs } from "../validateOptions.js";
 import schema, { journalDocument, vOnComplete, workflowDocument } from "./schema.js";
 
