@@ -238,7 +238,7 @@ describe("bad ids", () => {
     ["workflow.complete", (ctx, id) => ctx.runMutation(c.workflow.complete, { workflowId: id, generationNumber: 0, runResult: { kind: "canceled" } })],
     ["journal.load", (ctx, id) => ctx.runQuery(c.journal.load, { workflowId: id, generationNumber: 0 })],
     ["journal.startSteps", (ctx, id) => ctx.runMutation(c.journal.startSteps, { workflowId: id, generationNumber: 0, steps: [] })],
-    ["taskQueue.replayIfReady", (ctx, id) => ctx.runMutation(c.taskQueue.replayIfReady, { workflowId: id })],
+    ["executor.coordinator.replayIfReady", (ctx, id) => ctx.runMutation(c.executor.coordinator.replayIfReady, { workflowId: id })],
   ];
   test.each(byTypedWorkflowId)("component %s: refused by the argument validator, naming the id; a deleted workflow", async (name, call) => {
     await unrelatedStillCompletes(f.t, async () => {
@@ -246,7 +246,7 @@ describe("bad ids", () => {
         const id = idOf(f);
         expect(await rejected(f.t, (ctx) => call(ctx, id)), what).toMatch(validatorRefused("workflows", id));
       }
-      if (name === "taskQueue.replayIfReady") expect(await noOp(f.t, (ctx) => call(ctx, f.gone))).toBe(false);
+      if (name === "executor.coordinator.replayIfReady") expect(await noOp(f.t, (ctx) => call(ctx, f.gone))).toBe(false);
       else expect(await rejected(f.t, (ctx) => call(ctx, f.gone))).toBe(notFound(f.gone));
     });
   });
@@ -257,9 +257,9 @@ describe("bad ids", () => {
       for (const [what, idOf] of workflowIds) {
         const id = idOf(f);
         const calls: Array<(ctx: Ctx) => Promise<unknown>> = [
-          (ctx) => ctx.runMutation(c.taskQueue.recordResultBatch, { ...fence, results: [{ taskId: id, result: { kind: "success", returnValue: 1 } }] }),
-          (ctx) => ctx.runMutation(c.taskQueue.runMutationTasks, { ...fence, taskIds: [id] }),
-          (ctx) => ctx.runMutation(c.taskQueue.handoff, { ...fence, taskIds: [id], until: Date.now() }),
+          (ctx) => ctx.runMutation(c.executor.taskQueue.recordResultBatch, { ...fence, results: [{ taskId: id, result: { kind: "success", returnValue: 1 } }] }),
+          (ctx) => ctx.runMutation(c.executor.taskQueue.runMutationTasks, { ...fence, taskIds: [id] }),
+          (ctx) => ctx.runMutation(c.executor.shards.handoff, { ...fence, taskIds: [id], until: Date.now() }),
         ];
         for (const call of calls) expect(await rejected(f.t, call), what).toMatch(validatorRefused("taskQueue", id));
       }
@@ -442,7 +442,7 @@ describe("wrong states", () => {
       );
       expect(stale).toBe(`Invalid generation number: ${generationNumber + 1} for workflow badInputWorkflows:waitFor (${id}), which is at ${generationNumber}`);
       expect((await noOp(f.t, (ctx) => ctx.runQuery(c.journal.load, { workflowId: id, generationNumber }))).state).toBe("finished");
-      expect(await noOp(f.t, (ctx) => ctx.runMutation(c.taskQueue.replayIfReady, { workflowId: id }))).toBe(false);
+      expect(await noOp(f.t, (ctx) => ctx.runMutation(c.executor.coordinator.replayIfReady, { workflowId: id }))).toBe(false);
       // A poll of a finished workflow (a late or duplicate one) does nothing.
       expect(await noOp(f.t, (ctx) => ctx.runMutation(flows.waitFor, poll(id, generationNumber)))).toBe(id);
       expect(await noOp(f.t, (ctx) => ctx.runMutation(c.wait.notify, { workflowId: id }))).toBe(0);

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { WorkflowId } from "convex-workflow";
 import type { PaginationOptions, PaginationResult } from "convex/server";
-import { MAX_PAGE_ITEMS, MAX_PAGE_READ_BYTES } from "../../src/shared.js";
+import { MAX_PAGE_ITEMS, MAX_PAGE_READ_BYTES } from "../../src/shared/limits.js";
 import type { TimelineData } from "../viz/timelineHtml.js";
 import { internal } from "./_generated/api.js";
 import { bigExecutor, bounds } from "./boundsWorkflows.js";

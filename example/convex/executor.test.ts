@@ -324,7 +324,7 @@ describe("executor mode", () => {
     expect((await effectRows(t)).filter((r) => r.key === "exec:mix")).toHaveLength(0);
     // The manual nudge does nothing while a step is in flight.
     const nudge = () =>
-      t.mutation((ctx) => ctx.runMutation(components.workflow.taskQueue.replayIfReady, { workflowId: id }));
+      t.mutation((ctx) => ctx.runMutation(components.workflow.executor.coordinator.replayIfReady, { workflowId: id }));
     expect(await nudge()).toBe(false);
 
     await t.mutation((ctx) => workflow.sendEvent(ctx, { workflowId: id, name: "bonus", validator: v.number(), value: 100 }));

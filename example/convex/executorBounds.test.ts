@@ -7,9 +7,9 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { WorkflowManager, type WorkflowId } from "convex-workflow";
 import type { GenericActionCtx, GenericDataModel } from "convex/server";
-import { makeExecutor } from "../../src/client/executor.js";
+import { makeExecutor } from "../../src/client/executor/executor.js";
 import type { WorkflowComponent } from "../../src/client/types.js";
-import { MAX_CLAIM_READ_BYTES, MAX_CLAIM_SKIP_BYTES, MAX_STATUS_READ_BYTES, MAX_STEP_ARGS_SIZE } from "../../src/shared.js";
+import { MAX_CLAIM_READ_BYTES, MAX_CLAIM_SKIP_BYTES, MAX_STATUS_READ_BYTES, MAX_STEP_ARGS_SIZE } from "../../src/shared/limits.js";
 import { components, internal } from "./_generated/api.js";
 import { boundsExec } from "./executorBoundsWorkflows.js";
 import { initConvexTest, type TestConvex } from "./setup.testing.js";
@@ -73,7 +73,7 @@ describe("executor mode's reads bounded in bytes", () => {
     for (let i = 0; i < 30 && claimed.length < WORKFLOWS * STEPS; i++) {
       // Used to read all 24 tasks at once: "Read too much data", on every claim, for every workflow.
       const { stale, tasks } = await t.query((ctx) =>
-        ctx.runQuery(components.workflow.taskQueue.claimTasks, { ...f, limit: 50, exclude: claimed }),
+        ctx.runQuery(components.workflow.executor.taskQueue.claimTasks, { ...f, limit: 50, exclude: claimed }),
       );
       expect(stale).toBe(false);
       expect(JSON.stringify(tasks).length).toBeLessThan(MAX_CLAIM_READ_BYTES + MAX_STEP_ARGS_SIZE);
@@ -99,7 +99,7 @@ describe("executor mode's reads bounded in bytes", () => {
     const taskIds: string[] = [];
     for (let i = 0; i < 30; i++) {
       const { tasks } = await t.query((ctx) =>
-        ctx.runQuery(components.workflow.taskQueue.claimTasks, { ...f, limit: 50, exclude: taskIds }),
+        ctx.runQuery(components.workflow.executor.taskQueue.claimTasks, { ...f, limit: 50, exclude: taskIds }),
       );
       if (tasks.length === 0) break;
       taskIds.push(...tasks.map((task) => task._id));
@@ -107,7 +107,7 @@ describe("executor mode's reads bounded in bytes", () => {
     expect(taskIds.length).toBeGreaterThan(12);
     const results = taskIds.map((taskId) => ({ taskId: taskId as never, result: { kind: "success" as const, returnValue: 1 }, attempts: 1 }));
     const record = (batch: typeof results) =>
-      t.mutation((ctx) => ctx.runMutation(components.workflow.taskQueue.recordResultBatch, { ...f, results: batch }));
+      t.mutation((ctx) => ctx.runMutation(components.workflow.executor.taskQueue.recordResultBatch, { ...f, results: batch }));
     for (const bad of [Number.NaN, -1, 0, 1.5]) {
       await expect(record([results[0], { ...results[1], attempts: bad }])).rejects.toThrow(
         `recordResultBatch \`results[1].attempts\` must be a whole number from 1 to 1000, got ${bad}`,
@@ -178,13 +178,13 @@ type Recorded = { taskId: string }[];
 function fakeComponent() {
   const tag = (name: string) => name as never;
   return {
-    taskQueue: {
-      claimTasks: tag("claimTasks"),
-      recordResultBatch: tag("recordResultBatch"),
-      runMutationTasks: tag("runMutationTasks"),
-      exitExecutor: tag("exitExecutor"),
-      heartbeat: tag("heartbeat"),
-      handoff: tag("handoff"),
+    executor: {
+      taskQueue: {
+        claimTasks: tag("claimTasks"),
+        recordResultBatch: tag("recordResultBatch"),
+        runMutationTasks: tag("runMutationTasks"),
+      },
+      shards: { exitExecutor: tag("exitExecutor"), heartbeat: tag("heartbeat"), handoff: tag("handoff") },
     },
   } as unknown as WorkflowComponent;
 }

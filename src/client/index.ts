@@ -24,7 +24,7 @@ import {
 } from "convex/server";
 import type { ObjectType, PropertyValidators, Validator } from "convex/values";
 import type { Step } from "../component/schema.js";
-import type { EventId, OnCompleteArgs, PublicWorkflow, WorkflowId, WorkflowStep } from "../types.js";
+import type { EventId, OnCompleteArgs, PublicWorkflow, WorkflowId, WorkflowStep } from "../shared/types.js";
 import { functionName } from "./functionName.js";
 import type {
   IdsToStrings,
@@ -33,11 +33,11 @@ import type {
   WorkflowComponent,
   WorkflowMutationResult,
 } from "./types.js";
-import type { WorkflowCtx } from "./workflowContext.js";
-import { type WorkflowArgs, workflowMutation } from "./workflowMutation.js";
-import { type ExecutorAction, type ExecutorOptions, makeExecutor } from "./executor.js";
-import type { ExecutorRouting } from "./step.js";
-import { checkExecutorOptions, checkExecutorShards, checkWorkpoolOptions } from "../validateOptions.js";
+import type { WorkflowCtx } from "./replay/workflowContext.js";
+import { type WorkflowArgs, workflowMutation } from "./replay/workflowMutation.js";
+import { type ExecutorAction, type ExecutorOptions, makeExecutor } from "./executor/executor.js";
+import type { ExecutorRouting } from "./replay/replayer.js";
+import { checkExecutorOptions, checkExecutorShards, checkWorkpoolOptions } from "../shared/validateOptions.js";
 
 export { vResultValidator } from "@convex-dev/workpool";
 export {
@@ -47,12 +47,12 @@ export {
   vWorkflowStep,
   type WorkflowId,
   type WorkflowStep,
-} from "../types.js";
+} from "../shared/types.js";
 export type { RunResult, WorkflowComponent, WorkflowMutationResult } from "./types.js";
-export type { RunOptions, StepDefaults, WaitUntilOptions, WorkflowCtx } from "./workflowContext.js";
-export { isTimeoutError, WorkflowTimeoutError } from "./workflowContext.js";
-export { type ExecutorOptions, WorkflowRateLimitError } from "./executor.js";
-export type { WorkflowArgs } from "./workflowMutation.js";
+export type { RunOptions, StepDefaults, WaitUntilOptions, WorkflowCtx } from "./replay/workflowContext.js";
+export { isTimeoutError, WorkflowTimeoutError } from "./replay/workflowContext.js";
+export { type ExecutorOptions, WorkflowRateLimitError } from "./executor/executor.js";
+export type { WorkflowArgs } from "./replay/workflowMutation.js";
 
 type QueryCtx = Pick<GenericQueryCtx<GenericDataModel>, "runQuery">;
 type MutationCtx = Pick<GenericMutationCtx<GenericDataModel>, "runQuery" | "runMutation">;
@@ -401,7 +401,7 @@ export class WorkflowManager {
     if (!this.executorRef) {
       throw new Error("startExecutors: call `workflow.setExecutorRef(internal.<module>.<executor export>)` first");
     }
-    return await ctx.runMutation(this.component.taskQueue.startExecutors, {
+    return await ctx.runMutation(this.component.executor.shards.startExecutors, {
       shards,
       executorHandle: await createFunctionHandle(this.executorRef),
     });
@@ -413,7 +413,7 @@ export class WorkflowManager {
    * its read limits); `queuedIsLowerBound` says when there are more.
    */
   async diagnose(ctx: QueryCtx | MutationCtx | ActionCtx, options?: { countUpTo?: number }) {
-    return await ctx.runQuery(this.component.taskQueue.diagnose, { countUpTo: options?.countUpTo });
+    return await ctx.runQuery(this.component.executor.diagnose.diagnose, { countUpTo: options?.countUpTo });
   }
 
   /** Define a workflow; export the returned mutation. Also `define({ args }).handler(fn)`. */

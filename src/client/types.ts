@@ -1,7 +1,7 @@
 import type { FunctionReference, FunctionReturnType } from "convex/server";
 import type { GenericId, Infer, Validator, Value } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
-import type { WorkflowId } from "../types.js";
+import type { WorkflowId } from "../shared/types.js";
 
 /** The installed component, e.g. `components.workflow`. */
 export type WorkflowComponent = ComponentApi;

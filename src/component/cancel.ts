@@ -10,14 +10,14 @@
 // takes over what is left (`restartContinue`); a cleanup deletes it (deleting a step in
 // flight stops its work first, `stopStepWork`).
 import { getConvexSize, v } from "convex/values";
-import { STOP_BUDGET_BYTES, STOP_BUDGET_RANGES, STOP_BUDGET_WRITES, STOP_RESERVE } from "../shared.js";
+import { STOP_BUDGET_BYTES, STOP_BUDGET_RANGES, STOP_BUDGET_WRITES, STOP_RESERVE } from "../shared/limits.js";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
 import { completeWorkflow } from "./completion.js";
 import { closeEventsOfStep } from "./event.js";
 import { getWorkpool } from "./pool.js";
-import { deleteTaskOfStep } from "./taskQueue.js";
+import { deleteTaskOfStep } from "./executor/taskQueue.js";
 import { cancelTimer } from "./wait.js";
 
 /**

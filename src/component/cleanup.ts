@@ -6,7 +6,7 @@ import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
 import { hasRoom as hasStopRoom, type StopBudget, stopBudgetOf, stopStepWork } from "./cancel.js";
 import { recordTransition, statusOf } from "./stats.js";
-import { deleteTaskOfStep } from "./taskQueue.js";
+import { deleteTaskOfStep } from "./executor/taskQueue.js";
 import { cancelTimer } from "./wait.js";
 
 /** Index ranges deleting a step may read: its event or its task, and a timer. */

@@ -4,8 +4,8 @@
 import type { RunResult } from "@convex-dev/workpool";
 import type { FunctionHandle } from "convex/server";
 import { getConvexSize } from "convex/values";
-import { formatErrorWithStack, limitErrorLength } from "../shared.js";
-import type { OnCompleteArgs, WorkflowId } from "../types.js";
+import { formatErrorWithStack, limitErrorLength } from "../shared/errors.js";
+import type { OnCompleteArgs, WorkflowId } from "../shared/types.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
 import { getLogger } from "./config.js";

@@ -3,7 +3,7 @@ import { vRetryBehavior } from "@convex-dev/workpool";
 import { type Infer, v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
-import { checkMaxParallelism } from "../validateOptions.js";
+import { checkMaxParallelism } from "../shared/validateOptions.js";
 import { createLogger, DEFAULT_LOG_LEVEL, type Logger, logLevel } from "./logging.js";
 
 export const DEFAULT_MAX_PARALLELISM = 25;

@@ -9,14 +9,14 @@
 //                     └──deadline──▶ timedOut   (only with `timeout`; closed to sends by id)
 import { type RunResult, vResultValidator } from "@convex-dev/workpool";
 import { getConvexSize, v } from "convex/values";
-import { timeoutError } from "../shared.js";
+import { timeoutError } from "../shared/errors.js";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx } from "./_generated/server.js";
 import { getLogger } from "./config.js";
 import { getWorkflowOrThrow } from "./model.js";
 import { limitResultSize, recordStepResult } from "./results.js";
-import { checkEventError } from "../validateOptions.js";
+import { checkEventError } from "../shared/validateOptions.js";
 import { cancelTimer, nudgeConditionWaits } from "./wait.js";
 
 function describe(event: Doc<"events">): string {

@@ -2,7 +2,8 @@
 // loads it to replay the handler, and appends the next batch of steps with `startSteps`.
 import { vRetryBehavior } from "@convex-dev/workpool";
 import { getConvexSize, v } from "convex/values";
-import { journalSizeError, MAX_JOURNAL_SIZE } from "../shared.js";
+import { MAX_JOURNAL_SIZE } from "../shared/limits.js";
+import { journalSizeError } from "../shared/errors.js";
 import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { mutation, type MutationCtx, query } from "./_generated/server.js";
@@ -15,10 +16,10 @@ import { insertWorkflow } from "./model.js";
 import { enqueueFunctionStep, getWorkpool } from "./pool.js";
 import { scheduleReplay } from "./replay.js";
 import { isBatchDone, limitResultSize } from "./results.js";
-import { enqueueTask } from "./taskQueue.js";
+import { enqueueTask } from "./executor/taskQueue.js";
 import { startConditionWait } from "./wait.js";
 import { journalDocument, type JournalEntry, vExecutorRouting, vStep, workflowDocument } from "./schema.js";
-import { checkStepRequests } from "../validateOptions.js";
+import { checkStepRequests } from "../shared/validateOptions.js";
 
 /**
  * - `ready`: nothing in flight; replay with `journal`.

@@ -3,7 +3,8 @@
 // MAX_PAGE_READ_BYTES, and always holds at least one item, so following the cursors always
 // reaches the end. Page sizes and cursors are checked here, with errors that name them.
 import type { PaginationOptions } from "convex/server";
-import { MAX_PAGE_READ_BYTES, pageSizeError } from "../shared.js";
+import { MAX_PAGE_READ_BYTES } from "../shared/limits.js";
+import { pageSizeError } from "../shared/errors.js";
 
 /** Throws a clear error for a page size outside 1…MAX_PAGE_ITEMS, or a bad byte budget. */
 export function checkPaginationOpts(opts: PaginationOptions): void {

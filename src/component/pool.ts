@@ -20,7 +20,7 @@ import {
   type WorkpoolOptionsArg,
 } from "./config.js";
 import { DEFAULT_LOG_LEVEL } from "./logging.js";
-import { checkWorkpoolOptions } from "../validateOptions.js";
+import { checkWorkpoolOptions } from "../shared/validateOptions.js";
 import { recordStepResult } from "./results.js";
 
 export async function getWorkpool(ctx: MutationCtx, opts: WorkpoolOptionsArg | undefined): Promise<Workpool> {

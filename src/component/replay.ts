@@ -2,7 +2,7 @@
 // against the journal and starts the next batch of steps (or finishes the workflow).
 import type { FunctionHandle } from "convex/server";
 import { v } from "convex/values";
-import { formatErrorWithStack } from "../shared.js";
+import { formatErrorWithStack } from "../shared/errors.js";
 import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";

@@ -2,7 +2,8 @@
 // (workpool callbacks, sleep wake-ups, nested workflows finishing, events arriving).
 import type { RunResult } from "@convex-dev/workpool";
 import { convexToJson, getConvexSize, type Value } from "convex/values";
-import { limitErrorLength, MAX_RETURN_VALUE_SIZE } from "../shared.js";
+import { MAX_RETURN_VALUE_SIZE } from "../shared/limits.js";
+import { limitErrorLength } from "../shared/errors.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { getLogger } from "./config.js";

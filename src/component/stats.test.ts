@@ -5,7 +5,7 @@
 // name would make the test slow without changing what `counts` reads.
 import { convexTest } from "convex-test";
 import { describe, expect, test } from "vitest";
-import { MAX_COUNT_NAMES_PER_PAGE } from "../shared.js";
+import { MAX_COUNT_NAMES_PER_PAGE } from "../shared/limits.js";
 import { api } from "./_generated/api.js";
 import schema from "./schema.js";
 import { COUNT_SLOTS, TOTAL_SLOTS } from "./stats.js";

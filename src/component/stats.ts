@@ -5,8 +5,9 @@
 // (status) one in `workflowTotals`. Each is split over slots chosen by the workflow's id, so
 // that concurrent transitions rarely write the same document. The totals are shared by every
 // workflow of every name, so they get more slots.
+import { stringHash31 } from "../shared/hash.js";
 import { getConvexSize, v } from "convex/values";
-import { MAX_COUNT_NAMES_PER_PAGE, MAX_PAGE_READ_BYTES } from "../shared.js";
+import { MAX_COUNT_NAMES_PER_PAGE, MAX_PAGE_READ_BYTES } from "../shared/limits.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { type MutationCtx, query } from "./_generated/server.js";
 import { vCountStatus } from "./schema.js";
@@ -18,12 +19,6 @@ export const TOTAL_SLOTS = 64;
 export type CountStatus = Doc<"workflowCounts">["status"];
 /** Every counted status: reading `STATUS_COUNT * slots` rows covers them all. */
 const STATUS_COUNT = vCountStatus.members.length;
-
-function hashOf(workflowId: string): number {
-  let hash = 0;
-  for (let i = 0; i < workflowId.length; i++) hash = (hash * 31 + workflowId.charCodeAt(i)) | 0;
-  return hash >>> 0;
-}
 
 export function statusOf(workflow: Pick<Doc<"workflows">, "runResult">): CountStatus {
   return workflow.runResult?.kind ?? "running";
@@ -37,7 +32,7 @@ export async function adjustCount(
   delta: number,
 ): Promise<void> {
   const name = workflow.name ?? "";
-  const hash = hashOf(workflow._id);
+  const hash = stringHash31(workflow._id);
   const slot = hash % COUNT_SLOTS;
   const row = await ctx.db
     .query("workflowCounts")

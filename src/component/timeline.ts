@@ -8,8 +8,8 @@ import {
   MAX_PAGE_READ_BYTES,
   MAX_TIMELINE_STEPS_PER_WORKFLOW as MAX_STEPS_PER_WORKFLOW,
   MAX_TIMELINE_WORKFLOWS_PER_PAGE as MAX_WORKFLOWS_PER_PAGE,
-} from "../shared.js";
-import { vPaginationResult, vWorkflowId, type WorkflowId } from "../types.js";
+} from "../shared/limits.js";
+import { vPaginationResult, vWorkflowId, type WorkflowId } from "../shared/types.js";
 import { components } from "./_generated/api.js";
 import { query, type QueryCtx } from "./_generated/server.js";
 import { checkPaginationOpts, withCursorCheck } from "./paging.js";

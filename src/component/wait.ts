@@ -5,7 +5,8 @@
 import type { RunResult } from "@convex-dev/workpool";
 import type { FunctionHandle } from "convex/server";
 import { getConvexSize, v } from "convex/values";
-import { formatErrorWithStack, MAX_STATUS_READ_BYTES, timeoutError } from "../shared.js";
+import { MAX_STATUS_READ_BYTES } from "../shared/limits.js";
+import { formatErrorWithStack, timeoutError } from "../shared/errors.js";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx } from "./_generated/server.js";

@@ -3,7 +3,7 @@ import { vResultValidator } from "@convex-dev/workpool";
 import { paginator } from "convex-helpers/server/pagination";
 import { paginationOptsValidator } from "convex/server";
 import { getConvexSize, v } from "convex/values";
-import { MAX_STATUS_READ_BYTES, MAX_STATUS_STEPS } from "../shared.js";
+import { MAX_STATUS_READ_BYTES, MAX_STATUS_STEPS } from "../shared/limits.js";
 import {
   type EventId,
   type PublicWorkflow,
@@ -12,7 +12,7 @@ import {
   vWorkflowStep,
   type WorkflowId,
   type WorkflowStep,
-} from "../types.js";
+} from "../shared/types.js";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx, query } from "./_generated/server.js";
@@ -25,7 +25,7 @@ import { boundedPaginationOpts, withCursorCheck } from "./paging.js";
 import { recordTransition, statusOf } from "./stats.js";
 import { runPoll, scheduleReplay } from "./replay.js";
 import { hasStepsInFlight, recordStepResult } from "./results.js";
-import { checkStartArgs } from "../validateOptions.js";
+import { checkStartArgs } from "../shared/validateOptions.js";
 import schema, { journalDocument, vOnComplete, workflowDocument } from "./schema.js";
 
 export const create = mutation({

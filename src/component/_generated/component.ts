@@ -47,6 +47,143 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Name
       >;
     };
+    executor: {
+      coordinator: {
+        replayIfReady: FunctionReference<
+          "mutation",
+          "internal",
+          { workflowId: string },
+          boolean,
+          Name
+        >;
+      };
+      diagnose: {
+        diagnose: FunctionReference<
+          "query",
+          "internal",
+          { countUpTo?: number },
+          Array<{
+            epoch: number;
+            heartbeatAgeMs: number;
+            instance: number;
+            oldestReadyAt: number | null;
+            queued: number;
+            queuedIsLowerBound: boolean;
+            running: boolean;
+            shard: number;
+            shards: number;
+          }>,
+          Name
+        >;
+      };
+      shards: {
+        exitExecutor: FunctionReference<
+          "mutation",
+          "internal",
+          { epoch: number; instance: number; shard: number },
+          { exit: boolean },
+          Name
+        >;
+        handoff: FunctionReference<
+          "mutation",
+          "internal",
+          {
+            epoch: number;
+            instance: number;
+            shard: number;
+            taskIds: Array<string>;
+            until: number;
+          },
+          { handedOff: boolean },
+          Name
+        >;
+        heartbeat: FunctionReference<
+          "mutation",
+          "internal",
+          { epoch: number; instance: number; shard: number },
+          boolean,
+          Name
+        >;
+        startExecutors: FunctionReference<
+          "mutation",
+          "internal",
+          { executorHandle: string; shards: number },
+          number,
+          Name
+        >;
+      };
+      taskQueue: {
+        claimTasks: FunctionReference<
+          "query",
+          "internal",
+          {
+            epoch: number;
+            exclude: Array<string>;
+            instance: number;
+            limit: number;
+            shard: number;
+          },
+          {
+            nextReadyAt: number | null;
+            stale: boolean;
+            tasks: Array<{
+              _id: string;
+              actionName?: string;
+              args: any;
+              functionType: "query" | "mutation" | "action";
+              handle: string;
+              name: string;
+              readyAt: number;
+              retry?: {
+                base: number;
+                initialBackoffMs: number;
+                maxAttempts: number;
+              };
+              workflowId: string;
+            }>;
+          },
+          Name
+        >;
+        recordResultBatch: FunctionReference<
+          "mutation",
+          "internal",
+          {
+            epoch: number;
+            instance: number;
+            results: Array<{
+              attempts?: number;
+              result:
+                | { kind: "success"; returnValue: any }
+                | { error: string; kind: "failed" }
+                | { kind: "canceled" };
+              startedAt?: number;
+              taskId: string;
+            }>;
+            shard: number;
+          },
+          {
+            consumed: number;
+            current: boolean;
+            recorded: number;
+            replays: number;
+            skipped: number;
+          },
+          Name
+        >;
+        runMutationTasks: FunctionReference<
+          "mutation",
+          "internal",
+          {
+            epoch: number;
+            instance: number;
+            shard: number;
+            taskIds: Array<string>;
+          },
+          { recorded: number; replays: number; skipped: number },
+          Name
+        >;
+      };
+    };
     journal: {
       load: FunctionReference<
         "query",
@@ -380,135 +517,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             success: number;
           };
         },
-        Name
-      >;
-    };
-    taskQueue: {
-      claimTasks: FunctionReference<
-        "query",
-        "internal",
-        {
-          epoch: number;
-          exclude: Array<string>;
-          instance: number;
-          limit: number;
-          shard: number;
-        },
-        {
-          nextReadyAt: number | null;
-          stale: boolean;
-          tasks: Array<{
-            _id: string;
-            actionName?: string;
-            args: any;
-            functionType: "query" | "mutation" | "action";
-            handle: string;
-            name: string;
-            readyAt: number;
-            retry?: {
-              base: number;
-              initialBackoffMs: number;
-              maxAttempts: number;
-            };
-            workflowId: string;
-          }>;
-        },
-        Name
-      >;
-      diagnose: FunctionReference<
-        "query",
-        "internal",
-        { countUpTo?: number },
-        Array<{
-          epoch: number;
-          heartbeatAgeMs: number;
-          instance: number;
-          oldestReadyAt: number | null;
-          queued: number;
-          queuedIsLowerBound: boolean;
-          running: boolean;
-          shard: number;
-          shards: number;
-        }>,
-        Name
-      >;
-      exitExecutor: FunctionReference<
-        "mutation",
-        "internal",
-        { epoch: number; instance: number; shard: number },
-        { exit: boolean },
-        Name
-      >;
-      handoff: FunctionReference<
-        "mutation",
-        "internal",
-        {
-          epoch: number;
-          instance: number;
-          shard: number;
-          taskIds: Array<string>;
-          until: number;
-        },
-        { handedOff: boolean },
-        Name
-      >;
-      heartbeat: FunctionReference<
-        "mutation",
-        "internal",
-        { epoch: number; instance: number; shard: number },
-        boolean,
-        Name
-      >;
-      recordResultBatch: FunctionReference<
-        "mutation",
-        "internal",
-        {
-          epoch: number;
-          instance: number;
-          results: Array<{
-            attempts?: number;
-            result:
-              | { kind: "success"; returnValue: any }
-              | { error: string; kind: "failed" }
-              | { kind: "canceled" };
-            startedAt?: number;
-            taskId: string;
-          }>;
-          shard: number;
-        },
-        {
-          consumed: number;
-          current: boolean;
-          recorded: number;
-          replays: number;
-          skipped: number;
-        },
-        Name
-      >;
-      replayIfReady: FunctionReference<
-        "mutation",
-        "internal",
-        { workflowId: string },
-        boolean,
-        Name
-      >;
-      runMutationTasks: FunctionReference<
-        "mutation",
-        "internal",
-        {
-          epoch: number;
-          instance: number;
-          shard: number;
-          taskIds: Array<string>;
-        },
-        { recorded: number; replays: number; skipped: number },
-        Name
-      >;
-      startExecutors: FunctionReference<
-        "mutation",
-        "internal",
-        { executorHandle: string; shards: number },
-        number,
         Name
       >;
     };

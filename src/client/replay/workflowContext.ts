@@ -12,8 +12,9 @@ import type {
   FunctionVisibility,
 } from "convex/server";
 import { getConvexSize, type Validator, type Value } from "convex/values";
-import { MAX_STEP_ARGS_SIZE, TIMEOUT_ERROR_PREFIX } from "../shared.js";
-import type { EventId, SchedulerOptions, WorkflowId } from "../types.js";
+import { MAX_STEP_ARGS_SIZE } from "../../shared/limits.js";
+import { TIMEOUT_ERROR_PREFIX } from "../../shared/errors.js";
+import type { EventId, SchedulerOptions, WorkflowId } from "../../shared/types.js";
 import {
   checkBoolean,
   checkDelay,
@@ -23,10 +24,10 @@ import {
   checkSchedule,
   describeValue,
   MIN_POLL_INTERVAL_MS,
-} from "../validateOptions.js";
-import { functionName } from "./functionName.js";
-import type { StepRequest, StepTarget } from "./step.js";
-import type { RunResult, TransactionLimits, WorkflowReturnType } from "./types.js";
+} from "../../shared/validateOptions.js";
+import { functionName } from "../functionName.js";
+import type { StepRequest, StepTarget } from "./replayer.js";
+import type { RunResult, TransactionLimits, WorkflowReturnType } from "../types.js";
 
 export type RunOptions = {
   /** The step's name in the journal. Default: the function's name, like "folder/file:fn". */

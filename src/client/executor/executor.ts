@@ -11,10 +11,10 @@ import {
   type RegisteredAction,
 } from "convex/server";
 import { asObjectValidator, getConvexSize, type PropertyValidators, v, type Validator, type Value } from "convex/values";
-import { errorMessage } from "../component/logging.js";
-import { formatErrorWithStack } from "../shared.js";
-import { checkExecutorOptions } from "../validateOptions.js";
-import type { WorkflowComponent } from "./types.js";
+import { errorMessage } from "../../component/logging.js";
+import { formatErrorWithStack } from "../../shared/errors.js";
+import { checkExecutorOptions } from "../../shared/validateOptions.js";
+import type { WorkflowComponent } from "../types.js";
 
 /** Throw from a step handler to say "the service is rate limiting us: back off and retry". */
 export class WorkflowRateLimitError extends Error {
@@ -168,7 +168,7 @@ class Executor {
       if (!this.handedOff && this.claiming && now - this.started >= this.o.handoffAfterMs) {
         // An idle executor leaves instead of handing an empty shard to a successor.
         if (!this.isBusy()) {
-          const { exit } = await this.ctx.runMutation(this.component.taskQueue.exitExecutor, this.fence);
+          const { exit } = await this.ctx.runMutation(this.component.executor.shards.exitExecutor, this.fence);
           if (exit) return;
         }
         await this.handOff();
@@ -179,17 +179,17 @@ class Executor {
       const busy = this.isBusy();
       if (!this.claiming && !busy) {
         // Superseded or handed off: everything we started is recorded. Leave.
-        await this.ctx.runMutation(this.component.taskQueue.exitExecutor, this.fence);
+        await this.ctx.runMutation(this.component.executor.shards.exitExecutor, this.fence);
         return;
       }
       if (this.claiming && !busy && Date.now() - this.lastWork >= this.o.idleExitMs) {
-        const { exit } = await this.ctx.runMutation(this.component.taskQueue.exitExecutor, this.fence);
+        const { exit } = await this.ctx.runMutation(this.component.executor.shards.exitExecutor, this.fence);
         if (exit) return;
         this.lastWork = Date.now();
       }
       if (this.claiming && Date.now() - this.lastHeartbeat >= HEARTBEAT_EVERY_MS) {
         this.lastHeartbeat = Date.now();
-        if (!(await this.ctx.runMutation(this.component.taskQueue.heartbeat, this.fence))) this.claiming = false;
+        if (!(await this.ctx.runMutation(this.component.executor.shards.heartbeat, this.fence))) this.claiming = false;
       }
       await this.idle(this.nextWait(busy));
     }
@@ -229,7 +229,7 @@ class Executor {
 
   private async claim(): Promise<void> {
     await this.o.hooks?.beforeClaim?.();
-    const { stale, tasks, nextReadyAt } = await this.ctx.runQuery(this.component.taskQueue.claimTasks, {
+    const { stale, tasks, nextReadyAt } = await this.ctx.runQuery(this.component.executor.taskQueue.claimTasks, {
       ...this.fence,
       limit: this.o.concurrency - this.inFlight.size,
       exclude: [...this.inFlight.keys(), ...this.delayed.keys(), ...this.buffer.map((b) => b.taskId)] as never,
@@ -283,7 +283,7 @@ class Executor {
       (async () => {
         try {
           await this.o.hooks?.beforeMutationBatch?.(tasks.length);
-          const { replays } = await this.ctx.runMutation(this.component.taskQueue.runMutationTasks, {
+          const { replays } = await this.ctx.runMutation(this.component.executor.taskQueue.runMutationTasks, {
             ...this.fence,
             taskIds: ids,
           });
@@ -411,7 +411,7 @@ class Executor {
     const batch = this.buffer.slice(0, count);
     await this.o.hooks?.beforeFlush?.(batch.length);
     try {
-      const { current, replays, consumed } = await this.ctx.runMutation(this.component.taskQueue.recordResultBatch, {
+      const { current, replays, consumed } = await this.ctx.runMutation(this.component.executor.taskQueue.recordResultBatch, {
         ...this.fence,
         results: batch.map(({ taskId, result, startedAt, attempts }) => ({ taskId, result, startedAt, attempts })),
       });
@@ -446,7 +446,7 @@ class Executor {
     this.handedOff = true;
     this.claiming = false;
     const taskIds = [...this.inFlight.keys(), ...this.delayed.keys(), ...this.buffer.map((b) => b.taskId)];
-    await this.ctx.runMutation(this.component.taskQueue.handoff, {
+    await this.ctx.runMutation(this.component.executor.shards.handoff, {
       ...this.fence,
       taskIds: taskIds,
       until: this.started + ACTION_TIME_LIMIT_MS,

@@ -4,6 +4,7 @@
 // (Date in all its forms, performance, Intl date formatting without a date) reads the
 // time recorded in the journal; console is silent while replaying; sources of entropy
 // are removed. `installEnvironment` returns a function that restores everything exactly.
+import { stringHash31 } from "../../shared/hash.js";
 
 /** The time the handler is "at" and whether it is past the end of the journal. */
 export type ReplayClock = () => { now: number; latest: boolean };
@@ -35,11 +36,7 @@ export function unavailableMessage(name: string, instead = "call it in an action
  * @convex-dev/workflow 0.4.8 computes it, so `Math.random()` gives a handler the same
  * sequence for the same workflow id under either package.
  */
-export function seedFromString(text: string): number {
-  let hash = 0;
-  for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
-  return hash >>> 0;
-}
+export const seedFromString = stringHash31;
 
 /**
  * A small, fast PRNG (a golden-ratio counter through two multiply-xorshift rounds); the same

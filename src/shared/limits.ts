@@ -1,5 +1,6 @@
-// Limits and helpers shared by the client (which replays handlers) and the component
-// (which stores the journal). Both sides must agree on these numbers.
+// Limits shared by the client (which replays handlers and runs executors) and the component
+// (which stores the journal and the task queue). Both sides must agree on these numbers: each
+// is defined here once.
 
 /** The journal of one workflow may hold at most this many bytes (8 MiB). */
 export const MAX_JOURNAL_SIZE = 8 << 20;
@@ -7,53 +8,11 @@ export const MAX_JOURNAL_SIZE = 8 << 20;
 /** A step's return value (or an event's value) may be at most this many bytes (800 KiB). */
 export const MAX_RETURN_VALUE_SIZE = 800 << 10;
 
-/**
- * Turn anything thrown into the string stored as a failed result. It starts with
- * `error.toString()` (e.g. "Error: boom"), as in 0.4.8, followed by the stack; V8's stack
- * already starts with that line, so the message is stored once, not twice. Capped at
- * `MAX_ERROR_LENGTH` (see `limitErrorLength`).
- */
-export function formatErrorWithStack(error: unknown): string {
-  if (error instanceof Error) {
-    const head = error.toString();
-    const stack = typeof error.stack === "string" ? error.stack : "";
-    const text = !stack ? head : stack.startsWith(head) ? stack : `${head}\n${stack}`;
-    return limitErrorLength(text);
-  }
-  return limitErrorLength(String(error));
-}
-
-/**
- * An error string of at most `MAX_ERROR_LENGTH` characters: a longer one keeps its head (the
- * message) and its tail, with a marker saying how much was cut.
- */
-export function limitErrorLength(error: string): string {
-  if (error.length <= MAX_ERROR_LENGTH) return error;
-  const marker = `\n... [${error.length - MAX_ERROR_LENGTH} characters cut: errors are stored up to ${MAX_ERROR_LENGTH} characters] ...\n`;
-  const keep = MAX_ERROR_LENGTH - marker.length;
-  const head = Math.ceil(keep * 0.75);
-  return error.slice(0, head) + marker + error.slice(error.length - (keep - head));
-}
-
-export function journalSizeError(size: number, workflowId: string): string {
-  return (
-    `Workflow ${workflowId} journal size limit exceeded (${size} bytes > ${MAX_JOURNAL_SIZE} bytes). ` +
-    "Split the work into several workflows, pass smaller step arguments or return values, or use fewer steps."
-  );
-}
-
 /** Step arguments may be at most this many bytes, so a journal entry fits in a document. */
 export const MAX_STEP_ARGS_SIZE = 800 << 10;
 
-/** Every deadline error starts with this; `isTimeoutError` looks for it. */
-export const TIMEOUT_ERROR_PREFIX = "WorkflowTimeout: ";
-
-export function timeoutError(what: string, timeoutMs: number): string {
-  return `${TIMEOUT_ERROR_PREFIX}${what} timed out after ${timeoutMs} ms`;
-}
-
 // ---------------------------------------------------------------------------------------
-// Option bounds, checked where each option enters (src/validateOptions.ts), by the client
+// Option bounds, checked where each option enters (src/shared/validateOptions.ts), by the client
 // and again by the component. docs/limits.md lists them with what a caller gets past them.
 
 /** `maxParallelism`: the shared workpool refuses more (its `MAX_POSSIBLE_PARALLELISM`). */
@@ -83,6 +42,8 @@ export const MAX_RETRY_BASE = 100;
 
 /** Executor mode: shards (one long-running executor action each). */
 export const MAX_EXECUTOR_SHARDS = 256;
+/** Mutation steps the executor runs in one `runMutationTasks` transaction at most. */
+export const MAX_MUTATION_TASKS = 20;
 /** Executor mode: tasks one executor runs at once (also the most one claim returns). */
 export const MAX_EXECUTOR_CONCURRENCY = 500;
 /** Executor mode: results recorded per flush. */
@@ -114,14 +75,6 @@ export const MAX_PAGE_ITEMS = 1000;
  * 16 MiB in all; this leaves room for the caller's own reads.
  */
 export const MAX_PAGE_READ_BYTES = 4 << 20;
-
-/** The error for a page size outside 1…`MAX_PAGE_ITEMS`, or undefined when it is fine. */
-export function pageSizeError(numItems: unknown): string | undefined {
-  if (typeof numItems === "number" && Number.isInteger(numItems) && numItems >= 1 && numItems <= MAX_PAGE_ITEMS) {
-    return undefined;
-  }
-  return `paginationOpts.numItems must be a whole number from 1 to ${MAX_PAGE_ITEMS}; got ${String(numItems)}.`;
-}
 
 /** `timelinePage`: workflows per page at most (a larger `numItems` gets this many). */
 export const MAX_TIMELINE_WORKFLOWS_PER_PAGE = 100;

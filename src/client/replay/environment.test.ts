@@ -1,7 +1,7 @@
 // The handler's sandbox, piece by piece (the behaviour through a real workflow is in
 // example/convex/replay.test.ts).
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { patchMath as upstreamPatchMath } from "../../node_modules/@convex-dev/workflow/dist/client/environment.js";
+import { patchMath as upstreamPatchMath } from "../../../node_modules/@convex-dev/workflow/dist/client/environment.js";
 import {
   deterministicDate,
   deterministicMath,

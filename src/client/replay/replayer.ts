@@ -14,11 +14,12 @@ import {
   type GenericMutationCtx,
 } from "convex/server";
 import { convexToJson, getConvexSize, type Value } from "convex/values";
-import type { JournalEntry } from "../component/schema.js";
-import { formatErrorWithStack, journalSizeError, MAX_JOURNAL_SIZE } from "../shared.js";
-import type { EventId, SchedulerOptions } from "../types.js";
-import { functionName } from "./functionName.js";
-import type { RunResult, TransactionLimits, WorkflowComponent } from "./types.js";
+import type { JournalEntry } from "../../component/schema.js";
+import { MAX_JOURNAL_SIZE } from "../../shared/limits.js";
+import { formatErrorWithStack, journalSizeError } from "../../shared/errors.js";
+import type { EventId, SchedulerOptions } from "../../shared/types.js";
+import { functionName } from "../functionName.js";
+import type { RunResult, TransactionLimits, WorkflowComponent } from "../types.js";
 
 export type StepTarget =
   | {

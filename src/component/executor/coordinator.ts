@@ -12,15 +12,15 @@
 import type { RunResult } from "@convex-dev/workpool";
 import type { FunctionHandle } from "convex/server";
 import { getConvexSize, v } from "convex/values";
-import { MAX_BATCH_JOURNAL_BYTES, MAX_REPLAY_READ_BYTES } from "../shared.js";
-import { internal } from "./_generated/api.js";
-import type { Doc, Id } from "./_generated/dataModel.js";
-import { internalMutation, type MutationCtx } from "./_generated/server.js";
-import { completeWorkflow } from "./completion.js";
-import { getLogger } from "./config.js";
-import { journalSteps, type vStepRequest } from "./journal.js";
-import { scheduleReplay } from "./replay.js";
-import { isBatchDone } from "./results.js";
+import { MAX_BATCH_JOURNAL_BYTES, MAX_REPLAY_READ_BYTES } from "../../shared/limits.js";
+import { internal } from "../_generated/api.js";
+import type { Doc, Id } from "../_generated/dataModel.js";
+import { internalMutation, mutation, type MutationCtx } from "../_generated/server.js";
+import { completeWorkflow } from "../completion.js";
+import { getLogger } from "../config.js";
+import { journalSteps, type vStepRequest } from "../journal.js";
+import { scheduleReplay } from "../replay.js";
+import { isBatchDone } from "../results.js";
 
 /** Workflows replayed per coordinator transaction. */
 export const REPLAYS_PER_TRANSACTION = 25;
@@ -29,7 +29,7 @@ export const REPLAYS_PER_TRANSACTION = 25;
 export async function scheduleReplays(ctx: MutationCtx, workflowIds: Id<"workflows">[]): Promise<void> {
   const unique = [...new Set(workflowIds)];
   for (let i = 0; i < unique.length; i += REPLAYS_PER_TRANSACTION) {
-    await ctx.scheduler.runAfter(0, internal.coordinator.replayBatch, {
+    await ctx.scheduler.runAfter(0, internal.executor.coordinator.replayBatch, {
       workflowIds: unique.slice(i, i + REPLAYS_PER_TRANSACTION),
     });
   }
@@ -76,7 +76,7 @@ export const replayBatch = internalMutation({
         // The first group always runs (it replays at least one workflow), so that every
         // transaction makes progress however large the documents.
         first = false;
-        const out = await ctx.runMutation(internal.coordinator.replayGroup, {
+        const out = await ctx.runMutation(internal.executor.coordinator.replayGroup, {
           workflowIds,
           maxReadBytes: Math.max(MAX_REPLAY_READ_BYTES - bytesRead, 1),
         });
@@ -210,3 +210,20 @@ async function runningWorkflow(ctx: MutationCtx, workflowId: Id<"workflows">): P
   const workflow = await ctx.db.get("workflows", workflowId);
   return workflow && !workflow.runResult ? workflow : null;
 }
+
+/**
+ * A manual nudge: if the workflow is running with nothing in flight, hand it to the
+ * coordinator (returns whether it did). Scheduled, never run inline, so that a nudge from
+ * inside another replay's transaction (an `onComplete`, an inline mutation step) cannot
+ * journal steps under a batched replay that has already read the same workflow's journal.
+ */
+export const replayIfReady = mutation({
+  args: { workflowId: v.id("workflows") },
+  returns: v.boolean(),
+  handler: async (ctx, args) => {
+    if (!(await readyWorkflow(ctx, args.workflowId))) return false;
+    await scheduleReplays(ctx, [args.workflowId]);
+    return true;
+  },
+});
+

@@ -4,7 +4,7 @@
 // workflows). Each error names the option, its allowed range and the value given.
 // The bounds are in src/shared.ts; docs/limits.md lists them.
 import { getConvexSize, type Value } from "convex/values";
-import { logLevel } from "./component/logging.js";
+import { logLevel } from "../component/logging.js";
 import {
   MAX_CONTEXT_SIZE,
   MAX_DELAY_MS,
@@ -21,7 +21,7 @@ import {
   MAX_RETRY_WAIT_MS,
   RETRY_JITTER_FACTOR,
   MAX_WORKFLOW_ARGS_SIZE,
-} from "./shared.js";
+} from "./limits.js";
 
 /** `waitUntil`'s poll intervals start here: a condition query at most ten times a second. */
 export const MIN_POLL_INTERVAL_MS = 100;

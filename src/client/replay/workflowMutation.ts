@@ -14,15 +14,15 @@ import {
   type RegisteredMutation,
 } from "convex/server";
 import { asObjectValidator, type ObjectType, type PropertyValidators, v, type Validator } from "convex/values";
-import { createLogger, type Logger, logThrown } from "../component/logging.js";
-import type { JournalEntry } from "../component/schema.js";
-import { formatErrorWithStack, limitErrorLength } from "../shared.js";
-import { type OnCompleteArgs, vWorkflowId, type WorkflowId } from "../types.js";
+import { createLogger, type Logger, logThrown } from "../../component/logging.js";
+import type { JournalEntry } from "../../component/schema.js";
+import { formatErrorWithStack, limitErrorLength } from "../../shared/errors.js";
+import { type OnCompleteArgs, vWorkflowId, type WorkflowId } from "../../shared/types.js";
 import { explainHiddenGlobalError, installEnvironment } from "./environment.js";
-import type { WorkflowDefinition, WorkflowHandler } from "./index.js";
-import { type ExecutorRouting, StepExecutor, type StepRequest } from "./step.js";
-import type { InferFromOptionalValidator, RunResult, WorkflowComponent, WorkflowMutationResult } from "./types.js";
-import { checkStartArgs, checkWorkpoolOptions } from "../validateOptions.js";
+import type { WorkflowDefinition, WorkflowHandler } from "../index.js";
+import { type ExecutorRouting, StepExecutor, type StepRequest } from "./replayer.js";
+import type { InferFromOptionalValidator, RunResult, WorkflowComponent, WorkflowMutationResult } from "../types.js";
+import { checkStartArgs, checkWorkpoolOptions } from "../../shared/validateOptions.js";
 import { createWorkflowCtx } from "./workflowContext.js";
 
 export type WorkflowArgs<V extends PropertyValidators, Context = unknown> = {
