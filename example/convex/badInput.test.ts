@@ -806,7 +806,7 @@ describe("bad input", () => {
 
     test("the component's startSteps refuses what a client that skipped the checks sends; the workflow keeps running", async () => {
       const now = Date.now();
-      const sleep = { kind: "sleep" as const, name: "sleep", inProgress: true, args: {}, argsSize: 0, startedAt: now };
+      const sleep = { kind: "sleep" as const, name: "sleep", inProgress: true, args: {}, argsSize: 0, queuedAt: now };
       const action = {
         kind: "function" as const,
         functionType: "action" as const,
@@ -815,7 +815,7 @@ describe("bad input", () => {
         inProgress: true,
         args: {},
         argsSize: 0,
-        startedAt: now,
+        queuedAt: now,
       };
       const send = (request: Record<string, unknown>, workpoolOptions?: Record<string, unknown>) => (ctx: Ctx) =>
         ctx.runMutation(component.journal.startSteps, {

@@ -119,10 +119,7 @@ export async function stopStepWork(ctx: MutationCtx, entry: Doc<"steps">): Promi
       }
       break;
     case "sleep":
-      if (step.workId) {
-        const scheduledId = ctx.db.system.normalizeId("_scheduled_functions", step.workId);
-        if (scheduledId) await cancelTimer(ctx, scheduledId);
-      }
+      if (step.timerId) await cancelTimer(ctx, step.timerId);
       break;
     case "event":
     case "workflow":

@@ -9,7 +9,7 @@ import type { OnCompleteArgs, WorkflowId } from "../shared/types.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
 import { getLogger } from "./config.js";
-import { logThrown } from "./logging.js";
+import { logThrown } from "../shared/logging.js";
 import { recordTransition } from "./stats.js";
 import { recordStepResult } from "./results.js";
 import { scheduleStop, stopBudgetOf, stopInFlightSteps } from "./cancel.js";

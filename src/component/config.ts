@@ -1,25 +1,11 @@
-import type { WorkpoolOptions } from "@convex-dev/workpool";
-import { vRetryBehavior } from "@convex-dev/workpool";
-import { type Infer, v } from "convex/values";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
+export { vWorkpoolOptions, type WorkpoolOptionsArg } from "../shared/protocol.js";
 import { checkMaxParallelism } from "../shared/validateOptions.js";
-import { createLogger, DEFAULT_LOG_LEVEL, type Logger, logLevel } from "./logging.js";
+import { createLogger, DEFAULT_LOG_LEVEL, type Logger } from "../shared/logging.js";
 
 export const DEFAULT_MAX_PARALLELISM = 25;
 export const DEFAULT_RETRY_BEHAVIOR = { maxAttempts: 5, initialBackoffMs: 500, base: 2 };
-
-/** The workpool options a workflow definition may pass with each batch of steps. */
-export const vWorkpoolOptions = v.object({
-  logLevel: v.optional(logLevel),
-  maxParallelism: v.optional(v.number()),
-  defaultRetryBehavior: v.optional(vRetryBehavior),
-  retryActionsByDefault: v.optional(v.boolean()),
-});
-export type WorkpoolOptionsArg = Infer<typeof vWorkpoolOptions>;
-// Keep the validator in step with the workpool's own type.
-const _check = (options: WorkpoolOptionsArg): WorkpoolOptions => options;
-void _check;
 
 /**
  * The config row, read once per transaction: the record path, the logger and the workpool

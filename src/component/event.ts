@@ -107,7 +107,7 @@ export const timeOut = internalMutation({
       generationNumber: args.generationNumber,
       result: {
         kind: "failed",
-        error: timeoutError(`awaitEvent for ${describe(event)}`, (entry.step.deadline ?? now) - entry.step.startedAt),
+        error: timeoutError(`awaitEvent for ${describe(event)}`, (entry.step.deadline ?? now) - entry.step.queuedAt),
       },
     });
     if (outcome === "recorded") {

@@ -1,24 +1,24 @@
 // The journal: the ordered steps a workflow has asked for, with their results. A poll
 // loads it to replay the handler, and appends the next batch of steps with `startSteps`.
-import { vRetryBehavior } from "@convex-dev/workpool";
 import { getConvexSize, v } from "convex/values";
 import { MAX_JOURNAL_SIZE } from "../shared/limits.js";
 import { journalSizeError } from "../shared/errors.js";
 import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { mutation, type MutationCtx, query } from "./_generated/server.js";
-import { getLogger, vWorkpoolOptions } from "./config.js";
+import { getLogger } from "./config.js";
 import { isOrphaned } from "./cancel.js";
 import { completeWorkflow } from "./completion.js";
 import { attachEventStep } from "./event.js";
-import { logLevel } from "./logging.js";
+import { logLevel } from "../shared/logging.js";
 import { insertWorkflow } from "./model.js";
 import { enqueueFunctionStep, getWorkpool } from "./pool.js";
 import { scheduleReplay } from "./replay.js";
 import { isBatchDone, limitResultSize } from "./results.js";
 import { enqueueTask } from "./executor/taskQueue.js";
 import { startConditionWait } from "./wait.js";
-import { journalDocument, type JournalEntry, vExecutorRouting, vStep, workflowDocument } from "./schema.js";
+import { journalDocument, type JournalEntry, workflowDocument } from "./schema.js";
+import { type StepRequest, vStepRequest, vWorkpoolOptions } from "../shared/protocol.js";
 import { checkStepRequests } from "../shared/validateOptions.js";
 
 /**
@@ -70,16 +70,6 @@ export const load = query({
   },
 });
 
-export const vStepRequest = v.object({
-  step: vStep,
-  retry: v.optional(v.union(v.boolean(), vRetryBehavior)),
-  schedulerOptions: v.optional(v.object({ runAt: v.optional(v.number()), runAfter: v.optional(v.number()) })),
-  /** For `awaitEvent` and `waitUntil`: give up this many ms after the step starts. */
-  timeoutMs: v.optional(v.number()),
-  /** Executor mode: run this function step from the sharded task queue. */
-  executor: v.optional(vExecutorRouting),
-});
-
 export const startSteps = mutation({
   args: {
     workflowId: v.id("workflows"),
@@ -113,7 +103,7 @@ export const startSteps = mutation({
 export async function journalSteps(
   ctx: MutationCtx,
   workflow: Doc<"workflows">,
-  steps: (typeof vStepRequest.type)[],
+  steps: StepRequest[],
   workpoolOptions: typeof vWorkpoolOptions.type | undefined,
   firstNumber?: number,
 ): Promise<JournalEntry[]> {
@@ -135,7 +125,7 @@ export async function journalSteps(
     (r) =>
       (r.step.kind ?? "function") === "function" &&
       !r.step.runResult &&
-      !r.executor &&
+      !r.task &&
       !("wait" in r.step && r.step.wait),
   );
   const workpool = needsPool ? await getWorkpool(ctx, workpoolOptions) : undefined;
@@ -177,7 +167,7 @@ async function dispatchStep(
   ctx: MutationCtx,
   workflow: Doc<"workflows">,
   entry: Doc<"steps">,
-  request: typeof vStepRequest.type,
+  request: StepRequest,
   batch: { first: number; size: number },
   workpool: Awaited<ReturnType<typeof getWorkpool>> | undefined,
   workpoolOptions: typeof vWorkpoolOptions.type | undefined,
@@ -189,8 +179,8 @@ async function dispatchStep(
     case undefined:
     case "function": {
       if (step.wait) return await startConditionWait(ctx, entry, workflow.generationNumber, request.timeoutMs);
-      if (request.executor) {
-        const taskId = await enqueueTask(ctx, workflow, entry, request.executor, {
+      if (request.task) {
+        const taskId = await enqueueTask(ctx, workflow, entry, request.task, {
           retry: request.retry,
           runAt,
           workpoolOptions,
@@ -207,7 +197,7 @@ async function dispatchStep(
     case "sleep": {
       const context = { stepId: entry._id, generationNumber: workflow.generationNumber };
       const scheduledId = await ctx.scheduler.runAt(runAt ?? Date.now(), internal.pool.wakeUp, context);
-      return { ...step, workId: scheduledId as unknown as typeof step.workId };
+      return { ...step, timerId: scheduledId };
     }
     case "workflow": {
       const child = await insertWorkflow(ctx, {

@@ -19,7 +19,7 @@ import {
   getLogger,
   type WorkpoolOptionsArg,
 } from "./config.js";
-import { DEFAULT_LOG_LEVEL } from "./logging.js";
+import { DEFAULT_LOG_LEVEL } from "../shared/logging.js";
 import { checkWorkpoolOptions } from "../shared/validateOptions.js";
 import { recordStepResult } from "./results.js";
 

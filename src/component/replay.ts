@@ -8,7 +8,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
 import { completeWorkflow } from "./completion.js";
 import { getLogger } from "./config.js";
-import { logThrown } from "./logging.js";
+import { logThrown } from "../shared/logging.js";
 
 type PollArgs = { workflowId: string; generationNumber: number };
 

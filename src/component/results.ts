@@ -47,7 +47,7 @@ export async function recordStepResult(
     result: RunResult;
     completedAt?: number;
     /** When the step's work began running, where the caller knows it. */
-    runStartedAt?: number;
+    startedAt?: number;
     /** How many times the step's function ran, where the caller knows it (executor mode). */
     attempts?: number;
     /**
@@ -81,7 +81,7 @@ export async function recordStepResult(
       inProgress: false,
       runResult,
       completedAt,
-      runStartedAt: args.runStartedAt ?? entry.step.runStartedAt,
+      startedAt: args.startedAt ?? entry.step.startedAt,
       ...(args.attempts !== undefined ? { attempts: args.attempts } : {}),
     },
   });
@@ -91,7 +91,7 @@ export async function recordStepResult(
     stepName: entry.step.name,
     stepNumber: entry.stepNumber,
     status: runResult.kind,
-    durationMs: completedAt - entry.step.startedAt,
+    durationMs: completedAt - entry.step.queuedAt,
   });
   if (workflow.runResult !== undefined) return "recorded";
   if (args.onRecorded) args.onRecorded(workflow);

@@ -1,7 +1,8 @@
 import { vResultValidator, vRetryBehavior, vWorkIdValidator } from "@convex-dev/workpool";
 import { defineSchema, defineTable } from "convex/server";
 import { type Infer, v } from "convex/values";
-import { logLevel } from "./logging.js";
+import { logLevel } from "../shared/logging.js";
+import { conditionWaitValidator, stepValidator, tableId, vTask } from "../shared/protocol.js";
 
 /** A mutation (by function handle) to call once when a workflow finishes. */
 export const vOnComplete = v.object({
@@ -37,76 +38,17 @@ export const workflowDocument = v.object({
 });
 export type Workflow = Infer<typeof workflowDocument>;
 
-const stepCommon = {
-  name: v.string(),
-  inProgress: v.boolean(),
-  argsSize: v.number(),
-  args: v.any(),
-  runResult: v.optional(vResultValidator),
-  /** When the step was journaled (the poll's time): it is queued from then. */
-  startedAt: v.number(),
-  /** When its work began running, where known (executor mode records it). */
-  runStartedAt: v.optional(v.number()),
-  completedAt: v.optional(v.number()),
-  /**
-   * How many times the step's function ran, where known (executor mode records it; the
-   * nested workpool does not report its retries).
-   */
-  attempts: v.optional(v.number()),
-};
-
-/** A `step.waitUntil`: the condition query is re-checked until it returns a value. */
-export const vConditionWait = v.object({
-  pollIntervalMs: v.number(),
-  maxPollIntervalMs: v.number(),
-  /** The delay before the next scheduled check (grows to maxPollIntervalMs). */
-  nextIntervalMs: v.number(),
-  /** When the wait gives up, if it has a timeout. */
-  deadline: v.optional(v.number()),
-  checks: v.number(),
-  /** The pending scheduled check. */
-  timerId: v.optional(v.id("_scheduled_functions")),
-});
-export type ConditionWait = Infer<typeof vConditionWait>;
-
-export const vStep = v.union(
-  v.object({
-    kind: v.optional(v.literal("function")),
-    functionType: v.union(v.literal("query"), v.literal("mutation"), v.literal("action")),
-    handle: v.string(),
-    workId: v.optional(vWorkIdValidator),
-    wait: v.optional(vConditionWait),
-    ...stepCommon,
-  }),
-  v.object({
-    kind: v.literal("workflow"),
-    handle: v.string(),
-    workflowId: v.optional(v.id("workflows")),
-    ...stepCommon,
-  }),
-  v.object({
-    kind: v.literal("event"),
-    eventId: v.optional(v.id("events")),
-    /** With `timeout`: when the wait ends unless the event was sent. */
-    deadline: v.optional(v.number()),
-    timerId: v.optional(v.id("_scheduled_functions")),
-    ...stepCommon,
-    /** The id as the handler passed it; checked when the step starts. */
-    args: v.object({ eventId: v.optional(v.string()) }),
-  }),
-  v.object({
-    kind: v.literal("sleep"),
-    /** The scheduled wake-up's id. */
-    workId: v.optional(vWorkIdValidator),
-    ...stepCommon,
-  }),
-);
+export const vStep = stepValidator(tableId);
 export type Step = Infer<typeof vStep>;
+export const vConditionWait = conditionWaitValidator(tableId);
+export type ConditionWait = Infer<typeof vConditionWait>;
 
 const journalFields = {
   workflowId: v.id("workflows"),
   stepNumber: v.number(),
   step: vStep,
+  /** Executor mode: set while the step waits on its shard's task queue (see executor/taskQueue.ts). */
+  task: v.optional(vTask),
 };
 export const journalDocument = v.object({
   _id: v.string(),
@@ -135,15 +77,6 @@ export const vEventState = v.union(
   /** The awaiting step's deadline passed first: the event is closed to sends by id. */
   v.object({ kind: v.literal("timedOut"), waitingAt: v.number(), timedOutAt: v.number(), stepId: v.id("steps") }),
 );
-
-/** Executor mode: how a step request is routed to the task queue (see taskQueue.ts). */
-export const vExecutorRouting = v.object({
-  shards: v.number(),
-  /** Set for actions registered with `workflow.action`: run in-process by the executor. */
-  actionName: v.optional(v.string()),
-  /** The app's executor action, so the component can start executors on demand. */
-  executorHandle: v.optional(v.string()),
-});
 
 /** The statuses counted by `workflowCounts` / `workflowTotals` (stats.ts). */
 export const vCountStatus = v.union(v.literal("running"), v.literal("success"), v.literal("failed"), v.literal("canceled"));

@@ -1,7 +1,7 @@
 import { v } from "convex/values";
 import { internalMutation } from "./_generated/server.js";
 import { updateConfigRow } from "./config.js";
-import { logLevel } from "./logging.js";
+import { logLevel } from "../shared/logging.js";
 
 /**
  * Component-wide settings, runnable from the CLI:

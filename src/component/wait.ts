@@ -85,7 +85,7 @@ export const check = internalMutation({
     const now = Date.now();
     let result = await evaluate(ctx, step);
     if (!result && wait.deadline !== undefined && now >= wait.deadline) {
-      result = { kind: "failed", error: timeoutError(describeWait(entry), wait.deadline - step.startedAt) };
+      result = { kind: "failed", error: timeoutError(describeWait(entry), wait.deadline - step.queuedAt) };
     }
     if (result) {
       await ctx.db.patch("steps", entry._id, { step: { ...step, wait } });

@@ -1,5 +1,5 @@
 // Workflow lifecycle: create, observe, cancel, complete, restart, clean up.
-import { vResultValidator } from "@convex-dev/workpool";
+import { vResultValidator, type WorkId } from "@convex-dev/workpool";
 import { paginator } from "convex-helpers/server/pagination";
 import { paginationOptsValidator } from "convex/server";
 import { getConvexSize, v } from "convex/values";
@@ -102,7 +102,7 @@ export function publicStep(entry: Doc<"steps">): WorkflowStep {
     stepNumber: entry.stepNumber,
     args: step.args,
     runResult: step.runResult,
-    startedAt: step.startedAt,
+    startedAt: step.queuedAt,
     completedAt: step.completedAt,
   };
   switch (step.kind) {
@@ -114,7 +114,8 @@ export function publicStep(entry: Doc<"steps">): WorkflowStep {
     case "event":
       return { ...common, kind: "event", eventId: step.eventId as unknown as EventId };
     case "sleep":
-      return { ...common, kind: "sleep", workId: step.workId! };
+      // 0.4.8 runs sleeps through the workpool and reports that job; ours is a scheduled wake-up.
+      return { ...common, kind: "sleep", workId: step.timerId as unknown as WorkId };
   }
 }
 

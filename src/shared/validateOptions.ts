@@ -4,7 +4,7 @@
 // workflows). Each error names the option, its allowed range and the value given.
 // The bounds are in src/shared.ts; docs/limits.md lists them.
 import { getConvexSize, type Value } from "convex/values";
-import { logLevel } from "../component/logging.js";
+import { logLevel } from "./logging.js";
 import {
   MAX_CONTEXT_SIZE,
   MAX_DELAY_MS,

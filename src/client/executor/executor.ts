@@ -11,7 +11,7 @@ import {
   type RegisteredAction,
 } from "convex/server";
 import { asObjectValidator, getConvexSize, type PropertyValidators, v, type Validator, type Value } from "convex/values";
-import { errorMessage } from "../../component/logging.js";
+import { errorMessage } from "../../shared/logging.js";
 import { formatErrorWithStack } from "../../shared/errors.js";
 import { checkExecutorOptions } from "../../shared/validateOptions.js";
 import type { WorkflowComponent } from "../types.js";

@@ -94,7 +94,7 @@ export class StepExecutor {
   clock = (): { now: number; latest: boolean } => {
     // Requests already sent but not yet read will consume journal entries first.
     const next = this.journal[this.channel.bufferSize];
-    return next ? { now: next.step.startedAt, latest: false } : { now: this.pollTime, latest: true };
+    return next ? { now: next.step.queuedAt, latest: false } : { now: this.pollTime, latest: true };
   };
 
   private stopped = false;
@@ -162,7 +162,7 @@ export class StepExecutor {
     retry: StepRequest["retry"];
     schedulerOptions: SchedulerOptions;
     timeoutMs?: number;
-    executor?: Awaited<ReturnType<StepExecutor["routeToExecutor"]>>;
+    task?: Awaited<ReturnType<StepExecutor["routeToExecutor"]>>;
   }> = [];
 
   /** Journal a batch (running inline steps first) and return the stored entries. */
@@ -174,7 +174,7 @@ export class StepExecutor {
         retry: request.retry,
         schedulerOptions: request.schedulerOptions,
         timeoutMs: request.timeoutMs,
-        executor: await this.routeToExecutor(request),
+        task: await this.routeToExecutor(request),
       });
     }
     if (this.collect) {
@@ -220,7 +220,7 @@ export class StepExecutor {
       inProgress: true,
       args,
       argsSize,
-      startedAt: this.pollTime,
+      queuedAt: this.pollTime,
     };
     switch (target.kind) {
       case "function": {

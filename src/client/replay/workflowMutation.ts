@@ -14,7 +14,7 @@ import {
   type RegisteredMutation,
 } from "convex/server";
 import { asObjectValidator, type ObjectType, type PropertyValidators, v, type Validator } from "convex/values";
-import { createLogger, type Logger, logThrown } from "../../component/logging.js";
+import { createLogger, type Logger, logThrown } from "../../shared/logging.js";
 import type { JournalEntry } from "../../component/schema.js";
 import { formatErrorWithStack, limitErrorLength } from "../../shared/errors.js";
 import { type OnCompleteArgs, vWorkflowId, type WorkflowId } from "../../shared/types.js";

@@ -18,7 +18,6 @@ import type * as executor_diagnose from "../executor/diagnose.js";
 import type * as executor_shards from "../executor/shards.js";
 import type * as executor_taskQueue from "../executor/taskQueue.js";
 import type * as journal from "../journal.js";
-import type * as logging from "../logging.js";
 import type * as model from "../model.js";
 import type * as paging from "../paging.js";
 import type * as pool from "../pool.js";
@@ -48,7 +47,6 @@ const fullApi: ApiFromModules<{
   "executor/shards": typeof executor_shards;
   "executor/taskQueue": typeof executor_taskQueue;
   journal: typeof journal;
-  logging: typeof logging;
   model: typeof model;
   paging: typeof paging;
   pool: typeof pool;

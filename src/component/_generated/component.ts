@@ -205,12 +205,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   inProgress: boolean;
                   kind?: "function";
                   name: string;
+                  queuedAt: number;
                   runResult?:
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
-                  runStartedAt?: number;
-                  startedAt: number;
+                  startedAt?: number;
                   wait?: {
                     checks: number;
                     deadline?: number;
@@ -230,12 +230,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   inProgress: boolean;
                   kind: "workflow";
                   name: string;
+                  queuedAt: number;
                   runResult?:
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
-                  runStartedAt?: number;
-                  startedAt: number;
+                  startedAt?: number;
                   workflowId?: string;
                 }
               | {
@@ -248,12 +248,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   inProgress: boolean;
                   kind: "event";
                   name: string;
+                  queuedAt: number;
                   runResult?:
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
-                  runStartedAt?: number;
-                  startedAt: number;
+                  startedAt?: number;
                   timerId?: string;
                 }
               | {
@@ -264,15 +264,26 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   inProgress: boolean;
                   kind: "sleep";
                   name: string;
+                  queuedAt: number;
                   runResult?:
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
-                  runStartedAt?: number;
-                  startedAt: number;
-                  workId?: string;
+                  startedAt?: number;
+                  timerId?: string;
                 };
             stepNumber: number;
+            task?: {
+              actionName?: string;
+              generationNumber: number;
+              readyAt: number;
+              retry?: {
+                base: number;
+                initialBackoffMs: number;
+                maxAttempts: number;
+              };
+              shard: number;
+            };
             workflowId: string;
           }>;
           logLevel: "DEBUG" | "TRACE" | "INFO" | "REPORT" | "WARN" | "ERROR";
@@ -305,11 +316,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         {
           generationNumber: number;
           steps: Array<{
-            executor?: {
-              actionName?: string;
-              executorHandle?: string;
-              shards: number;
-            };
             retry?:
               | boolean
               | { base: number; initialBackoffMs: number; maxAttempts: number };
@@ -325,12 +331,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   inProgress: boolean;
                   kind?: "function";
                   name: string;
+                  queuedAt: number;
                   runResult?:
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
-                  runStartedAt?: number;
-                  startedAt: number;
+                  startedAt?: number;
                   wait?: {
                     checks: number;
                     deadline?: number;
@@ -350,12 +356,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   inProgress: boolean;
                   kind: "workflow";
                   name: string;
+                  queuedAt: number;
                   runResult?:
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
-                  runStartedAt?: number;
-                  startedAt: number;
+                  startedAt?: number;
                   workflowId?: string;
                 }
               | {
@@ -368,12 +374,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   inProgress: boolean;
                   kind: "event";
                   name: string;
+                  queuedAt: number;
                   runResult?:
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
-                  runStartedAt?: number;
-                  startedAt: number;
+                  startedAt?: number;
                   timerId?: string;
                 }
               | {
@@ -384,14 +390,19 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   inProgress: boolean;
                   kind: "sleep";
                   name: string;
+                  queuedAt: number;
                   runResult?:
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
-                  runStartedAt?: number;
-                  startedAt: number;
-                  workId?: string;
+                  startedAt?: number;
+                  timerId?: string;
                 };
+            task?: {
+              actionName?: string;
+              executorHandle?: string;
+              shards: number;
+            };
             timeoutMs?: number;
           }>;
           workflowId: string;
@@ -420,12 +431,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 inProgress: boolean;
                 kind?: "function";
                 name: string;
+                queuedAt: number;
                 runResult?:
                   | { kind: "success"; returnValue: any }
                   | { error: string; kind: "failed" }
                   | { kind: "canceled" };
-                runStartedAt?: number;
-                startedAt: number;
+                startedAt?: number;
                 wait?: {
                   checks: number;
                   deadline?: number;
@@ -445,12 +456,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 inProgress: boolean;
                 kind: "workflow";
                 name: string;
+                queuedAt: number;
                 runResult?:
                   | { kind: "success"; returnValue: any }
                   | { error: string; kind: "failed" }
                   | { kind: "canceled" };
-                runStartedAt?: number;
-                startedAt: number;
+                startedAt?: number;
                 workflowId?: string;
               }
             | {
@@ -463,12 +474,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 inProgress: boolean;
                 kind: "event";
                 name: string;
+                queuedAt: number;
                 runResult?:
                   | { kind: "success"; returnValue: any }
                   | { error: string; kind: "failed" }
                   | { kind: "canceled" };
-                runStartedAt?: number;
-                startedAt: number;
+                startedAt?: number;
                 timerId?: string;
               }
             | {
@@ -479,15 +490,26 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 inProgress: boolean;
                 kind: "sleep";
                 name: string;
+                queuedAt: number;
                 runResult?:
                   | { kind: "success"; returnValue: any }
                   | { error: string; kind: "failed" }
                   | { kind: "canceled" };
-                runStartedAt?: number;
-                startedAt: number;
-                workId?: string;
+                startedAt?: number;
+                timerId?: string;
               };
           stepNumber: number;
+          task?: {
+            actionName?: string;
+            generationNumber: number;
+            readyAt: number;
+            retry?: {
+              base: number;
+              initialBackoffMs: number;
+              maxAttempts: number;
+            };
+            shard: number;
+          };
           workflowId: string;
         }>,
         Name
@@ -636,12 +658,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   inProgress: boolean;
                   kind?: "function";
                   name: string;
+                  queuedAt: number;
                   runResult?:
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
-                  runStartedAt?: number;
-                  startedAt: number;
+                  startedAt?: number;
                   wait?: {
                     checks: number;
                     deadline?: number;
@@ -661,12 +683,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   inProgress: boolean;
                   kind: "workflow";
                   name: string;
+                  queuedAt: number;
                   runResult?:
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
-                  runStartedAt?: number;
-                  startedAt: number;
+                  startedAt?: number;
                   workflowId?: string;
                 }
               | {
@@ -679,12 +701,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   inProgress: boolean;
                   kind: "event";
                   name: string;
+                  queuedAt: number;
                   runResult?:
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
-                  runStartedAt?: number;
-                  startedAt: number;
+                  startedAt?: number;
                   timerId?: string;
                 }
               | {
@@ -695,15 +717,26 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   inProgress: boolean;
                   kind: "sleep";
                   name: string;
+                  queuedAt: number;
                   runResult?:
                     | { kind: "success"; returnValue: any }
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
-                  runStartedAt?: number;
-                  startedAt: number;
-                  workId?: string;
+                  startedAt?: number;
+                  timerId?: string;
                 };
             stepNumber: number;
+            task?: {
+              actionName?: string;
+              generationNumber: number;
+              readyAt: number;
+              retry?: {
+                base: number;
+                initialBackoffMs: number;
+                maxAttempts: number;
+              };
+              shard: number;
+            };
             workflowId: string;
           }>;
           workflow: {

@@ -18,7 +18,8 @@ import type { Doc, Id } from "../_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx } from "../_generated/server.js";
 import { completeWorkflow } from "../completion.js";
 import { getLogger } from "../config.js";
-import { journalSteps, type vStepRequest } from "../journal.js";
+import { journalSteps } from "../journal.js";
+import type { StepRequest } from "../../shared/protocol.js";
 import { scheduleReplay } from "../replay.js";
 import { isBatchDone } from "../results.js";
 
@@ -98,7 +99,7 @@ export const replayBatch = internalMutation({
 type BatchResult = {
   workflowId: string;
   runResult?: RunResult;
-  steps: (typeof vStepRequest.type)[];
+  steps: StepRequest[];
   workpoolOptions?: Parameters<typeof journalSteps>[3];
 };
 

@@ -140,7 +140,7 @@ async function recordTask(
   task: Doc<"taskQueue">,
   result: RunResult,
   recorded: Doc<"taskQueue">[],
-  runStartedAt: number | undefined,
+  startedAt: number | undefined,
   attempts?: number,
 ): Promise<number> {
   await ctx.db.delete("taskQueue", task._id);
@@ -149,7 +149,7 @@ async function recordTask(
     stepId: task.stepId,
     generationNumber: task.generationNumber,
     result,
-    runStartedAt,
+    startedAt,
     attempts,
     onRecorded: (workflow) => {
       workflowBytes = getConvexSize(workflow);
