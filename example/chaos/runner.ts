@@ -655,10 +655,11 @@ class ChaosRun {
     if (this.plan.mode === "executor") await this.checkQueueEmpty("finished");
   }
 
+  /** No journal entry still carries a `task` (diagnose counts them per shard's queue). */
   async checkQueueEmpty(when: string): Promise<void> {
     const shards = await this.t.query((ctx) => chaosExec.diagnose(ctx));
     const queued = shards.reduce((n, s) => n + s.queued, 0);
-    if (queued > 0) this.violation(`taskQueue: ${queued} task(s) left once every workflow ${when}`);
+    if (queued > 0) this.violation(`taskQueue: ${queued} journal entr${queued === 1 ? "y" : "ies"} still with a task once every workflow ${when}`);
   }
 
   /** Cleanup after the end: nothing of any workflow may remain. */

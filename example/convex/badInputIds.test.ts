@@ -251,18 +251,25 @@ describe("bad ids", () => {
     });
   });
 
-  test("the executor's component functions with ids that are not task ids: refused by the argument validator", async () => {
+  test("the executor's component functions with ids that are not task ids: refused by the argument validator; a step not on a queue: skipped", async () => {
     await unrelatedStillCompletes(f.t, async () => {
       const fence = { shard: 0, epoch: 0, instance: 0 };
-      for (const [what, idOf] of workflowIds) {
+      const calls = (id: string): Array<(ctx: Ctx) => Promise<unknown>> => [
+        (ctx) => ctx.runMutation(c.executor.taskQueue.recordResults, { ...fence, results: [{ stepId: id, result: { kind: "success", returnValue: 1 } }] }),
+        (ctx) => ctx.runMutation(c.executor.taskQueue.runMutationTasks, { ...fence, stepIds: [id] }),
+        (ctx) => ctx.runMutation(c.executor.shards.handoff, { ...fence, stepIds: [id], until: Date.now() }),
+      ];
+      // A task is named by its step's id: any other id is refused.
+      const notSteps: Array<[string, IdOf]> = [...workflowIds.filter(([what]) => what !== "a step's id"), ["a workflow's id", (fx) => fx.a]];
+      for (const [what, idOf] of notSteps) {
         const id = idOf(f);
-        const calls: Array<(ctx: Ctx) => Promise<unknown>> = [
-          (ctx) => ctx.runMutation(c.executor.taskQueue.recordResultBatch, { ...fence, results: [{ taskId: id, result: { kind: "success", returnValue: 1 } }] }),
-          (ctx) => ctx.runMutation(c.executor.taskQueue.runMutationTasks, { ...fence, taskIds: [id] }),
-          (ctx) => ctx.runMutation(c.executor.shards.handoff, { ...fence, taskIds: [id], until: Date.now() }),
-        ];
-        for (const call of calls) expect(await rejected(f.t, call), what).toMatch(validatorRefused("taskQueue", id));
+        for (const call of calls(id)) expect(await rejected(f.t, call), what).toMatch(validatorRefused("steps", id));
       }
+      // A step that is not on a task queue (a standard-mode step) is skipped: nothing is written.
+      const [record, runMutations, handoff] = calls(f.stepOfA);
+      expect(await noOp(f.t, record)).toMatchObject({ recorded: 0, skipped: 1 });
+      expect(await noOp(f.t, runMutations)).toMatchObject({ recorded: 0, skipped: 1 });
+      expect(await noOp(f.t, handoff)).toEqual({ handedOff: false });
     });
   });
 

@@ -186,8 +186,14 @@ describe("executor mode", () => {
         "executorWorkflows:fetchB",
         "executorWorkflows:record",
       ]);
-      for (const s of steps) expect(s.kind === "function" && s.workId).toMatch(/^executor:/);
+      // A task step has no workpool job (0.4.8's `workId` is left unset) ...
+      for (const s of steps) expect(s.kind === "function" && s.workId).toBeUndefined();
     }
+    // ... and its executor recorded when it began running, which the workpool does not report.
+    const timeline = (await t.query((ctx) => workflow.timelinePage(ctx, { paginationOpts: { cursor: null, numItems: 100 } }))).page;
+    const ran = timeline.filter((w) => ids.includes(w.workflowId as WorkflowId));
+    expect(ran).toHaveLength(ids.length);
+    for (const w of ran) for (const s of w.steps) expect(s.startedAt, `${s.name} of ${w.workflowId}`).toEqual(expect.any(Number));
     const shards = await diagnose(t, workflow);
     expect(shards.map((s) => [s.shard, s.shards, s.epoch, s.queued])).toEqual([
       [0, 4, 1, 0],

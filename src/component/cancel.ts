@@ -1,6 +1,6 @@
 // Stopping the work of a finished workflow: its steps still in flight are marked canceled
 // and what runs behind them is stopped (workpool jobs, executor tasks, timers, event waits,
-// nested workflows, which are canceled in turn). A tree of any size is stopped in bounded
+// nested workflows, which are canceled in turn; how each backend stops is in stepWork.ts). A tree of any size is stopped in bounded
 // transactions: the one that finishes the workflow does what fits in `StopBudget`, and a
 // scheduled `continueStop` per workflow does the rest, a budget at a time.
 //
@@ -8,7 +8,7 @@
 // this runs, so a late result or poll of a step not yet reached is ignored, and a stop
 // continues only while the workflow stays in the generation it was finished in. A restart
 // takes over what is left (`restartContinue`); a cleanup deletes it (deleting a step in
-// flight stops its work first, `stopStepWork`).
+// flight stops its work first, `stopStepWork` in stepWork.ts).
 import { getConvexSize, v } from "convex/values";
 import { STOP_BUDGET_BYTES, STOP_BUDGET_RANGES, STOP_BUDGET_WRITES, STOP_RESERVE } from "../shared/limits.js";
 import { internal } from "./_generated/api.js";
@@ -16,9 +16,8 @@ import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
 import { completeWorkflow } from "./completion.js";
 import { closeEventsOfStep } from "./event.js";
-import { getWorkpool } from "./pool.js";
-import { deleteTaskOfStep } from "./executor/taskQueue.js";
-import { cancelTimer } from "./wait.js";
+import type { getWorkpool } from "./pool.js";
+import { MOST_A_STEP_COSTS, stopCostOf, stopStepWork } from "./stepWork.js";
 
 /**
  * What one transaction may still spend on stopping and deleting steps: index ranges (Convex
@@ -68,64 +67,12 @@ async function newStopBudget(ctx: MutationCtx): Promise<StopBudget> {
 
 /** In-flight steps read per page. */
 const PAGE = 25;
-
-/**
- * Index ranges stopping a step may read, at most, by kind (estimates with headroom):
- * a workpool cancel reads its globals, the work item and its pending cancelation and pings
- * the workpool's loop; canceling a nested workflow reads the settings, its counts and the
- * parent's step and workflow, besides what its own steps cost.
- */
-const COST = { page: 1, workpool: 10, executor: 2, timer: 2, event: 4, workflow: 12 } as const;
-const MOST_A_STEP_COSTS = COST.workpool + COST.timer;
-
-function costOf(entry: Doc<"steps">): number {
-  const step = entry.step;
-  switch (step.kind) {
-    case undefined:
-    case "function":
-      return (step.wait?.timerId ? COST.timer : 0) + (step.workId?.startsWith("executor:") ? COST.executor : COST.workpool);
-    case "sleep":
-      return COST.timer;
-    case "event":
-      return COST.event;
-    case "workflow":
-      return COST.workflow;
-  }
-}
+/** Index ranges reading the next page of in-flight steps may take. */
+const PAGE_COST = 1;
 
 /** Room for the most expensive step, and for the next page. */
 export const hasRoom = (budget: StopBudget) =>
-  budget.ranges >= MOST_A_STEP_COSTS + COST.page && budget.bytes > 0 && budget.writes > 0;
-
-/**
- * Stop the work behind one in-flight step of kind function or sleep (a workpool job, an
- * executor task, a condition wait's or a sleep's timer). Events and nested workflows are
- * handled by the caller: a cancel releases the event and cancels the child, a deletion
- * deletes both.
- */
-export async function stopStepWork(ctx: MutationCtx, entry: Doc<"steps">): Promise<void> {
-  const budget = await stopBudgetOf(ctx);
-  const step = entry.step;
-  budget.ranges -= costOf(entry);
-  switch (step.kind) {
-    case undefined:
-    case "function":
-      if (step.wait?.timerId) await cancelTimer(ctx, step.wait.timerId);
-      if (step.workId?.startsWith("executor:")) {
-        await deleteTaskOfStep(ctx, entry._id);
-      } else if (step.workId) {
-        budget.workpool ??= await getWorkpool(ctx, undefined);
-        await budget.workpool.cancel(ctx, step.workId);
-      }
-      break;
-    case "sleep":
-      if (step.timerId) await cancelTimer(ctx, step.timerId);
-      break;
-    case "event":
-    case "workflow":
-      break;
-  }
-}
+  budget.ranges >= MOST_A_STEP_COSTS + PAGE_COST && budget.bytes > 0 && budget.writes > 0;
 
 /**
  * Mark the workflow's in-flight steps canceled and stop their work, within the transaction's
@@ -138,31 +85,35 @@ export async function stopInFlightSteps(ctx: MutationCtx, workflowId: Id<"workfl
   const budget = await stopBudgetOf(ctx);
   const now = Date.now();
   if (!hasRoom(budget)) return false;
-  budget.ranges -= COST.page;
+  budget.ranges -= PAGE_COST;
   let read = 0;
   for await (const entry of ctx.db
     .query("steps")
     .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflowId))) {
     // Index ranges are read a page at a time.
-    if (++read % PAGE === 0) budget.ranges -= COST.page;
+    if (++read % PAGE === 0) budget.ranges -= PAGE_COST;
     budget.bytes -= 2 * getConvexSize(entry); // read, and again by its patch
     budget.writes -= 1;
     const step = entry.step;
     let runResult: NonNullable<typeof step.runResult> = { kind: "canceled" };
     let child: Doc<"workflows"> | null = null;
     if (step.kind === "workflow" && step.workflowId) {
-      budget.ranges -= COST.workflow;
+      budget.ranges -= stopCostOf(entry);
       child = await ctx.db.get("workflows", step.workflowId);
       if (child) budget.bytes -= getConvexSize(child); // its patch is charged by completeWorkflow
       // It finished before the stop reached it (its report to this step was fenced off).
       if (child?.runResult) runResult = child.runResult;
     }
-    await ctx.db.patch("steps", entry._id, { step: { ...step, inProgress: false, runResult, completedAt: now } });
+    // A task leaves its queue with this write.
+    await ctx.db.patch("steps", entry._id, {
+      step: { ...step, inProgress: false, runResult, completedAt: now },
+      task: undefined,
+    });
     if (step.kind === "event") {
-      budget.ranges -= COST.event;
+      budget.ranges -= stopCostOf(entry);
       budget.bytes -= await closeEventsOfStep(ctx, entry);
     } else if (step.kind !== "workflow") {
-      await stopStepWork(ctx, entry);
+      await stopStepWork(ctx, entry, budget);
     }
     if (child && !child.runResult) {
       await completeWorkflow(ctx, child, { kind: "canceled" }, { reportToParent: false });
@@ -185,7 +136,11 @@ export async function isOrphaned(ctx: MutationCtx, workflow: Doc<"workflows">): 
 }
 
 /** Continue stopping a finished workflow's in-flight steps later, in its own transaction. */
-export async function scheduleStop(ctx: MutationCtx, workflow: Pick<Doc<"workflows">, "_id">, generationNumber: number) {
+export async function scheduleStop(
+  ctx: MutationCtx,
+  workflow: Pick<Doc<"workflows">, "_id">,
+  generationNumber: number,
+) {
   await ctx.scheduler.runAfter(0, internal.cancel.continueStop, { workflowId: workflow._id, generationNumber });
 }
 

@@ -4,12 +4,12 @@ import { getConvexSize, v } from "convex/values";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
-import { hasRoom as hasStopRoom, type StopBudget, stopBudgetOf, stopStepWork } from "./cancel.js";
+import { hasRoom as hasStopRoom, type StopBudget, stopBudgetOf } from "./cancel.js";
 import { recordTransition, statusOf } from "./stats.js";
-import { deleteTaskOfStep } from "./executor/taskQueue.js";
+import { stopStepWork } from "./stepWork.js";
 import { cancelTimer } from "./wait.js";
 
-/** Index ranges deleting a step may read: its event or its task, and a timer. */
+/** Index ranges deleting a step may read: its event and its timer. */
 const DELETE_COST = 2;
 /** Index ranges deleting a workflow's row may read: the row and its status counts. */
 const WORKFLOW_DELETE_COST = 3;
@@ -45,7 +45,10 @@ async function deleteSteps(ctx: MutationCtx, workflowId: Id<"workflows">, from: 
   return null;
 }
 
-/** Delete one step with its event, task and timers; work still in flight behind it is stopped. */
+/**
+ * Delete one step with its event and timers; work still running behind it is stopped
+ * (stepWork.ts). A task leaves its queue with the entry.
+ */
 async function deleteStep(ctx: MutationCtx, entry: Doc<"steps">, budget: Budget): Promise<void> {
   await ctx.db.delete("steps", entry._id);
   const step = entry.step;
@@ -70,15 +73,8 @@ async function deleteStep(ctx: MutationCtx, entry: Doc<"steps">, budget: Budget)
       break;
     case undefined:
     case "function":
-      if (step.inProgress) {
-        await stopStepWork(ctx, entry);
-      } else {
-        if (step.wait?.timerId) await cancelTimer(ctx, step.wait.timerId);
-        if (step.workId?.startsWith("executor:")) await deleteTaskOfStep(ctx, entry._id);
-      }
-      break;
     case "sleep":
-      if (step.inProgress) await stopStepWork(ctx, entry);
+      await stopStepWork(ctx, entry, budget.stop);
       break;
   }
 }
@@ -109,7 +105,9 @@ async function deleteEvents(ctx: MutationCtx, workflowId: Id<"workflows">, budge
   if (!hasRoom(budget)) return false;
   budget.stop.ranges -= 1;
   // A sent event may hold a value of up to MAX_RETURN_VALUE_SIZE: each one is charged before the next is read.
-  for await (const event of ctx.db.query("events").withIndex("workflowId_state", (q) => q.eq("workflowId", workflowId))) {
+  for await (const event of ctx.db
+    .query("events")
+    .withIndex("workflowId_state", (q) => q.eq("workflowId", workflowId))) {
     budget.stop.bytes -= 2 * getConvexSize(event);
     budget.stop.writes -= 1;
     await ctx.db.delete("events", event._id);

@@ -19,11 +19,8 @@ export async function completeWorkflow(
   workflow: Doc<"workflows">,
   result: RunResult,
   {
-    stepsInFlight = true,
     reportToParent = true,
   }: {
-    /** False when the caller knows no step is in flight (it read the journal in this transaction). */
-    stepsInFlight?: boolean;
     /** False when the parent's step for this workflow already has its result (the cascade set it). */
     reportToParent?: boolean;
   } = {},
@@ -47,7 +44,7 @@ export async function completeWorkflow(
   // Steps still in flight (canceled, or never awaited by a handler that returned) will not
   // be waited for: mark them canceled and stop their work (nested workflows are canceled),
   // as much as fits in this transaction's budget; a scheduled continuation does the rest.
-  if (stepsInFlight && !(await stopInFlightSteps(ctx, workflow._id))) {
+  if (!(await stopInFlightSteps(ctx, workflow._id))) {
     await scheduleStop(ctx, workflow, generationNumber);
   }
   console.event("completed", {

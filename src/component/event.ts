@@ -12,6 +12,7 @@ import { getConvexSize, v } from "convex/values";
 import { timeoutError } from "../shared/errors.js";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
+import type { StepEntry } from "./schema.js";
 import { internalMutation, mutation, type MutationCtx } from "./_generated/server.js";
 import { getLogger } from "./config.js";
 import { getWorkflowOrThrow } from "./model.js";
@@ -49,7 +50,7 @@ async function getEventOrThrow(ctx: MutationCtx, eventId: string, context: strin
  */
 export async function attachEventStep(
   ctx: MutationCtx,
-  entry: Doc<"steps">,
+  entry: StepEntry,
   workflow: Doc<"workflows">,
   timeoutMs: number | undefined,
 ): Promise<Doc<"steps">["step"]> {
@@ -123,7 +124,7 @@ async function logConsumed(
   ctx: MutationCtx,
   workflow: Doc<"workflows">,
   event: Doc<"events">,
-  entry: Doc<"steps">,
+  entry: StepEntry,
   result: RunResult,
   durationMs: number,
 ): Promise<void> {

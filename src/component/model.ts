@@ -4,13 +4,15 @@ import type { Doc, Id } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { recordTransition } from "./stats.js";
 
+/** A workflow as just inserted: its fields and id (not read back, so no `_creationTime`). */
+export type NewWorkflow = WithoutSystemFields<Doc<"workflows">> & { _id: Id<"workflows"> };
+
 /** Create a workflow document (top-level or nested) and count it as running. */
 export async function insertWorkflow(
   ctx: MutationCtx,
   fields: WithoutSystemFields<Doc<"workflows">>,
-): Promise<Doc<"workflows">> {
-  const id = await ctx.db.insert("workflows", fields);
-  const workflow = (await ctx.db.get("workflows", id))!;
+): Promise<NewWorkflow> {
+  const workflow = { ...fields, _id: await ctx.db.insert("workflows", fields) };
   await recordTransition(ctx, workflow, null, "running");
   return workflow;
 }

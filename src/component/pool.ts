@@ -10,7 +10,7 @@ import {
 import type { FunctionHandle } from "convex/server";
 import { type Infer, v } from "convex/values";
 import { components, internal } from "./_generated/api.js";
-import type { Doc } from "./_generated/dataModel.js";
+import type { StepEntry } from "./schema.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
 import {
   DEFAULT_MAX_PARALLELISM,
@@ -43,7 +43,7 @@ type StepContext = Infer<typeof vStepContext>;
 export async function enqueueFunctionStep(
   ctx: MutationCtx,
   workpool: Workpool,
-  entry: Doc<"steps">,
+  entry: StepEntry,
   generationNumber: number,
   opts: { retry?: boolean | RetryBehavior; runAt?: number },
 ): Promise<WorkId> {

@@ -1,5 +1,6 @@
-// Running polls: one run of the app's workflow mutation, which replays the handler
-// against the journal and starts the next batch of steps (or finishes the workflow).
+// Replays: one run of the app's workflow mutation, which replays the handler against the
+// journal and starts the next batch of steps (or finishes the workflow). Executor mode replays
+// many workflows in one call instead (executor/coordinator.ts).
 import type { FunctionHandle } from "convex/server";
 import { v } from "convex/values";
 import { formatErrorWithStack } from "../shared/errors.js";
@@ -10,31 +11,33 @@ import { completeWorkflow } from "./completion.js";
 import { getLogger } from "./config.js";
 import { logThrown } from "../shared/logging.js";
 
-type PollArgs = { workflowId: string; generationNumber: number };
+type ReplayArgs = { workflowId: string; generationNumber: number };
+/** What starting a replay needs to know of a workflow. */
+type Replayable = Pick<Doc<"workflows">, "_id" | "name" | "generationNumber" | "workflowHandle">;
 
-/** Schedule a poll of the workflow in its current generation (now, or at `runAt`). */
-export async function scheduleReplay(ctx: MutationCtx, workflow: Doc<"workflows">, runAt?: number): Promise<void> {
+/** Schedule a replay of the workflow in its current generation (now, or at `runAt`). */
+export async function scheduleReplay(ctx: MutationCtx, workflow: Replayable, runAt?: number): Promise<void> {
   const args = { workflowId: workflow._id, generationNumber: workflow.generationNumber };
   if (runAt !== undefined && runAt > Date.now()) {
-    await ctx.scheduler.runAt(runAt, internal.replay.poll, args);
+    await ctx.scheduler.runAt(runAt, internal.replay.run, args);
   } else {
-    await ctx.scheduler.runAfter(0, internal.replay.poll, args);
+    await ctx.scheduler.runAfter(0, internal.replay.run, args);
   }
 }
 
 /**
- * Run one poll in this transaction. The app's mutation runs as a sub-transaction: if it
+ * Run one replay in this transaction. The app's mutation runs as a sub-transaction: if it
  * throws (a bug outside the handler, a determinism failure we could not catch, an invalid
  * return shape) its writes are rolled back and the workflow fails with that error here,
- * so a workflow never sits unfinished because its poll keeps failing.
+ * so a workflow never sits unfinished because its replay keeps failing.
  */
-export async function runPoll(ctx: MutationCtx, workflow: Doc<"workflows">): Promise<void> {
-  const args: PollArgs = { workflowId: workflow._id, generationNumber: workflow.generationNumber };
+export async function runReplay(ctx: MutationCtx, workflow: Replayable): Promise<void> {
+  const args: ReplayArgs = { workflowId: workflow._id, generationNumber: workflow.generationNumber };
   try {
-    await ctx.runMutation(workflow.workflowHandle as FunctionHandle<"mutation", PollArgs>, args);
+    await ctx.runMutation(workflow.workflowHandle as FunctionHandle<"mutation", ReplayArgs>, args);
   } catch (error) {
     const message = formatErrorWithStack(error);
-    logThrown(await getLogger(ctx), "error", `Workflow ${workflow._id} (${workflow.name}) failed in its poll`, error);
+    logThrown(await getLogger(ctx), "error", `Workflow ${workflow._id} (${workflow.name}) failed in its replay`, error);
     const current = await ctx.db.get("workflows", workflow._id);
     if (current && !current.runResult && current.generationNumber === workflow.generationNumber) {
       await completeWorkflow(ctx, current, { kind: "failed", error: message });
@@ -42,8 +45,8 @@ export async function runPoll(ctx: MutationCtx, workflow: Doc<"workflows">): Pro
   }
 }
 
-/** The scheduled poll. Stale (wrong generation) or finished workflows are a no-op. */
-export const poll = internalMutation({
+/** The scheduled replay. Stale (wrong generation) or finished workflows are a no-op. */
+export const run = internalMutation({
   args: { workflowId: v.id("workflows"), generationNumber: v.number() },
   returns: v.null(),
   handler: async (ctx, args) => {
@@ -51,7 +54,7 @@ export const poll = internalMutation({
     if (!workflow || workflow.runResult || workflow.generationNumber !== args.generationNumber) {
       return null;
     }
-    await runPoll(ctx, workflow);
+    await runReplay(ctx, workflow);
     return null;
   },
 });

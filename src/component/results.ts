@@ -1,11 +1,14 @@
 // Recording the outcome of a step: the one path every kind of step result goes through
-// (workpool callbacks, sleep wake-ups, nested workflows finishing, events arriving).
+// (workpool callbacks, sleep wake-ups, nested workflows finishing, events arriving, executor
+// flushes).
 import type { RunResult } from "@convex-dev/workpool";
 import { convexToJson, getConvexSize, type Value } from "convex/values";
 import { MAX_RETURN_VALUE_SIZE } from "../shared/limits.js";
 import { limitErrorLength } from "../shared/errors.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
-import type { MutationCtx, QueryCtx } from "./_generated/server.js";
+import type { StepEntry } from "./schema.js";
+import type { MutationCtx } from "./_generated/server.js";
+import { isReady } from "./readiness.js";
 import { getLogger } from "./config.js";
 import { scheduleReplay } from "./replay.js";
 
@@ -34,44 +37,42 @@ export function limitResultSize(result: RunResult): RunResult {
 
 export type RecordOutcome = "recorded" | "stale" | "notInProgress" | "missing";
 
+/** A step's outcome, for the run (generation) of its workflow that started it. */
+export type Outcome = {
+  generationNumber: number;
+  result: RunResult;
+  completedAt?: number;
+  /** When the step's work began running, where the caller knows it. */
+  startedAt?: number;
+  /** How many times the step's function ran, where the caller knows it (executor mode). */
+  attempts?: number;
+};
+
+export type StepResult = Outcome & { stepId: Id<"steps"> };
+
 /**
- * Record a step's result if the step is still waiting for it in the expected generation,
- * then, when it was the last step of its batch, schedule the workflow's next poll.
- * Late or duplicate results are ignored (and say why), never applied twice.
+ * Record a step's result if the step is still waiting for it in the expected generation. Late
+ * or duplicate results are ignored (and say why), never applied twice. The same write takes the
+ * step off the task queue (executor mode). `entry` is the step's journal entry as read in this
+ * transaction (null: it is gone). Returns the outcome, and the step's workflow when the result
+ * was recorded and the workflow is still running: the caller decides when to replay it (see
+ * readiness.ts).
  */
-export async function recordStepResult(
+export async function recordResult(
   ctx: MutationCtx,
-  args: {
-    stepId: Id<"steps">;
-    generationNumber: number;
-    result: RunResult;
-    completedAt?: number;
-    /** When the step's work began running, where the caller knows it. */
-    startedAt?: number;
-    /** How many times the step's function ran, where the caller knows it (executor mode). */
-    attempts?: number;
-    /**
-     * Executor mode records many results per transaction: instead of checking the batch
-     * after each one, it is told which running workflow got a result, and checks each
-     * workflow once after the last (see `readyToReplay`), then replays them together.
-     */
-    onRecorded?: (workflow: Doc<"workflows">) => void;
-  },
-): Promise<RecordOutcome> {
-  const entry = await ctx.db.get("steps", args.stepId);
+  entry: StepEntry | null,
+  args: Outcome,
+): Promise<{ outcome: RecordOutcome; workflow: Doc<"workflows"> | null }> {
+  if (!entry) return { outcome: "missing", workflow: null };
   const console = await getLogger(ctx);
-  if (!entry) {
-    console.debug(`Step ${args.stepId} is gone (cleaned up or restarted); ignoring its result.`);
-    return "missing";
-  }
   const workflow = await ctx.db.get("workflows", entry.workflowId);
   if (!workflow || workflow.generationNumber !== args.generationNumber) {
-    console.debug(`Stale result for step ${args.stepId} (generation ${args.generationNumber}); ignoring.`);
-    return "stale";
+    console.debug(`Stale result for step ${entry._id} (generation ${args.generationNumber}); ignoring.`);
+    return { outcome: "stale", workflow: null };
   }
   if (!entry.step.inProgress) {
-    console.debug(`Step ${args.stepId} already has a result; ignoring a second one.`);
-    return "notInProgress";
+    console.debug(`Step ${entry._id} already has a result; ignoring a second one.`);
+    return { outcome: "notInProgress", workflow: null };
   }
   const runResult = limitResultSize(args.result);
   const completedAt = args.completedAt ?? Date.now();
@@ -84,6 +85,7 @@ export async function recordStepResult(
       startedAt: args.startedAt ?? entry.step.startedAt,
       ...(args.attempts !== undefined ? { attempts: args.attempts } : {}),
     },
+    task: undefined,
   });
   console.event("stepCompleted", {
     workflowId: workflow._id,
@@ -93,29 +95,17 @@ export async function recordStepResult(
     status: runResult.kind,
     durationMs: completedAt - entry.step.queuedAt,
   });
-  if (workflow.runResult !== undefined) return "recorded";
-  if (args.onRecorded) args.onRecorded(workflow);
-  else if (await isBatchDone(ctx, workflow._id)) await scheduleReplay(ctx, workflow);
-  return "recorded";
+  return { outcome: "recorded", workflow: workflow.runResult === undefined ? workflow : null };
 }
 
-/** Of the workflows that just got results, those with nothing left in flight. */
-export async function readyToReplay(ctx: QueryCtx, workflowIds: Iterable<Id<"workflows">>): Promise<Id<"workflows">[]> {
-  const ready: Id<"workflows">[] = [];
-  for (const workflowId of new Set(workflowIds)) if (await isBatchDone(ctx, workflowId)) ready.push(workflowId);
-  return ready;
-}
-
-/** True once no step of the workflow is in flight: time for its next poll. */
-export async function isBatchDone(ctx: QueryCtx, workflowId: Id<"workflows">): Promise<boolean> {
-  return !(await hasStepsInFlight(ctx, workflowId));
-}
-
-/** Whether any step of the workflow is still in progress: the one index read that answers it. */
-export async function hasStepsInFlight(ctx: QueryCtx, workflowId: Id<"workflows">): Promise<boolean> {
-  const entry = await ctx.db
-    .query("steps")
-    .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflowId))
-    .first();
-  return entry !== null;
+/**
+ * Record a step's result (see `recordResult`) and, once nothing of its workflow is in flight,
+ * schedule the workflow's next replay.
+ */
+export async function recordStepResult(ctx: MutationCtx, { stepId, ...args }: StepResult): Promise<RecordOutcome> {
+  const entry = await ctx.db.get("steps", stepId);
+  if (!entry) (await getLogger(ctx)).debug(`Step ${stepId} is gone (cleaned up or restarted); ignoring its result.`);
+  const { outcome, workflow } = await recordResult(ctx, entry, args);
+  if (workflow && (await isReady(ctx, workflow))) await scheduleReplay(ctx, workflow);
+  return outcome;
 }

@@ -1,4 +1,4 @@
-import { vResultValidator, vRetryBehavior, vWorkIdValidator } from "@convex-dev/workpool";
+import { vResultValidator, vWorkIdValidator } from "@convex-dev/workpool";
 import { defineSchema, defineTable } from "convex/server";
 import { type Infer, v } from "convex/values";
 import { logLevel } from "../shared/logging.js";
@@ -40,6 +40,7 @@ export type Workflow = Infer<typeof workflowDocument>;
 
 export const vStep = stepValidator(tableId);
 export type Step = Infer<typeof vStep>;
+export type Task = Infer<typeof vTask>;
 export const vConditionWait = conditionWaitValidator(tableId);
 export type ConditionWait = Infer<typeof vConditionWait>;
 
@@ -47,7 +48,10 @@ const journalFields = {
   workflowId: v.id("workflows"),
   stepNumber: v.number(),
   step: vStep,
-  /** Executor mode: set while the step waits on its shard's task queue (see executor/taskQueue.ts). */
+  /**
+   * Executor mode: the step's task on its shard's queue (see executor/taskQueue.ts). Set when
+   * the step is journaled, cleared by the write that records its result or stops it.
+   */
   task: v.optional(vTask),
 };
 export const journalDocument = v.object({
@@ -56,6 +60,12 @@ export const journalDocument = v.object({
   ...journalFields,
 });
 export type JournalEntry = Infer<typeof journalDocument>;
+/**
+ * A journal entry as written: its id and fields, without `_creationTime` (a fresh insert is
+ * not read back). A stored `Doc<"steps">` is one too.
+ */
+export const stepEntry = v.object({ _id: v.id("steps"), ...journalFields });
+export type StepEntry = Infer<typeof stepEntry>;
 
 export const vEventState = v.union(
   v.object({ kind: v.literal("created") }),
@@ -78,8 +88,16 @@ export const vEventState = v.union(
   v.object({ kind: v.literal("timedOut"), waitingAt: v.number(), timedOutAt: v.number(), stepId: v.id("steps") }),
 );
 
-/** The statuses counted by `workflowCounts` / `workflowTotals` (stats.ts). */
-export const vCountStatus = v.union(v.literal("running"), v.literal("success"), v.literal("failed"), v.literal("canceled"));
+/**
+ * The counters of `workflowCounts` / `workflowTotals` (stats.ts): `started` counts every
+ * workflow that exists, the others those finished that way; running = started − finished.
+ */
+export const vCountStatus = v.union(
+  v.literal("started"),
+  v.literal("success"),
+  v.literal("failed"),
+  v.literal("canceled"),
+);
 
 export default defineSchema({
   /** A single row: component-wide settings (see utils:updateConfig). */
@@ -90,40 +108,15 @@ export default defineSchema({
   workflows: defineTable(workflowFields).index("name", ["name"]),
   steps: defineTable(journalFields)
     .index("workflow", ["workflowId", "stepNumber"])
-    .index("inProgress", ["step.inProgress", "workflowId"]),
+    .index("inProgress", ["step.inProgress", "workflowId"])
+    /** Executor mode: each shard's task queue, in the order tasks become ready. */
+    .index("task", ["task.shard", "task.readyAt"]),
   events: defineTable({
     workflowId: v.id("workflows"),
     name: v.string(),
     createdAt: v.optional(v.number()),
     state: vEventState,
   }).index("workflowId_state", ["workflowId", "state.kind", "name"]),
-  /**
-   * Executor mode: steps waiting for an executor. A task exists from the moment its step is
-   * journaled until its result is recorded (in the same transaction that deletes it), so a
-   * task is never lost when an executor dies and never recorded twice.
-   */
-  taskQueue: defineTable({
-    shard: v.number(),
-    workflowId: v.id("workflows"),
-    generationNumber: v.number(),
-    stepId: v.id("steps"),
-    functionType: v.union(v.literal("query"), v.literal("mutation"), v.literal("action")),
-    handle: v.string(),
-    /** For actions registered with `workflow.action`: the name the executor runs in-process. */
-    actionName: v.optional(v.string()),
-    name: v.string(),
-    args: v.any(),
-    retry: v.optional(vRetryBehavior),
-    /** Not before this time (runAt / runAfter). */
-    readyAt: v.number(),
-    /**
-     * The batch the step was journaled in: its first step number and how many steps it has.
-     * A flush that records every step of a batch knows the batch is done without a query.
-     */
-    batch: v.optional(v.object({ first: v.number(), size: v.number() })),
-  })
-    .index("by_shard", ["shard", "readyAt"])
-    .index("by_stepId", ["stepId"]),
   /** Executor mode: one row per shard — who may claim its tasks (epoch, instance) and liveness. */
   executorEpoch: defineTable({
     shard: v.number(),
@@ -137,11 +130,11 @@ export default defineSchema({
     heartbeatAt: v.number(),
     watchdogScheduled: v.optional(v.boolean()),
   }).index("by_shard", ["shard"]),
-  /** Tasks a handing-off executor is still finishing; its successor leaves them alone until `until`. */
+  /** Tasks (by step) a handing-off executor is still finishing; its successor leaves them alone until `until`. */
   executorHandoff: defineTable({
     shard: v.number(),
     fromInstance: v.number(),
-    taskIds: v.array(v.id("taskQueue")),
+    stepIds: v.array(v.id("steps")),
     until: v.number(),
   }).index("by_shard", ["shard"]),
   /**

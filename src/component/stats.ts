@@ -1,10 +1,12 @@
 // Counts of workflows by name and status, kept as sharded counters so that reading them costs
 // a bounded number of documents however many workflows, and however many names, there are.
 //
-// Every transition writes two counters: the (name, status) one in `workflowCounts` and the
-// (status) one in `workflowTotals`. Each is split over slots chosen by the workflow's id, so
-// that concurrent transitions rarely write the same document. The totals are shared by every
-// workflow of every name, so they get more slots.
+// Counters: `started` (every workflow that exists) and one per way of finishing (`success`,
+// `failed`, `canceled`); running = started − finished. So a start, a finish and a restart each
+// change one counter, and only a cleanup changes two. Each counter is written twice: the
+// (name, counter) row in `workflowCounts` and the (counter) row in `workflowTotals`. Each is
+// split over slots chosen by the workflow's id, so that concurrent transitions rarely write the
+// same document. The totals are shared by every workflow of every name, so they get more slots.
 import { stringHash31 } from "../shared/hash.js";
 import { getConvexSize, v } from "convex/values";
 import { MAX_COUNT_NAMES_PER_PAGE, MAX_PAGE_READ_BYTES } from "../shared/limits.js";
@@ -16,7 +18,10 @@ import { vCountStatus } from "./schema.js";
 export const COUNT_SLOTS = 16;
 /** Slots per status in the totals over all names. */
 export const TOTAL_SLOTS = 64;
-export type CountStatus = Doc<"workflowCounts">["status"];
+/** A counter: `started`, or a way of finishing. */
+export type Counter = Doc<"workflowCounts">["status"];
+/** A workflow's status: running, or how it finished. */
+export type CountStatus = "running" | Exclude<Counter, "started">;
 /** Every counted status: reading `STATUS_COUNT * slots` rows covers them all. */
 const STATUS_COUNT = vCountStatus.members.length;
 
@@ -24,11 +29,11 @@ export function statusOf(workflow: Pick<Doc<"workflows">, "runResult">): CountSt
   return workflow.runResult?.kind ?? "running";
 }
 
-/** Add `delta` to the count of (name, status), and to the total of that status. */
-export async function adjustCount(
+/** Add `delta` to the (name, counter) count, and to the counter's total. */
+async function adjustCount(
   ctx: MutationCtx,
   workflow: Pick<Doc<"workflows">, "_id" | "name">,
-  status: CountStatus,
+  status: Counter,
   delta: number,
 ): Promise<void> {
   const name = workflow.name ?? "";
@@ -57,13 +62,22 @@ export async function recordTransition(
   to: CountStatus | null,
 ): Promise<void> {
   if (from === to) return;
-  if (from) await adjustCount(ctx, workflow, from, -1);
-  if (to) await adjustCount(ctx, workflow, to, 1);
+  if (from === null) await adjustCount(ctx, workflow, "started", 1);
+  if (to === null) await adjustCount(ctx, workflow, "started", -1);
+  if (from !== null && from !== "running") await adjustCount(ctx, workflow, from, -1);
+  if (to !== null && to !== "running") await adjustCount(ctx, workflow, to, 1);
 }
 
 const vCounts = v.object({ running: v.number(), success: v.number(), failed: v.number(), canceled: v.number() });
 type Counts = typeof vCounts.type;
-const noCounts = (): Counts => ({ running: 0, success: 0, failed: 0, canceled: 0 });
+const noCounters = (): Record<Counter, number> => ({ started: 0, success: 0, failed: 0, canceled: 0 });
+/** The statuses from the counters: running = started − finished. */
+const countsOf = ({ started, success, failed, canceled }: Record<Counter, number>): Counts => ({
+  running: started - success - failed - canceled,
+  success,
+  failed,
+  canceled,
+});
 
 /**
  * How many workflows there are, per status: `total` over all names, and `byName` a page of
@@ -89,24 +103,26 @@ export const counts = query({
       throw new Error(`numNames must be a whole number from 1 to ${MAX_COUNT_NAMES_PER_PAGE}; got ${numNames}.`);
     }
     if (args.name !== undefined) {
-      const counts = noCounts();
+      const counters = noCounters();
       const rows = await ctx.db
         .query("workflowCounts")
         .withIndex("by_name_status_slot", (q) => q.eq("name", args.name!))
         .take(STATUS_COUNT * COUNT_SLOTS);
-      for (const row of rows) counts[row.status] += row.count;
+      for (const row of rows) counters[row.status] += row.count;
+      const counts = countsOf(counters);
       const byName = rows.length > 0 ? [{ name: args.name, counts }] : [];
       return { total: counts, byName, continueCursor: "", isDone: true };
     }
-    const total = noCounts();
-    for (const row of await ctx.db.query("workflowTotals").take(STATUS_COUNT * TOTAL_SLOTS)) total[row.status] += row.count;
+    const totals = noCounters();
+    for (const row of await ctx.db.query("workflowTotals").take(STATUS_COUNT * TOTAL_SLOTS)) totals[row.status] += row.count;
+    const total = countsOf(totals);
     // A page of names: whole names only (a name has at most STATUS_COUNT × COUNT_SLOTS rows), ending
     // before the name after `numNames`, or once the rows read reach the byte budget.
     const after = args.cursor ?? null;
     const rows = ctx.db
       .query("workflowCounts")
       .withIndex("by_name_status_slot", (q) => (after === null ? q : q.gt("name", after)));
-    const byName: { name: string; counts: Counts }[] = [];
+    const byName: { name: string; counters: Record<Counter, number> }[] = [];
     let bytes = 0;
     let isDone = true;
     for await (const row of rows) {
@@ -116,12 +132,12 @@ export const counts = query({
           isDone = false;
           break;
         }
-        byName.push({ name: row.name, counts: noCounts() });
+        byName.push({ name: row.name, counters: noCounters() });
       }
-      byName[byName.length - 1].counts[row.status] += row.count;
+      byName[byName.length - 1].counters[row.status] += row.count;
       bytes += getConvexSize(row);
     }
     const continueCursor = byName.length > 0 ? byName[byName.length - 1].name : (after ?? "");
-    return { total, byName, continueCursor, isDone };
+    return { total, byName: byName.map(({ name, counters }) => ({ name, counts: countsOf(counters) })), continueCursor, isDone };
   },
 });

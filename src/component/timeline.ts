@@ -1,5 +1,6 @@
 // What the live timeline page draws: each workflow with the life of each of its steps
 // (queued → running → finished), read in bounded pages.
+import type { WorkId } from "@convex-dev/workpool";
 import { paginator } from "convex-helpers/server/pagination";
 import { paginationOptsValidator } from "convex/server";
 import { getConvexSize, v } from "convex/values";
@@ -15,6 +16,7 @@ import { query, type QueryCtx } from "./_generated/server.js";
 import { checkPaginationOpts, withCursorCheck } from "./paging.js";
 import schema from "./schema.js";
 import { statusOf } from "./stats.js";
+import { backendOf } from "./stepWork.js";
 
 /** Keeps one page within a query's limit on documents read. */
 const MAX_STEP_READS_PER_PAGE = 10_000;
@@ -64,7 +66,9 @@ export const timelinePage = query({
     checkPaginationOpts(args.paginationOpts);
     const stepsAsked = args.maxStepsPerWorkflow ?? DEFAULT_STEPS_PER_WORKFLOW;
     if (!Number.isInteger(stepsAsked) || stepsAsked < 1 || stepsAsked > MAX_STEPS_PER_WORKFLOW) {
-      throw new Error(`maxStepsPerWorkflow must be a whole number from 1 to ${MAX_STEPS_PER_WORKFLOW}; got ${stepsAsked}.`);
+      throw new Error(
+        `maxStepsPerWorkflow must be a whole number from 1 to ${MAX_STEPS_PER_WORKFLOW}; got ${stepsAsked}.`,
+      );
     }
     const numItems = Math.min(args.paginationOpts.numItems, MAX_WORKFLOWS_PER_PAGE);
     const maxSteps = Math.max(1, Math.min(stepsAsked, Math.floor(MAX_STEP_READS_PER_PAGE / numItems)));
@@ -121,7 +125,8 @@ export const timelinePage = query({
         createdAt: workflow._creationTime,
         finishedAt: workflow.finishedAt ?? null,
         status: statusOf(workflow),
-        steps: entries.slice(0, maxSteps).map(({ step, stepNumber }) => {
+        steps: entries.slice(0, maxSteps).map((entry) => {
+          const { step, stepNumber } = entry;
           const item = {
             name: step.name,
             stepNumber,
@@ -132,7 +137,7 @@ export const timelinePage = query({
             outcome: step.inProgress ? ("running" as const) : (step.runResult?.kind ?? "success"),
             attempts: step.attempts ?? null,
           };
-          if (step.inProgress && (step.kind === undefined || step.kind === "function") && step.workId) {
+          if (step.inProgress && backendOf(entry) === "workpool" && "workId" in step && step.workId) {
             live.push({ item, workId: step.workId });
           }
           return item;
@@ -152,19 +157,20 @@ export const timelinePage = query({
 /** Workpool items a page asks about at most (about 3 reads each). */
 const MAX_LIVE_ATTEMPT_LOOKUPS = 100;
 
-type LiveStep = { item: { attempts: number | null }; workId: string };
+type LiveStep = { item: { attempts: number | null }; workId: WorkId };
 
 /**
  * Standard mode: the workpool counts a step's attempts while the step is in it, and forgets
  * them when it reports the result, so a running step's count is read from there: runs so far,
- * the one in progress included. Executor tasks (`executor:<id>`) record their own.
+ * the one in progress included. Executor mode's tasks record their own.
  */
 async function addLiveAttempts(ctx: QueryCtx, live: LiveStep[]): Promise<void> {
-  const asked = live.filter((s) => !s.workId.startsWith("executor:")).slice(0, MAX_LIVE_ATTEMPT_LOOKUPS);
+  const asked = live.slice(0, MAX_LIVE_ATTEMPT_LOOKUPS);
   if (asked.length === 0) return;
   const statuses = await ctx.runQuery(components.workpool.lib.statusBatch, { ids: asked.map((s) => s.workId) });
   statuses.forEach((status, i) => {
     if (status.state === "running") asked[i].item.attempts = status.previousAttempts + 1;
-    else if (status.state === "pending" && status.previousAttempts > 0) asked[i].item.attempts = status.previousAttempts;
+    else if (status.state === "pending" && status.previousAttempts > 0)
+      asked[i].item.attempts = status.previousAttempts;
   });
 }

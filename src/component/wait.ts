@@ -12,10 +12,8 @@ import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx } from "./_generated/server.js";
 import { getWorkflowOrThrow } from "./model.js";
 import { limitResultSize, recordStepResult } from "./results.js";
-import type { ConditionWait } from "./schema.js";
+import type { ConditionWait, StepEntry } from "./schema.js";
 
-export const DEFAULT_POLL_INTERVAL_MS = 1_000;
-export const DEFAULT_MAX_POLL_INTERVAL_MS = 30 * 60_000;
 const MAX_WAITS_NUDGED = 100;
 
 type FunctionStep = Extract<Doc<"steps">["step"], { functionType: unknown }>;
@@ -44,7 +42,7 @@ function describeWait(entry: Doc<"steps">): string {
  */
 export async function startConditionWait(
   ctx: MutationCtx,
-  entry: Doc<"steps">,
+  entry: StepEntry,
   generationNumber: number,
   timeoutMs: number | undefined,
 ): Promise<Doc<"steps">["step"]> {

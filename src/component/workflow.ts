@@ -23,8 +23,9 @@ import { getLogger, updateConfigRow } from "./config.js";
 import { describeStatus, getWorkflowOrThrow, insertWorkflow, parseWorkflowId } from "./model.js";
 import { boundedPaginationOpts, withCursorCheck } from "./paging.js";
 import { recordTransition, statusOf } from "./stats.js";
-import { runPoll, scheduleReplay } from "./replay.js";
-import { hasStepsInFlight, recordStepResult } from "./results.js";
+import { runReplay, scheduleReplay } from "./replay.js";
+import { hasStepsInFlight } from "./readiness.js";
+import { recordStepResult } from "./results.js";
 import { checkStartArgs } from "../shared/validateOptions.js";
 import schema, { journalDocument, vOnComplete, workflowDocument } from "./schema.js";
 
@@ -56,7 +57,7 @@ export const create = mutation({
     if (args.startAsync) {
       await scheduleReplay(ctx, workflow);
     } else if (!args.createOnly) {
-      await runPoll(ctx, workflow);
+      await runReplay(ctx, workflow);
     }
     return workflowId;
   },
@@ -234,7 +235,7 @@ export const restart = mutation({
     } else if (args.startAsync) {
       await scheduleReplay(ctx, restarted);
     } else {
-      await runPoll(ctx, restarted);
+      await runReplay(ctx, restarted);
     }
     return null;
   },

@@ -11,6 +11,17 @@ export const MAX_RETURN_VALUE_SIZE = 800 << 10;
 /** Step arguments may be at most this many bytes, so a journal entry fits in a document. */
 export const MAX_STEP_ARGS_SIZE = 800 << 10;
 
+/**
+ * Steps one replay journals together (one batch, one `startSteps`) when the workflow's
+ * definition sets no `maxParallelism`.
+ */
+export const DEFAULT_BATCH_STEPS = 10;
+
+/** `step.waitUntil`: the first delay between condition checks when `pollInterval` is not given. */
+export const DEFAULT_WAIT_POLL_INTERVAL_MS = 1_000;
+/** `step.waitUntil`: the delay doubles up to this when `maxPollInterval` is not given (30 min). */
+export const DEFAULT_WAIT_MAX_POLL_INTERVAL_MS = 30 * 60_000;
+
 // ---------------------------------------------------------------------------------------
 // Option bounds, checked where each option enters (src/shared/validateOptions.ts), by the client
 // and again by the component. docs/limits.md lists them with what a caller gets past them.
@@ -134,8 +145,8 @@ export const MAX_DIAGNOSE_READ_BYTES = 8 << 20;
  * reach this (after at least one step). Small, since an app may ask for many statuses in one query.
  */
 export const MAX_STATUS_READ_BYTES = 1 << 20;
-/** Executor `pollIntervalMs`: the least allowed (0 made an executor poll in a tight loop). */
-export const MIN_EXECUTOR_POLL_INTERVAL_MS = 10;
+/** Executor `claimIntervalMs`: the least allowed (0 made an executor claim in a tight loop). */
+export const MIN_EXECUTOR_CLAIM_INTERVAL_MS = 10;
 /** `getStatus`: in-progress steps it returns at most (the `running` list of `status()`). */
 export const MAX_STATUS_STEPS = 1000;
 

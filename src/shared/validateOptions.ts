@@ -13,7 +13,7 @@ import {
   MAX_EXECUTOR_FLUSH_BYTES,
   MAX_EXECUTOR_FLUSH_COUNT,
   MAX_EXECUTOR_INTERVAL_MS,
-  MIN_EXECUTOR_POLL_INTERVAL_MS,
+  MIN_EXECUTOR_CLAIM_INTERVAL_MS,
   MAX_EXECUTOR_SHARDS,
   MAX_PARALLELISM,
   MAX_RETRY_ATTEMPTS,
@@ -161,8 +161,8 @@ const EXECUTOR_COUNTS = {
 } as const;
 const EXECUTOR_TIMES = [
   "flushIntervalMs",
-  "pollIntervalMs",
-  "idlePollIntervalMs",
+  "claimIntervalMs",
+  "idleClaimIntervalMs",
   "idleExitMs",
   "handoffAfterMs",
   "rateLimitBackoffMs",
@@ -171,7 +171,7 @@ const EXECUTOR_TIMES = [
 
 /**
  * Executor-mode tuning: counts are whole numbers from 1; times are ms from 0 to 9 minutes,
- * `pollIntervalMs` from MIN_EXECUTOR_POLL_INTERVAL_MS; `rateLimitMaxBackoffMs`, when given with
+ * `claimIntervalMs` from MIN_EXECUTOR_CLAIM_INTERVAL_MS; `rateLimitMaxBackoffMs`, when given with
  * `rateLimitBackoffMs`, is not below it.
  */
 export function checkExecutorOptions(where: string, value: unknown, prefix = "executor."): void {
@@ -184,7 +184,7 @@ export function checkExecutorOptions(where: string, value: unknown, prefix = "ex
     if (o[key] !== undefined) checkWholeNumber(optionName(where, `${prefix}${key}`), o[key], 1, max);
   }
   for (const key of EXECUTOR_TIMES) {
-    const min = key === "pollIntervalMs" ? MIN_EXECUTOR_POLL_INTERVAL_MS : 0;
+    const min = key === "claimIntervalMs" ? MIN_EXECUTOR_CLAIM_INTERVAL_MS : 0;
     if (o[key] !== undefined) checkMs(optionName(where, `${prefix}${key}`), o[key], min, MAX_EXECUTOR_INTERVAL_MS);
   }
   const { rateLimitBackoffMs: first, rateLimitMaxBackoffMs: most } = o as Record<string, number | undefined>;

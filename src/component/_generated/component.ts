@@ -91,7 +91,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             epoch: number;
             instance: number;
             shard: number;
-            taskIds: Array<string>;
+            stepIds: Array<string>;
             until: number;
           },
           { handedOff: boolean },
@@ -127,7 +127,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             nextReadyAt: number | null;
             stale: boolean;
             tasks: Array<{
-              _id: string;
               actionName?: string;
               args: any;
               functionType: "query" | "mutation" | "action";
@@ -139,12 +138,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 initialBackoffMs: number;
                 maxAttempts: number;
               };
+              stepId: string;
               workflowId: string;
             }>;
           },
           Name
         >;
-        recordResultBatch: FunctionReference<
+        recordResults: FunctionReference<
           "mutation",
           "internal",
           {
@@ -157,7 +157,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 | { error: string; kind: "failed" }
                 | { kind: "canceled" };
               startedAt?: number;
-              taskId: string;
+              stepId: string;
             }>;
             shard: number;
           },
@@ -177,7 +177,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             epoch: number;
             instance: number;
             shard: number;
-            taskIds: Array<string>;
+            stepIds: Array<string>;
           },
           { recorded: number; replays: number; skipped: number },
           Name
@@ -418,7 +418,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           };
         },
         Array<{
-          _creationTime: number;
+          _creationTime?: number;
           _id: string;
           step:
             | {

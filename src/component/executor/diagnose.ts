@@ -5,15 +5,15 @@ import { MAX_DIAGNOSE_READ_BYTES } from "../../shared/limits.js";
 import { query } from "../_generated/server.js";
 import { MAX_SHARDS } from "./shards.js";
 
-/** Tasks `diagnose` reads at most across all shards (a query may read 32,000 documents). */
+/** Tasks (journal entries with a `task`) `diagnose` reads at most across all shards (a query may read 32,000 documents). */
 const DIAGNOSE_READ_BUDGET = 8_000;
 const MAX_COUNT_UP_TO = 1_000;
 
 /**
  * The state of every shard: who runs it, when it was last heard from, how much is queued.
  * Each shard's queue is counted up to `countUpTo` (default and most 1000), and lower with
- * many shards, so that the whole query reads at most DIAGNOSE_READ_BUDGET tasks. Tasks carry
- * their step's arguments, so the count also stops at a byte budget (MAX_DIAGNOSE_READ_BYTES
+ * many shards, so that the whole query reads at most DIAGNOSE_READ_BUDGET tasks. A task is its
+ * journal entry, with the step's arguments, so the count also stops at a byte budget (MAX_DIAGNOSE_READ_BYTES
  * for the whole query, shared evenly by the shards); `queuedIsLowerBound` then says so.
  */
 export const diagnose = query({
@@ -54,8 +54,8 @@ export const diagnose = query({
       if (totalBytes >= MAX_DIAGNOSE_READ_BYTES) {
         lowerBound = true;
       } else {
-        for await (const task of ctx.db.query("taskQueue").withIndex("by_shard", (q) => q.eq("shard", row.shard))) {
-          const size = getConvexSize(task);
+        for await (const entry of ctx.db.query("steps").withIndex("task", (q) => q.eq("task.shard", row.shard))) {
+          const size = getConvexSize(entry);
           bytes += size;
           totalBytes += size;
           if (queued === limit) {
@@ -63,7 +63,7 @@ export const diagnose = query({
             break;
           }
           queued++;
-          oldestReadyAt ??= task.readyAt;
+          oldestReadyAt ??= entry.task?.readyAt ?? null;
           if (bytes >= shardBytes || totalBytes >= MAX_DIAGNOSE_READ_BYTES) {
             lowerBound = true; // out of bytes: perhaps more
             break;
@@ -85,4 +85,3 @@ export const diagnose = query({
     return out;
   },
 });
-

@@ -8,6 +8,7 @@ import type { FunctionHandle } from "convex/server";
 import { v } from "convex/values";
 import { MAX_EXECUTOR_SHARDS } from "../../shared/limits.js";
 import { fnv1a } from "../../shared/hash.js";
+import { vFence } from "../../shared/protocol.js";
 import { checkExecutorShards } from "../../shared/validateOptions.js";
 import { internal } from "../_generated/api.js";
 import type { Doc } from "../_generated/dataModel.js";
@@ -28,11 +29,9 @@ export function shardOf(workflowId: string, shards: number): number {
   return fnv1a(workflowId) % shards;
 }
 
-
 export function validateShards(shards: number): void {
   checkExecutorShards(shards);
 }
-
 
 export async function shardRow(ctx: QueryCtx, shard: number): Promise<Doc<"executorEpoch"> | null> {
   return await ctx.db
@@ -40,7 +39,6 @@ export async function shardRow(ctx: QueryCtx, shard: number): Promise<Doc<"execu
     .withIndex("by_shard", (q) => q.eq("shard", shard))
     .unique();
 }
-
 
 /**
  * Shards this transaction already made sure have a live executor: a batch of steps on one
@@ -91,8 +89,14 @@ async function startExecutorIfDead(
     return;
   }
   const console = await getLogger(ctx);
-  if (row.running) console.warn(`Executor for shard ${shard} silent for ${now - row.heartbeatAt} ms; starting another.`);
-  await ctx.db.patch("executorEpoch", row._id, { instance: row.instance + 1, running: true, heartbeatAt: now, executorHandle });
+  if (row.running)
+    console.warn(`Executor for shard ${shard} silent for ${now - row.heartbeatAt} ms; starting another.`);
+  await ctx.db.patch("executorEpoch", row._id, {
+    instance: row.instance + 1,
+    running: true,
+    heartbeatAt: now,
+    executorHandle,
+  });
   await launch(ctx, { ...row, instance: row.instance + 1, executorHandle });
 }
 
@@ -108,11 +112,15 @@ async function launch(ctx: MutationCtx, row: Doc<"executorEpoch">): Promise<void
   }
 }
 
-
+/** Whether the shard has tasks (journal entries with a `task` on it): one index read, at most one document. */
 export async function hasTasks(ctx: QueryCtx, shard: number): Promise<boolean> {
-  return (await ctx.db.query("taskQueue").withIndex("by_shard", (q) => q.eq("shard", shard)).first()) !== null;
+  return (
+    (await ctx.db
+      .query("steps")
+      .withIndex("task", (q) => q.eq("task.shard", shard))
+      .first()) !== null
+  );
 }
-
 
 /** While a shard has work, make sure it has a live executor. */
 export const watchdog = internalMutation({
@@ -133,18 +141,19 @@ export const watchdog = internalMutation({
       return null;
     }
     // Alive: look again one interval after its latest heartbeat.
-    await ctx.scheduler.runAt(Math.max(now + 1_000, row.heartbeatAt + WATCHDOG_INTERVAL_MS), internal.executor.shards.watchdog, {
-      shard,
-    });
+    await ctx.scheduler.runAt(
+      Math.max(now + 1_000, row.heartbeatAt + WATCHDOG_INTERVAL_MS),
+      internal.executor.shards.watchdog,
+      {
+        shard,
+      },
+    );
     return null;
   },
 });
 
-
-export const vFence = { shard: v.number(), epoch: v.number(), instance: v.number() };
 export const isCurrent = (row: Doc<"executorEpoch"> | null, f: { epoch: number; instance: number }) =>
   row !== null && row.epoch === f.epoch && row.instance === f.instance;
-
 
 export async function heartbeatIfCurrent(ctx: MutationCtx, f: { shard: number; epoch: number; instance: number }) {
   const row = await shardRow(ctx, f.shard);
@@ -153,7 +162,6 @@ export async function heartbeatIfCurrent(ctx: MutationCtx, f: { shard: number; e
   }
   return isCurrent(row, f);
 }
-
 
 /** Start one executor per shard in a new epoch; executors of older epochs stop claiming. */
 export const startExecutors = mutation({
@@ -167,10 +175,18 @@ export const startExecutors = mutation({
     // Shards beyond the new count keep running if they still hold tasks.
     const shardsToStart = new Set<number>();
     for (let shard = 0; shard < args.shards; shard++) shardsToStart.add(shard);
-    for (const row of rows) if (row.shard >= args.shards && (await hasTasks(ctx, row.shard))) shardsToStart.add(row.shard);
+    for (const row of rows)
+      if (row.shard >= args.shards && (await hasTasks(ctx, row.shard))) shardsToStart.add(row.shard);
     for (const shard of shardsToStart) {
       const row = rows.find((r) => r.shard === shard);
-      const fields = { shards: args.shards, epoch, instance: 0, executorHandle: args.executorHandle, running: true, heartbeatAt: now };
+      const fields = {
+        shards: args.shards,
+        epoch,
+        instance: 0,
+        executorHandle: args.executorHandle,
+        running: true,
+        heartbeatAt: now,
+      };
       if (row) {
         await ctx.db.patch("executorEpoch", row._id, fields);
         await launch(ctx, { ...row, ...fields });
@@ -187,21 +203,21 @@ export const startExecutors = mutation({
 
 /**
  * Hand the shard to a successor before this executor's time runs out. The successor starts
- * now (no gap) and leaves `taskIds` — still being finished here — alone until `until`.
+ * now (no gap) and leaves the tasks of `stepIds` — still being finished here — alone until `until`.
  */
 export const handoff = mutation({
-  args: { ...vFence, taskIds: v.array(v.id("taskQueue")), until: v.number() },
+  args: { ...vFence, stepIds: v.array(v.id("steps")), until: v.number() },
   returns: v.object({ handedOff: v.boolean() }),
   handler: async (ctx, args) => {
     const row = await shardRow(ctx, args.shard);
     if (!isCurrent(row, args)) return { handedOff: false };
     const instance = row!.instance + 1;
     await ctx.db.patch("executorEpoch", row!._id, { instance, heartbeatAt: Date.now(), running: true });
-    if (args.taskIds.length > 0) {
+    if (args.stepIds.length > 0) {
       await ctx.db.insert("executorHandoff", {
         shard: args.shard,
         fromInstance: args.instance,
-        taskIds: args.taskIds,
+        stepIds: args.stepIds,
         until: args.until,
       });
     }
@@ -226,7 +242,8 @@ export const exitExecutor = mutation({
       .query("executorHandoff")
       .withIndex("by_shard", (q) => q.eq("shard", args.shard))
       .take(16)) {
-      if (handoff.fromInstance === args.instance || handoff.until < Date.now()) await ctx.db.delete("executorHandoff", handoff._id);
+      if (handoff.fromInstance === args.instance || handoff.until < Date.now())
+        await ctx.db.delete("executorHandoff", handoff._id);
     }
     const row = await shardRow(ctx, args.shard);
     if (!isCurrent(row, args)) return { exit: true };
@@ -245,4 +262,3 @@ export const heartbeat = mutation({
   returns: v.boolean(),
   handler: async (ctx, args) => await heartbeatIfCurrent(ctx, args),
 });
-

@@ -1,65 +1,75 @@
-// Executor mode's task queue. Steps of executor-mode workflows become tasks on a shard
-// (hash(workflowId) % shards); one long-running executor action per shard claims them
-// (a query: claiming writes nothing), runs them, and records results in batches. A task is
-// deleted in the same transaction that records its result, so an executor dying at any
-// point loses nothing and records nothing twice; mutation tasks run inside that
-// transaction, so their effects happen exactly once.
+// Executor mode's task queue. A function step of an executor-mode workflow is a task on a
+// shard (hash(workflowId) % shards): its journal entry carries `task` from the write that
+// journals it until the write that records its result (or stops it), and the `steps.task`
+// index is the shard's queue. One long-running executor action per shard claims tasks (a
+// query: claiming writes nothing), runs them, and records their results in flushes. So an
+// executor dying at any point loses nothing and records nothing twice, and mutation tasks,
+// run inside the transaction that records them, have their effects exactly once.
 //
-// Who may claim a shard's tasks (epochs, instances, handoffs) lives in shards.ts.
-import { type RetryBehavior, type RunResult, vResultValidator } from "@convex-dev/workpool";
+// Only stepWork.ts starts tasks (`enqueueTask`); a stop or a deletion of the step removes its
+// task with it. Who may claim a shard's tasks (epochs, instances, handoffs) lives in shards.ts.
+import type { RetryBehavior, RunResult } from "@convex-dev/workpool";
 import type { FunctionHandle } from "convex/server";
 import { getConvexSize, v } from "convex/values";
-import { MAX_CLAIM_READ_BYTES, MAX_CLAIM_SKIP_BYTES, MAX_EXECUTOR_CONCURRENCY, MAX_RECORD_BATCH_BYTES, MAX_MUTATION_TASKS, MAX_RETRY_ATTEMPTS } from "../../shared/limits.js";
+import {
+  MAX_CLAIM_READ_BYTES,
+  MAX_CLAIM_SKIP_BYTES,
+  MAX_EXECUTOR_CONCURRENCY,
+  MAX_MUTATION_TASKS,
+  MAX_RECORD_BATCH_BYTES,
+  MAX_RETRY_ATTEMPTS,
+} from "../../shared/limits.js";
 import { formatErrorWithStack } from "../../shared/errors.js";
+import { vClaimedTask, vFence, vTaskResult, type vTaskRoute } from "../../shared/protocol.js";
 import { checkWholeNumber } from "../../shared/validateOptions.js";
-import type { Doc, Id } from "../_generated/dataModel.js";
+import type { Doc } from "../_generated/dataModel.js";
 import { mutation, type MutationCtx, query } from "../_generated/server.js";
-import { scheduleReplays } from "./coordinator.js";
-import { ensureExecutor, heartbeatIfCurrent, isCurrent, shardOf, shardRow, vFence, validateShards } from "./shards.js";
 import { DEFAULT_RETRY_BEHAVIOR } from "../config.js";
-import { readyToReplay, recordStepResult } from "../results.js";
+import { readyToReplay } from "../readiness.js";
+import { recordResult } from "../results.js";
+import type { Step, StepEntry, Task } from "../schema.js";
+import { scheduleReplays } from "./coordinator.js";
+import { ensureExecutor, heartbeatIfCurrent, isCurrent, shardOf, shardRow, validateShards } from "./shards.js";
 
 const MAX_CLAIM = MAX_EXECUTOR_CONCURRENCY;
 
-/** Put one journaled function step on its shard's queue and make sure an executor will run it. */
+type TaskRoute = typeof vTaskRoute.type;
+
+/**
+ * Journal a function step as a task on its shard's queue (one write: the entry with its
+ * `task`) and make sure an executor will run it. Returns the entry as written.
+ */
 export async function enqueueTask(
   ctx: MutationCtx,
   workflow: Doc<"workflows">,
-  entry: Doc<"steps">,
-  routing: { shards: number; actionName?: string; executorHandle?: string },
+  stepNumber: number,
+  step: Step,
+  route: TaskRoute,
   opts: {
     retry?: boolean | RetryBehavior;
     runAt?: number;
     /** The definition's defaults: `retryActionsByDefault` and `defaultRetryBehavior`. */
     workpoolOptions?: { retryActionsByDefault?: boolean; defaultRetryBehavior?: RetryBehavior };
-    /** The batch the step was journaled in (see the `taskQueue` table). */
-    batch?: { first: number; size: number };
   },
-): Promise<Id<"taskQueue">> {
-  const step = entry.step;
-  if (step.kind !== undefined && step.kind !== "function") throw new Error(`Step ${entry._id} is not a function step`);
-  validateShards(routing.shards);
-  const shard = shardOf(workflow._id, routing.shards);
-  // Queries and mutations are not retried at the application level (mutations retry on
-  // conflicts by themselves); actions as the workpool would: the step's own `retry`, else the
-  // definition's `retryActionsByDefault` with its `defaultRetryBehavior`.
-  const retry = step.functionType === "action" ? actionRetry(opts.retry, opts.workpoolOptions) : undefined;
-  const taskId = await ctx.db.insert("taskQueue", {
-    shard,
-    workflowId: workflow._id,
-    generationNumber: workflow.generationNumber,
-    stepId: entry._id,
-    functionType: step.functionType,
-    handle: step.handle,
-    actionName: step.functionType === "action" ? routing.actionName : undefined,
-    name: step.name,
-    args: step.args,
-    retry,
-    readyAt: opts.runAt ?? Date.now(),
-    batch: opts.batch,
-  });
-  await ensureExecutor(ctx, shard, routing);
-  return taskId;
+): Promise<StepEntry> {
+  if (step.kind !== undefined && step.kind !== "function") {
+    throw new Error(`Step ${stepNumber} of workflow ${workflow._id} is a ${step.kind}, not a function step`);
+  }
+  validateShards(route.shards);
+  const shard = shardOf(workflow._id, route.shards);
+  const task: Task = { shard, readyAt: opts.runAt ?? Date.now(), generationNumber: workflow.generationNumber };
+  if (step.functionType === "action") {
+    if (route.actionName !== undefined) task.actionName = route.actionName;
+    // Queries and mutations are not retried at the application level (mutations retry on
+    // conflicts by themselves); actions as the workpool would: the step's own `retry`, else the
+    // definition's `retryActionsByDefault` with its `defaultRetryBehavior`.
+    const retry = actionRetry(opts.retry, opts.workpoolOptions);
+    if (retry !== undefined) task.retry = retry;
+  }
+  const fields = { workflowId: workflow._id, stepNumber, step, task };
+  const _id = await ctx.db.insert("steps", fields);
+  await ensureExecutor(ctx, shard, route);
+  return { _id, ...fields };
 }
 
 function actionRetry(
@@ -72,22 +82,14 @@ function actionRetry(
   return retry ?? (defaults?.retryActionsByDefault ? policy : undefined);
 }
 
-const vTask = v.object({
-  _id: v.id("taskQueue"),
-  workflowId: v.id("workflows"),
-  functionType: v.union(v.literal("query"), v.literal("mutation"), v.literal("action")),
-  handle: v.string(),
-  actionName: v.optional(v.string()),
-  name: v.string(),
-  args: v.any(),
-  retry: v.optional(v.object({ maxAttempts: v.number(), initialBackoffMs: v.number(), base: v.number() })),
-  readyAt: v.number(),
-});
+/** A journal entry that is on a task queue. */
+type TaskEntry = Doc<"steps"> & { task: Task };
+const hasTask = (entry: Doc<"steps"> | null): entry is TaskEntry => entry?.task !== undefined;
 
 /** Tasks ready to run on a shard, for its current executor. A query: claiming writes nothing. */
 export const claimTasks = query({
-  args: { ...vFence, limit: v.number(), exclude: v.array(v.id("taskQueue")) },
-  returns: v.object({ stale: v.boolean(), tasks: v.array(vTask), nextReadyAt: v.union(v.number(), v.null()) }),
+  args: { ...vFence, limit: v.number(), exclude: v.array(v.id("steps")) },
+  returns: v.object({ stale: v.boolean(), tasks: v.array(vClaimedTask), nextReadyAt: v.union(v.number(), v.null()) }),
   handler: async (ctx, args) => {
     const row = await shardRow(ctx, args.shard);
     if (!isCurrent(row, args)) return { stale: true, tasks: [], nextReadyAt: null };
@@ -97,117 +99,92 @@ export const claimTasks = query({
       .query("executorHandoff")
       .withIndex("by_shard", (q) => q.eq("shard", args.shard))
       .take(16)) {
-      if (handoff.until > now && handoff.fromInstance < args.instance) handoff.taskIds.forEach((id) => excluded.add(id));
+      if (handoff.until > now && handoff.fromInstance < args.instance)
+        handoff.stepIds.forEach((id) => excluded.add(id));
     }
     const limit = Math.max(0, Math.min(args.limit, MAX_CLAIM));
-    // Streamed with a byte budget: a task carries its step's arguments (up to 800 KiB), so 20
-    // of them would already be more than a query may read. At least one task is returned when
-    // one is ready within MAX_CLAIM_SKIP_BYTES (the tasks skipped are this executor's own).
-    const candidates: Doc<"taskQueue">[] = [];
+    // Streamed with a byte budget: a task is its step, with the step's arguments (up to
+    // 800 KiB), so 20 of them would already be more than a query may read. At least one task
+    // is returned when one is ready within MAX_CLAIM_SKIP_BYTES (the tasks skipped are this
+    // executor's own).
+    const tasks: Array<typeof vClaimedTask.type> = [];
     let bytesRead = 0;
     if (limit > 0) {
-      for await (const t of ctx.db
-        .query("taskQueue")
-        .withIndex("by_shard", (q) => q.eq("shard", args.shard).lte("readyAt", now))) {
-        bytesRead += getConvexSize(t);
-        if (!excluded.has(t._id)) candidates.push(t);
-        if (candidates.length >= limit || bytesRead >= MAX_CLAIM_SKIP_BYTES) break;
-        if (candidates.length > 0 && bytesRead >= MAX_CLAIM_READ_BYTES) break;
+      for await (const entry of ctx.db
+        .query("steps")
+        .withIndex("task", (q) => q.eq("task.shard", args.shard).lte("task.readyAt", now))) {
+        bytesRead += getConvexSize(entry);
+        const { step, task } = entry;
+        if (!excluded.has(entry._id) && task && (step.kind === undefined || step.kind === "function")) {
+          tasks.push({
+            stepId: entry._id,
+            workflowId: entry.workflowId,
+            functionType: step.functionType,
+            handle: step.handle,
+            actionName: task.actionName,
+            name: step.name,
+            args: step.args,
+            retry: task.retry,
+            readyAt: task.readyAt,
+          });
+        }
+        if (tasks.length >= limit || bytesRead >= MAX_CLAIM_SKIP_BYTES) break;
+        if (tasks.length > 0 && bytesRead >= MAX_CLAIM_READ_BYTES) break;
       }
     }
-    const tasks = candidates.map((t) => ({
-        _id: t._id,
-        workflowId: t.workflowId,
-        functionType: t.functionType,
-        handle: t.handle,
-        actionName: t.actionName,
-        name: t.name,
-        args: t.args,
-        retry: t.retry,
-        readyAt: t.readyAt,
-      }));
     const next = await ctx.db
-      .query("taskQueue")
-      .withIndex("by_shard", (q) => q.eq("shard", args.shard).gt("readyAt", now))
+      .query("steps")
+      .withIndex("task", (q) => q.eq("task.shard", args.shard).gt("task.readyAt", now))
       .first();
-    return { stale: false, tasks, nextReadyAt: next?.readyAt ?? null };
+    return { stale: false, tasks, nextReadyAt: next?.task?.readyAt ?? null };
   },
 });
 
-/** Record one task's result and delete it; adds it to `recorded` if its workflow is running. */
+/**
+ * Record one task's result: the write that records it takes the step off the queue. Returns
+ * the step's workflow when the result was recorded and the workflow is still running.
+ */
 async function recordTask(
   ctx: MutationCtx,
-  task: Doc<"taskQueue">,
+  entry: TaskEntry,
   result: RunResult,
-  recorded: Doc<"taskQueue">[],
   startedAt: number | undefined,
   attempts?: number,
-): Promise<number> {
-  await ctx.db.delete("taskQueue", task._id);
-  let workflowBytes = 0;
-  await recordStepResult(ctx, {
-    stepId: task.stepId,
-    generationNumber: task.generationNumber,
+): Promise<Doc<"workflows"> | null> {
+  const { outcome, workflow } = await recordResult(ctx, entry, {
+    generationNumber: entry.task.generationNumber,
     result,
     startedAt,
     attempts,
-    onRecorded: (workflow) => {
-      workflowBytes = getConvexSize(workflow);
-      recorded.push(task);
-    },
   });
-  return workflowBytes;
+  // Not recorded: a run since canceled or restarted, whose stop has not reached this step yet.
+  // Off the queue all the same, so that no executor runs it again; the stop marks it canceled.
+  if (outcome === "stale" || outcome === "notInProgress") await ctx.db.patch("steps", entry._id, { task: undefined });
+  return workflow;
+}
+
+/** After a flush: hand the workflows it left with nothing in flight to the coordinator. */
+async function replayReady(ctx: MutationCtx, running: Doc<"workflows">[]): Promise<number> {
+  const ready = await readyToReplay(ctx, running);
+  await scheduleReplays(ctx, ready);
+  return ready.length;
 }
 
 /**
- * The workflows to replay after recording these tasks: those with nothing left in flight.
- * When the tasks recorded now are a whole batch, that is known without reading anything;
- * otherwise (part of a batch, or a batch with other kinds of steps) the journal is asked.
- */
-async function replayable(ctx: MutationCtx, recorded: Doc<"taskQueue">[]): Promise<Id<"workflows">[]> {
-  const byWorkflow = new Map<Id<"workflows">, Doc<"taskQueue">[]>();
-  for (const task of recorded) {
-    const tasks = byWorkflow.get(task.workflowId);
-    if (tasks) tasks.push(task);
-    else byWorkflow.set(task.workflowId, [task]);
-  }
-  const ready: Id<"workflows">[] = [];
-  const ask: Id<"workflows">[] = [];
-  for (const [workflowId, tasks] of byWorkflow) {
-    // All are in the workflow's current generation (recordStepResult checked each one).
-    const batch = tasks[0].batch;
-    const wholeBatch =
-      batch !== undefined && tasks.length === batch.size && tasks.every((t) => t.batch?.first === batch.first);
-    (wholeBatch ? ready : ask).push(workflowId);
-  }
-  return [...ready, ...(await readyToReplay(ctx, ask))];
-}
-
-/**
- * Record many results at once: each task still queued is deleted and its step completed;
- * workflows whose batch is now complete are replayed by the coordinator (scheduled in this
- * same transaction, so the replay cannot be lost). Results for tasks already gone (canceled,
- * restarted, recorded by another executor) are skipped. `replays`: how many workflows were
- * handed to the coordinator, whose next steps will likely land on this same shard.
+ * Record a flush: each step still on the queue gets its result (and leaves the queue in the
+ * same write); workflows with nothing left in flight are replayed by the coordinator
+ * (scheduled in this same transaction, so the replay cannot be lost). Results for steps no
+ * longer on the queue (canceled, restarted, recorded by another executor) are skipped.
+ * `replays`: how many workflows were handed to the coordinator, whose next steps will likely
+ * land on this same shard.
  *
- * Bounded in bytes: a result costs its task (which carries the step's arguments), the step
- * read and written with the result, and its workflow. Once the batch reaches
- * MAX_RECORD_BATCH_BYTES it stops (after at least one result); `consumed` says how many of
- * `results`, from the first, were handled (recorded or skipped): the caller sends the rest again.
+ * Bounded in bytes: a result costs its step (which carries the step's arguments) read and
+ * written with the result, and its workflow. Once the flush reaches MAX_RECORD_BATCH_BYTES it
+ * stops (after at least one result); `consumed` says how many of `results`, from the first,
+ * were handled (recorded or skipped): the caller sends the rest again.
  */
-export const recordResultBatch = mutation({
-  args: {
-    ...vFence,
-    results: v.array(
-      v.object({
-        taskId: v.id("taskQueue"),
-        result: vResultValidator,
-        startedAt: v.optional(v.number()),
-        /** How many times the executor ran the step (retries included). */
-        attempts: v.optional(v.number()),
-      }),
-    ),
-  },
+export const recordResults = mutation({
+  args: { ...vFence, results: v.array(vTaskResult) },
   returns: v.object({
     recorded: v.number(),
     skipped: v.number(),
@@ -220,27 +197,30 @@ export const recordResultBatch = mutation({
     // Checked before anything is written: a bad count would be stored on the step.
     args.results.forEach(({ attempts }, i) => {
       if (attempts !== undefined) {
-        checkWholeNumber(`recordResultBatch \`results[${i}].attempts\``, attempts, 1, MAX_RETRY_ATTEMPTS);
+        checkWholeNumber(`recordResults \`results[${i}].attempts\``, attempts, 1, MAX_RETRY_ATTEMPTS);
       }
     });
-    const recorded: Doc<"taskQueue">[] = [];
+    const running: Doc<"workflows">[] = [];
     let found = 0;
     let consumed = 0;
     let bytes = 0;
-    for (const { taskId, result, startedAt, attempts } of args.results) {
+    for (const { stepId, result, startedAt, attempts } of args.results) {
       if (consumed > 0 && bytes >= MAX_RECORD_BATCH_BYTES) break;
       consumed++;
-      const task = await ctx.db.get("taskQueue", taskId);
-      if (!task) continue;
-      // The task read and deleted; the step (the same arguments) read and written with the result.
-      bytes += 2 * getConvexSize(task) + 2 * getConvexSize(result);
-      bytes += await recordTask(ctx, task, result, recorded, startedAt, attempts);
+      const entry = await ctx.db.get("steps", stepId);
+      if (!hasTask(entry)) continue;
+      // The step (with its arguments) read, and written with the result.
+      bytes += 2 * getConvexSize(entry) + 2 * getConvexSize(result);
+      const workflow = await recordTask(ctx, entry, result, startedAt, attempts);
+      if (workflow) {
+        bytes += getConvexSize(workflow);
+        running.push(workflow);
+      }
       found++;
     }
-    const ready = await replayable(ctx, recorded);
-    await scheduleReplays(ctx, ready);
+    const replays = await replayReady(ctx, running);
     const current = await heartbeatIfCurrent(ctx, args);
-    return { recorded: found, skipped: consumed - found, current, replays: ready.length, consumed };
+    return { recorded: found, skipped: consumed - found, current, replays, consumed };
   },
 });
 
@@ -249,40 +229,33 @@ export const recordResultBatch = mutation({
  * transaction: a mutation step's effects and its journaled result commit together.
  */
 export const runMutationTasks = mutation({
-  args: { ...vFence, taskIds: v.array(v.id("taskQueue")) },
+  args: { ...vFence, stepIds: v.array(v.id("steps")) },
   returns: v.object({ recorded: v.number(), skipped: v.number(), replays: v.number() }),
   handler: async (ctx, args) => {
-    if (args.taskIds.length > MAX_MUTATION_TASKS) {
-      throw new Error(`runMutationTasks takes at most ${MAX_MUTATION_TASKS} tasks, got ${args.taskIds.length}`);
+    if (args.stepIds.length > MAX_MUTATION_TASKS) {
+      throw new Error(`runMutationTasks takes at most ${MAX_MUTATION_TASKS} tasks, got ${args.stepIds.length}`);
     }
-    const recorded: Doc<"taskQueue">[] = [];
+    const running: Doc<"workflows">[] = [];
     let found = 0;
-    for (const taskId of args.taskIds) {
-      const task = await ctx.db.get("taskQueue", taskId);
-      if (!task || task.functionType !== "mutation") continue;
+    for (const stepId of args.stepIds) {
+      const entry = await ctx.db.get("steps", stepId);
+      if (!hasTask(entry)) continue;
+      const step = entry.step;
+      if ((step.kind !== undefined && step.kind !== "function") || step.functionType !== "mutation") continue;
       let result: RunResult;
       const startedAt = Date.now();
       try {
-        const returnValue = await ctx.runMutation(task.handle as FunctionHandle<"mutation">, task.args);
+        const returnValue = await ctx.runMutation(step.handle as FunctionHandle<"mutation">, step.args);
         result = { kind: "success", returnValue: returnValue ?? null };
       } catch (error) {
         result = { kind: "failed", error: formatErrorWithStack(error) };
       }
-      await recordTask(ctx, task, result, recorded, startedAt);
+      const workflow = await recordTask(ctx, entry, result, startedAt);
+      if (workflow) running.push(workflow);
       found++;
     }
-    const ready = await replayable(ctx, recorded);
-    await scheduleReplays(ctx, ready);
+    const replays = await replayReady(ctx, running);
     await heartbeatIfCurrent(ctx, args);
-    return { recorded: found, skipped: args.taskIds.length - found, replays: ready.length };
+    return { recorded: found, skipped: args.stepIds.length - found, replays };
   },
 });
-
-/** Remove a step's queued task (cancel, restart, cleanup); a late result is then ignored. */
-export async function deleteTaskOfStep(ctx: MutationCtx, stepId: Id<"steps">): Promise<void> {
-  const task = await ctx.db
-    .query("taskQueue")
-    .withIndex("by_stepId", (q) => q.eq("stepId", stepId))
-    .unique();
-  if (task) await ctx.db.delete("taskQueue", task._id);
-}

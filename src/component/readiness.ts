@@ -1,0 +1,38 @@
+// When a workflow may be replayed: it is running and none of its steps is in flight. This is
+// the one place that decides it, for both modes: a standard-mode result schedules a replay
+// (results.ts), an executor flush hands ready workflows to the coordinator, the coordinator
+// checks again before replaying, and a replay's journal load refuses a workflow that is not.
+import type { Doc, Id } from "./_generated/dataModel.js";
+import type { QueryCtx } from "./_generated/server.js";
+
+/** Whether any step of the workflow is in progress: one index read, at most one document. */
+export async function hasStepsInFlight(ctx: QueryCtx, workflowId: Id<"workflows">): Promise<boolean> {
+  const entry = await ctx.db
+    .query("steps")
+    .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflowId))
+    .first();
+  return entry !== null;
+}
+
+/** A workflow is ready to replay when it is running and nothing of it is in flight. */
+export async function isReady(ctx: QueryCtx, workflow: Doc<"workflows">): Promise<boolean> {
+  return workflow.runResult === undefined && !(await hasStepsInFlight(ctx, workflow._id));
+}
+
+/** Of these running workflows (each once), those ready to replay. */
+export async function readyToReplay(ctx: QueryCtx, workflows: Iterable<Doc<"workflows">>): Promise<Doc<"workflows">[]> {
+  const ready: Doc<"workflows">[] = [];
+  const seen = new Set<string>();
+  for (const workflow of workflows) {
+    if (seen.has(workflow._id)) continue;
+    seen.add(workflow._id);
+    if (await isReady(ctx, workflow)) ready.push(workflow);
+  }
+  return ready;
+}
+
+/** The workflow, if it exists and is ready to replay. */
+export async function readyWorkflow(ctx: QueryCtx, workflowId: Id<"workflows">): Promise<Doc<"workflows"> | null> {
+  const workflow = await ctx.db.get("workflows", workflowId);
+  return workflow && (await isReady(ctx, workflow)) ? workflow : null;
+}
