@@ -768,7 +768,7 @@ describe("bad input", () => {
         ["executor", `workflow.executor() \`${key}\``, (value: number) => () => chaosExec.executor({ [key]: value }), 1, false, range] as [string, string, (value: number) => () => unknown, number, boolean, string],
       ]),
       ...(
-        [["flushIntervalMs", 0], ["pollIntervalMs", 10], ["idlePollIntervalMs", 0], ["idleExitMs", 0], ["handoffAfterMs", 0], ["rateLimitBackoffMs", 0], ["rateLimitMaxBackoffMs", 0]] as const
+        [["flushIntervalMs", 0], ["claimIntervalMs", 10], ["idleClaimIntervalMs", 0], ["idleExitMs", 0], ["handoffAfterMs", 0], ["rateLimitBackoffMs", 0], ["rateLimitMaxBackoffMs", 0]] as const
       ).flatMap(([key, min]) => [
         ["manager", `WorkflowManager \`executor.${key}\``, (value: number) => () => new WorkflowManager(component, { executor: { [key]: value } }), min, true, executorTime(min)] as [string, string, (value: number) => () => unknown, number, boolean, string],
         ["executor", `workflow.executor() \`${key}\``, (value: number) => () => chaosExec.executor({ [key]: value }), min, true, executorTime(min)] as [string, string, (value: number) => () => unknown, number, boolean, string],

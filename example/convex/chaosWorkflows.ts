@@ -21,6 +21,8 @@
 import { v } from "convex/values";
 import type { FunctionReference } from "convex/server";
 import { vResultValidator, vWorkflowId, type WorkflowCtx, WorkflowManager } from "convex-workflow";
+// Test-only fault injection: not part of the package's API, imported from the source.
+import { withExecutorTestHooks } from "../../src/client/executor/testHooks.js";
 import { components, internal } from "./_generated/api.js";
 import { internalAction, internalMutation, internalQuery } from "./_generated/server.js";
 
@@ -206,8 +208,8 @@ export const executorFlow = chaosExec.define({
     interpret(step, args, internal.chaosWorkflows.executorFlow),
 });
 
-export const chaosExecutor = chaosExec.executor({
-  hooks: {
+export const chaosExecutor = withExecutorTestHooks(
+  {
     beforeClaim: () => {
       const n = ++chaosControl.claimCalls;
       if (chaosControl.killClaimAt.has(n)) {
@@ -230,7 +232,8 @@ export const chaosExecutor = chaosExec.executor({
       }
     },
   },
-});
+  () => chaosExec.executor(),
+);
 chaosExec.setExecutorRef(internal.chaosWorkflows.chaosExecutor);
 
 // ---------------------------------------------------------------------------------------

@@ -3,13 +3,21 @@
 // recording results, `diagnose`, `status()` and `notify` stop at a byte budget instead of
 // reading more than a transaction may. Each case also checks that the workflows, and an
 // unrelated one, still complete (blast radius). Plus the executor's handling of partial and
-// failing flushes, and the executor options that used to be accepted.
+// failing flushes, its mutation groups and test hooks, and the executor options that used to be
+// accepted.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { WorkflowManager, type WorkflowId } from "convex-workflow";
 import type { GenericActionCtx, GenericDataModel } from "convex/server";
 import { makeExecutor } from "../../src/client/executor/executor.js";
+import type { ExecutorTestHooks } from "../../src/client/executor/testHooks.js";
 import type { WorkflowComponent } from "../../src/client/types.js";
-import { MAX_CLAIM_READ_BYTES, MAX_CLAIM_SKIP_BYTES, MAX_STATUS_READ_BYTES, MAX_STEP_ARGS_SIZE } from "../../src/shared/limits.js";
+import {
+  MAX_CLAIM_READ_BYTES,
+  MAX_CLAIM_SKIP_BYTES,
+  MAX_MUTATION_TASKS,
+  MAX_STATUS_READ_BYTES,
+  MAX_STEP_ARGS_SIZE,
+} from "../../src/shared/limits.js";
 import { components, internal } from "./_generated/api.js";
 import { boundsExec } from "./executorBoundsWorkflows.js";
 import { initConvexTest, type TestConvex } from "./setup.testing.js";
@@ -82,7 +90,7 @@ describe("executor mode's reads bounded in bytes", () => {
         expect(claimed.length * SIZE).toBeGreaterThanOrEqual(MAX_CLAIM_SKIP_BYTES - SIZE);
         break;
       }
-      claimed.push(...tasks.map((task) => task._id));
+      claimed.push(...tasks.map((task) => task.stepId));
     }
     expect(claimed.length).toBeGreaterThan(MAX_CLAIM_READ_BYTES / SIZE); // more than one claim's worth
     expect(new Set(claimed).size).toBe(claimed.length);
@@ -91,26 +99,26 @@ describe("executor mode's reads bounded in bytes", () => {
     await othersUnaffected(t);
   });
 
-  test("recordResultBatch: stops at its byte budget and says how many it consumed; bad attempts are refused first", async () => {
+  test("recordResults: stops at its byte budget and says how many it consumed; bad attempts are refused first", async () => {
     const t = initConvexTest();
     const ids = await startBig(t);
     const f = await fence(t);
     // Claimed as an executor would, until the tasks it holds pass the claim's skip budget.
-    const taskIds: string[] = [];
+    const stepIds: string[] = [];
     for (let i = 0; i < 30; i++) {
       const { tasks } = await t.query((ctx) =>
-        ctx.runQuery(components.workflow.executor.taskQueue.claimTasks, { ...f, limit: 50, exclude: taskIds }),
+        ctx.runQuery(components.workflow.executor.taskQueue.claimTasks, { ...f, limit: 50, exclude: stepIds }),
       );
       if (tasks.length === 0) break;
-      taskIds.push(...tasks.map((task) => task._id));
+      stepIds.push(...tasks.map((task) => task.stepId));
     }
-    expect(taskIds.length).toBeGreaterThan(12);
-    const results = taskIds.map((taskId) => ({ taskId: taskId as never, result: { kind: "success" as const, returnValue: 1 }, attempts: 1 }));
+    expect(stepIds.length).toBeGreaterThan(12);
+    const results = stepIds.map((stepId) => ({ stepId: stepId as never, result: { kind: "success" as const, returnValue: 1 }, attempts: 1 }));
     const record = (batch: typeof results) =>
-      t.mutation((ctx) => ctx.runMutation(components.workflow.executor.taskQueue.recordResultBatch, { ...f, results: batch }));
+      t.mutation((ctx) => ctx.runMutation(components.workflow.executor.taskQueue.recordResults, { ...f, results: batch }));
     for (const bad of [Number.NaN, -1, 0, 1.5]) {
       await expect(record([results[0], { ...results[1], attempts: bad }])).rejects.toThrow(
-        `recordResultBatch \`results[1].attempts\` must be a whole number from 1 to 1000, got ${bad}`,
+        `recordResults \`results[1].attempts\` must be a whole number from 1 to 1000, got ${bad}`,
       );
     }
     // All of them in one batch used to read over 24 MiB (each task and its step carry 700 KiB): it
@@ -127,7 +135,7 @@ describe("executor mode's reads bounded in bytes", () => {
       rest = rest.slice(out.consumed);
     }
     expect(consumed.length).toBeGreaterThan(1);
-    expect(recorded).toBe(taskIds.length); // none was written by the refused calls
+    expect(recorded).toBe(stepIds.length); // none was written by the refused calls
     // The executor runs the rest; every workflow completes.
     await expectCompleted(t, ids, undefined);
     await othersUnaffected(t);
@@ -173,7 +181,7 @@ describe("executor mode's reads bounded in bytes", () => {
 // The executor's flushes, against a stand-in component: it may consume part of a batch, and a
 // flush whose transaction fails is split.
 
-type Recorded = { taskId: string }[];
+type Recorded = { stepId: string }[];
 
 function fakeComponent() {
   const tag = (name: string) => name as never;
@@ -181,7 +189,7 @@ function fakeComponent() {
     executor: {
       taskQueue: {
         claimTasks: tag("claimTasks"),
-        recordResultBatch: tag("recordResultBatch"),
+        recordResults: tag("recordResults"),
         runMutationTasks: tag("runMutationTasks"),
       },
       shards: { exitExecutor: tag("exitExecutor"), heartbeat: tag("heartbeat"), handoff: tag("handoff") },
@@ -189,12 +197,21 @@ function fakeComponent() {
   } as unknown as WorkflowComponent;
 }
 
-/** Runs an executor against `record` (the stand-in recordResultBatch) for `count` action tasks. */
+/** Runs an executor against `record` (the stand-in recordResults) for `count` action tasks. */
 async function runExecutor(
   count: number,
   record: (results: Recorded) => { consumed?: number },
 ): Promise<{ flushes: number[]; recorded: string[]; finished: boolean }> {
-  const tasks = Array.from({ length: count }, (_, i) => ({ _id: `task${i}`, functionType: "action", handle: "h", actionName: "echo", name: "echo", args: {}, readyAt: 0 }));
+  const tasks = Array.from({ length: count }, (_, i) => ({
+    stepId: `step${i}`,
+    workflowId: `workflow${i}`,
+    functionType: "action",
+    handle: "h",
+    actionName: "echo",
+    name: "echo",
+    args: {},
+    readyAt: 0,
+  }));
   let claimed = false;
   const flushes: number[] = [];
   const recorded: string[] = [];
@@ -206,11 +223,11 @@ async function runExecutor(
       return { stale: false, tasks: out, nextReadyAt: null };
     },
     runMutation: async (name: string, args: { results?: Recorded }) => {
-      if (name === "recordResultBatch") {
+      if (name === "recordResults") {
         flushes.push(args.results!.length);
         const { consumed } = record(args.results!);
         const n = consumed ?? args.results!.length;
-        recorded.push(...args.results!.slice(0, n).map((r) => r.taskId));
+        recorded.push(...args.results!.slice(0, n).map((r) => r.stepId));
         return { recorded: n, skipped: 0, current: true, replays: 0, consumed };
       }
       if (name === "exitExecutor") return { exit: true };
@@ -219,7 +236,7 @@ async function runExecutor(
     },
   } as unknown as GenericActionCtx<GenericDataModel>;
   const actions = new Map([["echo", { name: "echo", handler: async () => 1 }]]);
-  const options = { pollIntervalMs: 10, flushIntervalMs: 10, idleExitMs: 50, idlePollIntervalMs: 20 };
+  const options = { claimIntervalMs: 10, flushIntervalMs: 10, idleExitMs: 50, idleClaimIntervalMs: 20 };
   const action = makeExecutor(fakeComponent(), actions, options) as unknown as {
     _handler: (ctx: unknown, args: unknown) => Promise<null>;
   };
@@ -235,7 +252,7 @@ describe("executor flushes", () => {
     const { flushes, recorded, finished } = await runExecutor(8, (results) => ({ consumed: Math.min(3, results.length) }));
     expect(finished).toBe(true);
     expect(flushes).toEqual([8, 5, 2]);
-    expect(recorded.sort()).toEqual(Array.from({ length: 8 }, (_, i) => `task${i}`).sort());
+    expect(recorded.sort()).toEqual(Array.from({ length: 8 }, (_, i) => `step${i}`).sort());
   });
 
   test("a flush whose transaction fails is retried in halves, down to one", async () => {
@@ -247,17 +264,79 @@ describe("executor flushes", () => {
     });
     expect(finished).toBe(true);
     expect(flushes.slice(0, 4)).toEqual([8, 4, 2, 1]);
-    expect(recorded.sort()).toEqual(Array.from({ length: 8 }, (_, i) => `task${i}`).sort());
+    expect(recorded.sort()).toEqual(Array.from({ length: 8 }, (_, i) => `step${i}`).sort());
+  });
+});
+
+/** Runs an executor over `tasks` with test hooks; `runMutationTasks` records the step ids of each call. */
+async function runWithHooks(tasks: object[], hooks: ExecutorTestHooks) {
+  let claimed = false;
+  const mutationGroups: string[][] = [];
+  const ctx = {
+    runQuery: async () => {
+      const out = claimed ? [] : tasks;
+      claimed = true;
+      return { stale: false, tasks: out, nextReadyAt: null };
+    },
+    runMutation: async (name: string, args: { stepIds?: string[]; results?: Recorded }) => {
+      if (name === "runMutationTasks") {
+        mutationGroups.push(args.stepIds!);
+        return { recorded: args.stepIds!.length, skipped: 0, replays: 0 };
+      }
+      if (name === "recordResults") return { recorded: args.results!.length, skipped: 0, current: true, replays: 0, consumed: args.results!.length };
+      if (name === "exitExecutor") return { exit: true };
+      if (name === "heartbeat") return true;
+      throw new Error(name);
+    },
+  } as unknown as GenericActionCtx<GenericDataModel>;
+  const actions = new Map([["echo", { name: "echo", handler: async () => 1 }]]);
+  const options = { claimIntervalMs: 10, flushIntervalMs: 10, idleExitMs: 50, idleClaimIntervalMs: 20 };
+  const action = makeExecutor(fakeComponent(), actions, options, hooks) as unknown as {
+    _handler: (ctx: unknown, args: unknown) => Promise<null>;
+  };
+  const run = action._handler(ctx, { shard: 0, epoch: 1, instance: 0 });
+  const timeout = new Promise<never>((_, reject) => realSetTimeout(() => reject(new Error("executor did not finish")), 3_000));
+  return { finished: Promise.race([run, timeout]), mutationGroups };
+}
+
+const mutationTask = (i: number) => ({ stepId: `m${i}`, workflowId: `w${i}`, functionType: "mutation", handle: "h", name: "save", args: {}, readyAt: 0 });
+const actionTask = (i: number) => ({ stepId: `a${i}`, workflowId: `w${i}`, functionType: "action", handle: "h", actionName: "echo", name: "echo", args: {}, readyAt: 0 });
+
+describe("executor test hooks", () => {
+  test("mutation steps run in groups of MAX_MUTATION_TASKS, by step id; beforeMutationBatch sees each group", async () => {
+    const counts: number[] = [];
+    const tasks = Array.from({ length: MAX_MUTATION_TASKS + 5 }, (_, i) => mutationTask(i));
+    const { finished, mutationGroups } = await runWithHooks(tasks, { beforeMutationBatch: (count) => void counts.push(count) });
+    await finished;
+    expect(counts).toEqual([MAX_MUTATION_TASKS, 5]);
+    expect(mutationGroups.map((g) => g.length)).toEqual([MAX_MUTATION_TASKS, 5]);
+    expect(mutationGroups.flat()).toEqual(tasks.map((t) => t.stepId));
+  });
+
+  test("a throw in beforeFlush kills the executor there; one in beforeClaim before it claims", async () => {
+    const flush = await runWithHooks([actionTask(0), actionTask(1)], {
+      beforeFlush: (count) => {
+        throw new Error(`killed before flushing ${count}`);
+      },
+    });
+    await expect(flush.finished).rejects.toThrow("killed before flushing 2");
+    const claim = await runWithHooks([mutationTask(0)], {
+      beforeClaim: () => {
+        throw new Error("killed before claiming");
+      },
+    });
+    await expect(claim.finished).rejects.toThrow("killed before claiming");
+    expect(claim.mutationGroups).toEqual([]);
   });
 });
 
 describe("executor options", () => {
-  test("pollIntervalMs 0 (a tight claim loop) and rateLimitMaxBackoffMs below rateLimitBackoffMs are refused", () => {
+  test("claimIntervalMs 0 (a tight claim loop) and rateLimitMaxBackoffMs below rateLimitBackoffMs are refused", () => {
     const make = (options: Record<string, number>) => () => boundsExec.executor(options);
-    expect(make({ pollIntervalMs: 0 })).toThrow(
-      "workflow.executor() `pollIntervalMs` must be a finite number of milliseconds from 10 to 540000 (9 min), got 0",
+    expect(make({ claimIntervalMs: 0 })).toThrow(
+      "workflow.executor() `claimIntervalMs` must be a finite number of milliseconds from 10 to 540000 (9 min), got 0",
     );
-    expect(make({ pollIntervalMs: 10 })).not.toThrow();
+    expect(make({ claimIntervalMs: 10 })).not.toThrow();
     expect(make({ rateLimitBackoffMs: 5_000, rateLimitMaxBackoffMs: 2_000 })).toThrow(
       "workflow.executor() `rateLimitMaxBackoffMs` (2000 ms) must not be less than `rateLimitBackoffMs` (5000 ms)",
     );

@@ -8,7 +8,7 @@
 //   or recorded twice and that the watchdog restarts a dead shard;
 // - `handoffWorkflow`: 2 shards and a 1 s `handoffAfterMs`, so executors hand off mid-run;
 // - `retryingWorkflow`: 1 shard, retries actions by default (`retryActionsByDefault`);
-// - `sequentialWorkflow`: 1 shard, an idle poll interval of a minute, for a workflow whose
+// - `sequentialWorkflow`: 1 shard, an idle claim interval of a minute, for a workflow whose
 //   steps run one after another (each must be claimed promptly after the previous one's replay);
 // - `restlessWorkflow`: 1 shard, no workflows, a 1 s `handoffAfterMs` shorter than the
 //   default 10 s `idleExitMs`, to check that idle executors still stop.
@@ -17,7 +17,9 @@
 // (key `exec:<tag>`) per run, and each action run bumps `attempts` (key `<tag>:<action>`).
 import { v } from "convex/values";
 import type { FunctionReference, GenericActionCtx, GenericDataModel } from "convex/server";
-import { type ExecutorOptions, type WorkflowCtx, WorkflowManager, WorkflowRateLimitError } from "convex-workflow";
+import { type WorkflowCtx, WorkflowManager, WorkflowRateLimitError } from "convex-workflow";
+// Test-only fault injection: not part of the package's API, imported from the source.
+import { type ExecutorTestHooks, withExecutorTestHooks } from "../../src/client/executor/testHooks.js";
 import { components, internal } from "./_generated/api.js";
 import { internalMutation, internalQuery } from "./_generated/server.js";
 
@@ -229,7 +231,7 @@ export const faultyFourStep = faultyWorkflow.define({
     fourSteps(step, args, internal.executorWorkflows.faultyFetchA, internal.executorWorkflows.faultyFetchB),
 });
 
-const faultHooks: ExecutorOptions["hooks"] = {
+const faultHooks: ExecutorTestHooks = {
   beforeClaim: () => {
     faults.claims++;
     if (faults.claimKills > 0) {
@@ -270,7 +272,7 @@ export const slowStep = faultyWorkflow.define({
   handler: async (step, { ms }): Promise<number> => await step.runAction(internal.executorWorkflows.faultySlow, { ms }),
 });
 
-export const faultyExecutor = faultyWorkflow.executor({ hooks: faultHooks });
+export const faultyExecutor = withExecutorTestHooks(faultHooks, () => faultyWorkflow.executor());
 faultyWorkflow.setExecutorRef(internal.executorWorkflows.faultyExecutor);
 
 // ---------------------------------------------------------------------------------------
@@ -312,7 +314,7 @@ export const handoffFourStep = handoffWorkflow.define({
 export const handoffExecutor = handoffWorkflow.executor({
   handoffAfterMs: 1_000,
   idleExitMs: 500,
-  idlePollIntervalMs: 100,
+  idleClaimIntervalMs: 100,
   concurrency: 2,
 });
 handoffWorkflow.setExecutorRef(internal.executorWorkflows.handoffExecutor);
@@ -369,7 +371,7 @@ export const restlessExecutor = restlessWorkflow.executor({ handoffAfterMs: 1_00
 restlessWorkflow.setExecutorRef(internal.executorWorkflows.restlessExecutor);
 
 // ---------------------------------------------------------------------------------------
-// Sequential steps with an executor that polls only once a minute when idle: a step must
+// Sequential steps with an executor that claims only once a minute when idle: a step must
 // still be claimed right after the previous one's replay.
 
 export const sequentialWorkflow = new WorkflowManager(components.workflow, {
@@ -394,5 +396,5 @@ export const sequentialFlow = sequentialWorkflow.define({
   },
 });
 
-export const sequentialExecutor = sequentialWorkflow.executor({ idlePollIntervalMs: 60_000 });
+export const sequentialExecutor = sequentialWorkflow.executor({ idleClaimIntervalMs: 60_000 });
 sequentialWorkflow.setExecutorRef(internal.executorWorkflows.sequentialExecutor);

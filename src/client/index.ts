@@ -35,8 +35,10 @@ import type {
 } from "./types.js";
 import type { WorkflowCtx } from "./replay/workflowContext.js";
 import { type WorkflowArgs, workflowMutation } from "./replay/workflowMutation.js";
-import { type ExecutorAction, type ExecutorOptions, makeExecutor } from "./executor/executor.js";
-import type { ExecutorRouting } from "./replay/replayer.js";
+import { makeExecutor } from "./executor/executor.js";
+import type { ExecutorOptions } from "./executor/options.js";
+import type { ExecutorAction } from "./executor/tasks.js";
+import type { TaskRouting } from "./replay/replayer.js";
 import { checkExecutorOptions, checkExecutorShards, checkWorkpoolOptions } from "../shared/validateOptions.js";
 
 export { vResultValidator } from "@convex-dev/workpool";
@@ -51,7 +53,8 @@ export {
 export type { RunResult, WorkflowComponent, WorkflowMutationResult } from "./types.js";
 export type { RunOptions, StepDefaults, WaitUntilOptions, WorkflowCtx } from "./replay/workflowContext.js";
 export { isTimeoutError, WorkflowTimeoutError } from "./replay/workflowContext.js";
-export { type ExecutorOptions, WorkflowRateLimitError } from "./executor/executor.js";
+export type { ExecutorOptions } from "./executor/options.js";
+export { WorkflowRateLimitError } from "./executor/retries.js";
 export type { WorkflowArgs } from "./replay/workflowMutation.js";
 
 type QueryCtx = Pick<GenericQueryCtx<GenericDataModel>, "runQuery">;
@@ -121,7 +124,7 @@ export function defineWorkflow<
 }
 
 type StartOptions<Context = unknown> = CallbackOptions<Context> & {
-  /** Create the workflow and schedule its first poll, instead of running it now. */
+  /** Create the workflow and schedule its first replay, instead of running it now. */
   startAsync?: boolean;
 };
 
@@ -341,7 +344,7 @@ export class WorkflowManager {
     checkExecutorOptions("WorkflowManager", options?.executor);
   }
 
-  private routing(): ExecutorRouting | undefined {
+  private routing(): TaskRouting | undefined {
     const shards = this.options?.executorShards;
     if (shards === undefined) return undefined;
     return {

@@ -1,0 +1,42 @@
+import { describe, expect, test } from "vitest";
+import { EXECUTOR_DEFAULTS, resolveExecutorOptions } from "./options.js";
+
+describe("resolveExecutorOptions", () => {
+  test("defaults", () => {
+    expect(resolveExecutorOptions("x", undefined)).toEqual({
+      concurrency: 50,
+      flushMaxCount: 100,
+      flushMaxBytes: 1 << 20,
+      flushIntervalMs: 100,
+      claimIntervalMs: 50,
+      idleClaimIntervalMs: 1_000,
+      idleExitMs: 10_000,
+      handoffAfterMs: 8 * 60_000,
+      rateLimitBackoffMs: 1_000,
+      rateLimitMaxBackoffMs: 60_000,
+    });
+  });
+
+  test("given options win; undefined ones take the default", () => {
+    const o = resolveExecutorOptions("x", { concurrency: 5, claimIntervalMs: undefined });
+    expect(o).toEqual({ ...EXECUTOR_DEFAULTS, concurrency: 5 });
+  });
+
+  test.each([
+    [{ rateLimitBackoffMs: 90_000 }, 90_000], // above the default maximum: raises it
+    [{ rateLimitBackoffMs: 5_000 }, 60_000],
+    [{ rateLimitBackoffMs: 90_000, rateLimitMaxBackoffMs: 100_000 }, 100_000],
+    [{ rateLimitMaxBackoffMs: 500 }, 500],
+  ])("%j: rateLimitMaxBackoffMs %i", (options, most) => {
+    expect(resolveExecutorOptions("x", options).rateLimitMaxBackoffMs).toBe(most);
+  });
+
+  test("bad options throw, naming the option and its range", () => {
+    expect(() => resolveExecutorOptions("workflow.executor()", { claimIntervalMs: 0 })).toThrow(
+      "workflow.executor() `claimIntervalMs` must be a finite number of milliseconds from 10 to 540000 (9 min), got 0",
+    );
+    expect(() => resolveExecutorOptions("workflow.executor()", { concurrency: 0 })).toThrow(
+      "workflow.executor() `concurrency` must be a whole number from 1 to 500, got 0",
+    );
+  });
+});
