@@ -18,7 +18,7 @@ export type RunResult<Returns = unknown> =
 
 /**
  * What the workflow mutation returns: the workflow id when it is called to start a
- * workflow, or `complete` with the result when a poll finished the handler.
+ * workflow, or `complete` with the result when a replay finished the handler.
  */
 export type WorkflowMutationResult<Returns = unknown> =
   | WorkflowId

@@ -1,4 +1,4 @@
-// The deterministic environment a workflow handler runs in. Every poll replays the
+// The deterministic environment a workflow handler runs in. Every replay runs the
 // handler from the top, so anything it reads must come out the same on every replay:
 // Math.random is a PRNG seeded by the workflow id; every clock the handler can reach
 // (Date in all its forms, performance, Intl date formatting without a date) reads the
@@ -60,7 +60,11 @@ export function deterministicMath(math: Math, seed: string): Math {
     const descriptor = Object.getOwnPropertyDescriptor(math, key)!;
     Object.defineProperty(copy, key, descriptor);
   }
-  Object.defineProperty(copy, "random", { value: seededRandom(seedFromString(seed)), writable: true, configurable: true });
+  Object.defineProperty(copy, "random", {
+    value: seededRandom(seedFromString(seed)),
+    writable: true,
+    configurable: true,
+  });
   return copy;
 }
 
@@ -75,7 +79,11 @@ export function underlyingDate(date: DateConstructor): DateConstructor {
     const parent: unknown = Object.getPrototypeOf(current);
     if (typeof parent !== "function" || parent === Function.prototype) return current;
     const prototype = (parent as { prototype?: unknown }).prototype;
-    if (typeof prototype !== "object" || prototype === null || !Object.prototype.isPrototypeOf.call(prototype, current.prototype)) {
+    if (
+      typeof prototype !== "object" ||
+      prototype === null ||
+      !Object.prototype.isPrototypeOf.call(prototype, current.prototype)
+    ) {
       return current;
     }
     current = parent as DateConstructor;
@@ -125,7 +133,7 @@ const PERFORMANCE_REFUSED = [
 
 /**
  * `performance` on the replay clock: `now()` is the journal time in milliseconds since
- * `timeOrigin`, which is 0 (the real time origin differs from poll to poll). Marks and
+ * `timeOrigin`, which is 0 (the real time origin differs from replay to replay). Marks and
  * measures carry real timestamps, so they are refused.
  */
 export function replayPerformance(clock: ReplayClock): Pick<Performance, "now" | "timeOrigin" | "toJSON"> {
@@ -149,8 +157,23 @@ export function replayPerformance(clock: ReplayClock): Pick<Performance, "now" |
 }
 
 const OUTPUT_METHODS = new Set([
-  "assert", "debug", "dir", "dirxml", "error", "info", "log", "table", "trace", "warn",
-  "group", "groupCollapsed", "groupEnd", "profile", "profileEnd", "timeStamp", "clear",
+  "assert",
+  "debug",
+  "dir",
+  "dirxml",
+  "error",
+  "info",
+  "log",
+  "table",
+  "trace",
+  "warn",
+  "group",
+  "groupCollapsed",
+  "groupEnd",
+  "profile",
+  "profileEnd",
+  "timeStamp",
+  "clear",
 ]);
 
 /** console that prints only past the end of the journal, with time/count on the replay clock. */
@@ -210,7 +233,8 @@ export function hiddenGlobalHint(message: string): string | undefined {
     const used = read !== undefined && members.includes(read);
     if (used || message === `${name} is not a constructor`) {
       const what = used ? `${name}.${read}` : name;
-      const instead = name === "process" ? "read it in an action or mutation step" : "call it in an action or mutation step";
+      const instead =
+        name === "process" ? "read it in an action or mutation step" : "call it in an action or mutation step";
       return `If this was \`${what}\`: \`${name}\` is undefined inside a workflow handler, because it would make replay non-deterministic; ${instead}. See docs/determinism.md.`;
     }
   }
@@ -243,7 +267,12 @@ export function installEnvironment(workflowId: string, clock: ReplayClock): () =
         else delete global[key];
       });
     } else if (descriptor.configurable) {
-      Object.defineProperty(global, key, { value, writable: true, configurable: true, enumerable: descriptor.enumerable });
+      Object.defineProperty(global, key, {
+        value,
+        writable: true,
+        configurable: true,
+        enumerable: descriptor.enumerable,
+      });
       undo.push(() => Object.defineProperty(global, key, descriptor));
     }
     // A non-configurable, read-only global cannot be replaced; it is left as it is.

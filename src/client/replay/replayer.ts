@@ -1,9 +1,9 @@
-// The step executor: the other half of a poll. The handler sends step requests down a
-// channel; the executor answers each from the journal while there are entries left (in
-// order, checking that the request matches what was recorded), then journals the next
-// batch of new requests with `startSteps`. Inline steps finish in this transaction, so the
-// executor keeps going; anything else means the poll is over until the batch completes.
-import type { RetryBehavior, WorkpoolOptions } from "@convex-dev/workpool";
+// The replayer: the other half of a replay. The handler sends step calls down a channel;
+// the replayer answers each from the journal while there are entries left (in order,
+// checking that the call asks for what was recorded), then journals the next batch of new
+// steps through its `StepJournal`. Inline steps finish in this transaction, so the replayer
+// keeps going; anything else means the replay is over until the batch completes.
+import type { RetryBehavior } from "@convex-dev/workpool";
 import type { BaseChannel } from "async-channel";
 import {
   createFunctionHandle,
@@ -14,12 +14,12 @@ import {
   type GenericMutationCtx,
 } from "convex/server";
 import { convexToJson, getConvexSize, type Value } from "convex/values";
-import type { JournalEntry } from "../../component/schema.js";
-import { MAX_JOURNAL_SIZE } from "../../shared/limits.js";
-import { formatErrorWithStack, journalSizeError } from "../../shared/errors.js";
+import { formatErrorWithStack } from "../../shared/errors.js";
+import type { JournalEntry, StepRequest, WireStep } from "../../shared/protocol.js";
 import type { EventId, SchedulerOptions } from "../../shared/types.js";
 import { functionName } from "../functionName.js";
-import type { RunResult, TransactionLimits, WorkflowComponent } from "../types.js";
+import type { RunResult, TransactionLimits } from "../types.js";
+import { JournalSize, type StepJournal } from "./stepJournal.js";
 
 export type StepTarget =
   | {
@@ -32,7 +32,8 @@ export type StepTarget =
   | { kind: "event"; args: { eventId?: EventId } }
   | { kind: "sleep"; args: Record<string, never> };
 
-export type StepRequest = {
+/** One `step.*` call of the handler, as it goes down the channel to the replayer. */
+export type StepCall = {
   name: string;
   target: StepTarget;
   retry: RetryBehavior | boolean | undefined;
@@ -48,7 +49,7 @@ export type StepRequest = {
 };
 
 /** Executor mode: which function steps go to the task queue, and how. */
-export type ExecutorRouting = {
+export type TaskRouting = {
   shards: number;
   /** The registered in-process action for a function name, if any. */
   actionFor: (functionName: string) => string | undefined;
@@ -56,89 +57,105 @@ export type ExecutorRouting = {
   executorHandle: () => Promise<string | undefined>;
 };
 
-/** How a poll ended, when the handler did not finish. */
-export type ExecutorResult = { type: "blocked" };
+export type ReplayerOptions = {
+  workflowId: string;
+  /** The workflow mutation's ctx: inline steps run in it. */
+  ctx: GenericMutationCtx<GenericDataModel>;
+  /** The journal so far, in step order: replayed before anything new is journaled. */
+  entries: JournalEntry[];
+  /** Where the steps past the journal go. */
+  journal: StepJournal;
+  channel: BaseChannel<StepCall>;
+  /** When this replay started: the handler's clock past the journal, and new steps' `queuedAt`. */
+  replayTime: number;
+  /** Steps journaled together at most (one batch). */
+  maxBatch: number;
+  /** Executor mode. */
+  routing?: TaskRouting;
+};
 
-type StepDoc = JournalEntry["step"];
+/** A step as the replayer makes it, before it is journaled. */
+type NewStep = StepRequest["step"];
 
-export class StepExecutor {
-  private journalSize: number;
-  private readonly journal: JournalEntry[];
+/** How a replay ended, when the handler did not finish: it waits on journaled steps. */
+export type ReplayBlocked = { type: "blocked" };
 
-  constructor(
-    private readonly workflowId: string,
-    private readonly generationNumber: number,
-    private readonly ctx: GenericMutationCtx<GenericDataModel>,
-    private readonly component: WorkflowComponent,
-    journal: JournalEntry[],
-    private readonly channel: BaseChannel<StepRequest>,
-    private readonly pollTime: number,
-    private readonly workpoolOptions: WorkpoolOptions | undefined,
-    private readonly maxBatch: number,
-    private readonly routing?: ExecutorRouting,
-    /**
-     * Collect new steps instead of journaling them (a batched replay: the component
-     * journals what `collected` returns, in the same transaction).
-     */
-    private readonly collect = false,
-  ) {
-    this.journal = [...journal];
-    this.journalSize = journal.reduce((size, entry) => size + getConvexSize(entry as unknown as Value), 0);
-    if (this.journalSize > MAX_JOURNAL_SIZE) throw new Error(journalSizeError(this.journalSize, workflowId));
+export class Replayer {
+  private readonly workflowId: string;
+  private readonly ctx: GenericMutationCtx<GenericDataModel>;
+  private readonly entries: JournalEntry[];
+  private readonly journal: StepJournal;
+  private readonly channel: BaseChannel<StepCall>;
+  private readonly replayTime: number;
+  private readonly maxBatch: number;
+  private readonly routing: TaskRouting | undefined;
+  private readonly size: JournalSize;
+
+  /** Throws the journal size error if `entries` are already over the limit. */
+  constructor(options: ReplayerOptions) {
+    this.workflowId = options.workflowId;
+    this.ctx = options.ctx;
+    this.entries = [...options.entries];
+    this.journal = options.journal;
+    this.channel = options.channel;
+    this.replayTime = options.replayTime;
+    this.maxBatch = options.maxBatch;
+    this.routing = options.routing;
+    this.size = JournalSize.of(options.workflowId, options.entries);
   }
 
   /**
    * The handler's clock: while replaying, the time the next step was originally
-   * requested; past the journal, the time this poll started.
+   * requested; past the journal, the time this replay started.
    */
   clock = (): { now: number; latest: boolean } => {
-    // Requests already sent but not yet read will consume journal entries first.
-    const next = this.journal[this.channel.bufferSize];
-    return next ? { now: next.step.queuedAt, latest: false } : { now: this.pollTime, latest: true };
+    // Calls already sent but not yet read will consume journal entries first.
+    const next = this.entries[this.channel.bufferSize];
+    return next ? { now: next.step.queuedAt, latest: false } : { now: this.replayTime, latest: true };
   };
 
   private stopped = false;
-  private starting: Promise<unknown> | undefined;
+  private journaling: Promise<unknown> | undefined;
 
   /**
    * The handler has finished: start nothing more, and wait for a batch being journaled right
-   * now, so the workflow is completed only after everything this poll did is in the journal
+   * now, so the workflow is completed only after everything this replay did is in the journal
    * (a `Promise.all` can reject while its other members are still being journaled).
    */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.starting?.catch(() => undefined);
+    await this.journaling?.catch(() => undefined);
   }
 
-  async run(): Promise<ExecutorResult> {
+  async run(): Promise<ReplayBlocked> {
     for (;;) {
-      const request = await this.channel.get();
+      const call = await this.channel.get();
       if (this.stopped) return { type: "blocked" };
-      const entry = this.journal.shift();
+      const entry = this.entries.shift();
       if (entry) {
-        this.replay(request, entry);
+        this.replay(call, entry);
         continue;
       }
       // Past the journal: everything the handler asked for together is one batch.
-      const batch = [request];
+      const batch = [call];
       while (this.channel.bufferSize > 0 && batch.length < this.maxBatch) {
         batch.push(await this.channel.get());
       }
       if (this.stopped) return { type: "blocked" };
-      this.starting = this.start(batch);
-      const entries = (await this.starting) as JournalEntry[];
-      this.starting = undefined;
-      if (!entries.every((e) => e.step.runResult)) return { type: "blocked" };
+      this.journaling = this.start(batch);
+      const steps = (await this.journaling) as WireStep[];
+      this.journaling = undefined;
+      if (!steps.every((step) => step.runResult)) return { type: "blocked" };
       if (this.stopped) return { type: "blocked" };
-      batch.forEach((r, i) => r.resolve(entries[i].step.runResult!));
+      batch.forEach((c, i) => c.resolve(steps[i].runResult!));
     }
   }
 
-  /** Answer a request from its journal entry, after checking it asks for the same thing. */
-  private replay(request: StepRequest, entry: JournalEntry): void {
+  /** Answer a call from its journal entry, after checking it asks for the same thing. */
+  private replay(call: StepCall, entry: JournalEntry): void {
     const recorded = { name: entry.step.name, kind: entry.step.kind ?? "function", args: entry.step.args };
-    const requested = { name: request.name, kind: request.target.kind, args: request.target.args };
-    if (request.unstableArgs) {
+    const requested = { name: call.name, kind: call.target.kind, args: call.target.args };
+    if (call.unstableArgs) {
       delete (recorded as Partial<typeof recorded>).args;
       delete (requested as Partial<typeof requested>).args;
     }
@@ -151,87 +168,59 @@ export class StepExecutor {
       );
     }
     if (entry.step.inProgress || !entry.step.runResult) {
-      throw new Error(`Assertion failed: replaying step ${entry.stepNumber} of ${this.workflowId}, which has no result`);
+      throw new Error(
+        `Assertion failed: replaying step ${entry.stepNumber} of ${this.workflowId}, which has no result`,
+      );
     }
-    request.resolve(entry.step.runResult);
+    call.resolve(entry.step.runResult);
   }
 
-  /** Steps requested past the journal, in order, when collecting. */
-  readonly collected: Array<{
-    step: StepDoc;
-    retry: StepRequest["retry"];
-    schedulerOptions: SchedulerOptions;
-    timeoutMs?: number;
-    task?: Awaited<ReturnType<StepExecutor["routeToExecutor"]>>;
-  }> = [];
-
-  /** Journal a batch (running inline steps first) and return the stored entries. */
-  private async start(batch: StepRequest[]): Promise<JournalEntry[]> {
-    const steps = [];
-    for (const request of batch) {
-      steps.push({
-        step: await this.toStepDoc(request),
-        retry: request.retry,
-        schedulerOptions: request.schedulerOptions,
-        timeoutMs: request.timeoutMs,
-        task: await this.routeToExecutor(request),
+  /** Journal a batch (running inline steps first) and return its steps as journaled. */
+  private async start(batch: StepCall[]): Promise<WireStep[]> {
+    const requests: StepRequest[] = [];
+    for (const call of batch) {
+      requests.push({
+        step: await this.toStep(call),
+        retry: call.retry,
+        schedulerOptions: call.schedulerOptions,
+        timeoutMs: call.timeoutMs,
+        task: await this.routeToTask(call),
       });
     }
-    if (this.collect) {
-      // Inline steps are done already; anything else ends this replay.
-      this.collected.push(...steps);
-      for (const { step } of steps) this.journalSize += getConvexSize(step);
-      if (this.journalSize > MAX_JOURNAL_SIZE) throw new Error(journalSizeError(this.journalSize, this.workflowId));
-      return steps.map(({ step }) => ({ step }) as JournalEntry);
-    }
-    const entries = (await this.ctx.runMutation(this.component.journal.startSteps, {
-      workflowId: this.workflowId,
-      generationNumber: this.generationNumber,
-      steps: steps,
-      workpoolOptions: this.workpoolOptions,
-    })) as unknown as JournalEntry[];
-    for (const entry of entries) {
-      this.journalSize += getConvexSize(entry);
-      if (this.journalSize > MAX_JOURNAL_SIZE) {
-        throw new Error(
-          `${journalSizeError(this.journalSize, this.workflowId)} The step that crossed it was "${entry.step.name}" (${entry._id}).`,
-        );
-      }
-    }
-    return entries;
+    return await this.journal.journal(requests, this.size);
   }
 
   /** Executor mode sends queries, mutations and registered actions to the task queue. */
-  private async routeToExecutor(request: StepRequest) {
-    const { target } = request;
-    if (!this.routing || target.kind !== "function" || request.inline || request.wait) return undefined;
+  private async routeToTask(call: StepCall): Promise<StepRequest["task"]> {
+    const { target } = call;
+    if (!this.routing || target.kind !== "function" || call.inline || call.wait) return undefined;
     const name = functionName(target.function);
     const actionName = target.functionType === "action" ? this.routing.actionFor(name) : undefined;
     if (target.functionType === "action" && !actionName) return undefined; // unregistered: workpool
     return { shards: this.routing.shards, actionName, executorHandle: await this.routing.executorHandle() };
   }
 
-  private async toStepDoc(request: StepRequest): Promise<StepDoc> {
-    const { target } = request;
+  private async toStep(call: StepCall): Promise<NewStep> {
+    const { target } = call;
     const args = target.args as Value;
     const argsSize = getConvexSize(args);
     const common = {
-      name: request.name,
+      name: call.name,
       inProgress: true,
       args,
       argsSize,
-      queuedAt: this.pollTime,
+      queuedAt: this.replayTime,
     };
     switch (target.kind) {
       case "function": {
         const handle = await createFunctionHandle(target.function);
         const base = { kind: "function" as const, functionType: target.functionType, handle, ...common };
-        if (request.wait) {
-          const { pollIntervalMs, maxPollIntervalMs } = request.wait;
+        if (call.wait) {
+          const { pollIntervalMs, maxPollIntervalMs } = call.wait;
           return { ...base, wait: { pollIntervalMs, maxPollIntervalMs, nextIntervalMs: pollIntervalMs, checks: 0 } };
         }
-        if (!request.inline) return base;
-        return { ...base, ...(await this.runInline(request, target)) };
+        if (!call.inline) return base;
+        return { ...base, ...(await this.runInline(call, target)) };
       }
       case "workflow":
         return { kind: "workflow", handle: await createFunctionHandle(target.function), ...common };
@@ -244,10 +233,10 @@ export class StepExecutor {
 
   /** Run a query or mutation inside this transaction; its outcome is journaled as done. */
   private async runInline(
-    request: StepRequest,
+    call: StepCall,
     target: Extract<StepTarget, { kind: "function" }>,
-  ): Promise<Pick<StepDoc, "inProgress" | "runResult" | "completedAt">> {
-    const options = request.transactionLimits ? { transactionLimits: request.transactionLimits } : undefined;
+  ): Promise<Pick<NewStep, "inProgress" | "runResult" | "completedAt">> {
+    const options = call.transactionLimits ? { transactionLimits: call.transactionLimits } : undefined;
     let runResult: RunResult;
     try {
       const run =
@@ -259,7 +248,7 @@ export class StepExecutor {
     } catch (error) {
       runResult = { kind: "failed", error: formatErrorWithStack(error) };
     }
-    return { inProgress: false, runResult, completedAt: this.pollTime };
+    return { inProgress: false, runResult, completedAt: this.replayTime };
   }
 }
 

@@ -1,5 +1,5 @@
-// `step`: what a workflow handler uses to ask for work. Each call becomes a request on
-// the channel to the step executor and resolves with the step's result.
+// `step`: what a workflow handler uses to ask for work. Each call goes down the channel
+// to the replayer (replayer.ts) and resolves with the step's result.
 import type { RetryBehavior, RetryOption } from "@convex-dev/workpool";
 import type { BaseChannel } from "async-channel";
 import { parse } from "convex-helpers/validators";
@@ -12,7 +12,11 @@ import type {
   FunctionVisibility,
 } from "convex/server";
 import { getConvexSize, type Validator, type Value } from "convex/values";
-import { MAX_STEP_ARGS_SIZE } from "../../shared/limits.js";
+import {
+  DEFAULT_WAIT_MAX_POLL_INTERVAL_MS,
+  DEFAULT_WAIT_POLL_INTERVAL_MS,
+  MAX_STEP_ARGS_SIZE,
+} from "../../shared/limits.js";
 import { TIMEOUT_ERROR_PREFIX } from "../../shared/errors.js";
 import type { EventId, SchedulerOptions, WorkflowId } from "../../shared/types.js";
 import {
@@ -26,7 +30,7 @@ import {
   MIN_POLL_INTERVAL_MS,
 } from "../../shared/validateOptions.js";
 import { functionName } from "../functionName.js";
-import type { StepRequest, StepTarget } from "./replayer.js";
+import type { StepCall, StepTarget } from "./replayer.js";
 import type { RunResult, TransactionLimits, WorkflowReturnType } from "../types.js";
 
 export type RunOptions = {
@@ -125,9 +129,6 @@ export type WaitUntilOptions = {
   name?: string;
 };
 
-export const DEFAULT_POLL_INTERVAL = 1_000;
-export const DEFAULT_MAX_POLL_INTERVAL = 30 * 60_000;
-
 /** The error a step throws when its deadline passes; see `isTimeoutError`. */
 export class WorkflowTimeoutError extends Error {
   constructor(message: string) {
@@ -139,8 +140,7 @@ export class WorkflowTimeoutError extends Error {
 /** True for the error `awaitEvent({ timeout })` and `waitUntil({ timeout })` reject with. */
 export function isTimeoutError(error: unknown): boolean {
   return (
-    error instanceof WorkflowTimeoutError ||
-    (error instanceof Error && error.message.startsWith(TIMEOUT_ERROR_PREFIX))
+    error instanceof WorkflowTimeoutError || (error instanceof Error && error.message.startsWith(TIMEOUT_ERROR_PREFIX))
   );
 }
 
@@ -170,7 +170,7 @@ function checkStepDefaults(defaults: unknown): StepDefaults {
   return d;
 }
 
-type Sender = BaseChannel<StepRequest>;
+type Sender = BaseChannel<StepCall>;
 
 export function createWorkflowCtx(workflowId: WorkflowId, sender: Sender, defaults: StepDefaults = {}): WorkflowCtx {
   const fn = (functionType: FunctionType) => (f: any, args?: any, opts?: any) =>
@@ -230,10 +230,12 @@ export function createWorkflowCtx(workflowId: WorkflowId, sender: Sender, defaul
     },
     waitUntil: async (query, args, opts) => {
       const timeoutMs = checkDuration("waitUntil `timeout`", opts?.timeout, 1);
-      const pollIntervalMs = checkDuration("waitUntil `pollInterval`", opts?.pollInterval, MIN_POLL_INTERVAL_MS) ?? DEFAULT_POLL_INTERVAL;
+      const pollIntervalMs =
+        checkDuration("waitUntil `pollInterval`", opts?.pollInterval, MIN_POLL_INTERVAL_MS) ??
+        DEFAULT_WAIT_POLL_INTERVAL_MS;
       const maxPollIntervalMs =
         checkDuration("waitUntil `maxPollInterval`", opts?.maxPollInterval, MIN_POLL_INTERVAL_MS) ??
-        Math.max(DEFAULT_MAX_POLL_INTERVAL, pollIntervalMs);
+        Math.max(DEFAULT_WAIT_MAX_POLL_INTERVAL_MS, pollIntervalMs);
       if (maxPollIntervalMs < pollIntervalMs) {
         throw new Error(
           `waitUntil \`maxPollInterval\` (${maxPollIntervalMs} ms) must not be less than \`pollInterval\` (${pollIntervalMs} ms)`,
@@ -296,11 +298,11 @@ function checkArgs<T extends Record<string, unknown>>(args: T): T {
   return args;
 }
 
-/** Send a request and turn its result into a value or a thrown error. */
-async function send(sender: Sender, request: Omit<StepRequest, "resolve">): Promise<unknown> {
+/** Send a call and turn its result into a value or a thrown error. */
+async function send(sender: Sender, call: Omit<StepCall, "resolve">): Promise<unknown> {
   let pushed!: Promise<void>;
   const result = new Promise<RunResult>((resolve) => {
-    pushed = sender.push({ ...request, resolve });
+    pushed = sender.push({ ...call, resolve });
   });
   await pushed;
   const outcome = await result;

@@ -1,6 +1,8 @@
 // The app-side workflow mutation. `workflow.define` returns it and the app exports it.
 // Called with `{ args, ... }` it starts a workflow; called by the component with
-// `{ workflowId, generationNumber }` it is a poll: replay the handler and move on.
+// `{ workflowId, generationNumber }` it is a replay: replay the handler against its journal
+// and move on; called by the coordinator with `{ batch }` (executor mode) it replays a group
+// of workflows and returns the steps each asks for next, for the component to journal.
 import type { WorkpoolOptions } from "@convex-dev/workpool";
 import { BaseChannel } from "async-channel";
 import { validate, ValidationError } from "convex-helpers/validators";
@@ -15,12 +17,14 @@ import {
 } from "convex/server";
 import { asObjectValidator, type ObjectType, type PropertyValidators, v, type Validator } from "convex/values";
 import { createLogger, type Logger, logThrown } from "../../shared/logging.js";
-import type { JournalEntry } from "../../component/schema.js";
 import { formatErrorWithStack, limitErrorLength } from "../../shared/errors.js";
 import { type OnCompleteArgs, vWorkflowId, type WorkflowId } from "../../shared/types.js";
 import { explainHiddenGlobalError, installEnvironment } from "./environment.js";
 import type { WorkflowDefinition, WorkflowHandler } from "../index.js";
-import { type ExecutorRouting, StepExecutor, type StepRequest } from "./replayer.js";
+import { Replayer, type StepCall, type TaskRouting } from "./replayer.js";
+import { CollectingJournal, ComponentJournal, type StepJournal } from "./stepJournal.js";
+import { DEFAULT_BATCH_STEPS } from "../../shared/limits.js";
+import { type JournalEntry, type ReplayOutcome, vReplayItem, vReplayOutcome } from "../../shared/protocol.js";
 import type { InferFromOptionalValidator, RunResult, WorkflowComponent, WorkflowMutationResult } from "../types.js";
 import { checkStartArgs, checkWorkpoolOptions } from "../../shared/validateOptions.js";
 import { createWorkflowCtx } from "./workflowContext.js";
@@ -28,7 +32,7 @@ import { createWorkflowCtx } from "./workflowContext.js";
 export type WorkflowArgs<V extends PropertyValidators, Context = unknown> = {
   /** The handler's arguments. */
   args: ObjectType<V>;
-  /** Schedule the first poll instead of running it in the caller's transaction. */
+  /** Schedule the first replay instead of running it in the caller's transaction. */
   startAsync?: boolean;
 } & (
   | {
@@ -40,35 +44,13 @@ export type WorkflowArgs<V extends PropertyValidators, Context = unknown> = {
   | { onComplete?: undefined; context?: undefined }
 );
 
-const vPoll = v.object({ workflowId: vWorkflowId, generationNumber: v.number() });
+const vReplay = v.object({ workflowId: vWorkflowId, generationNumber: v.number() });
 const vStart = v.object({
   args: v.any(),
   startAsync: v.optional(v.boolean()),
   onComplete: v.optional(v.string()),
   context: v.optional(v.any()),
 });
-
-/** A batched replay, sent by the component's coordinator (executor mode). */
-const vBatchItem = v.object({
-  workflowId: vWorkflowId,
-  generationNumber: v.number(),
-  args: v.any(),
-  journal: v.array(v.any()),
-});
-const vBatchResult = v.object({
-  workflowId: v.string(),
-  runResult: v.optional(
-    v.union(
-      v.object({ kind: v.literal("success"), returnValue: v.any() }),
-      v.object({ kind: v.literal("failed"), error: v.string() }),
-      v.object({ kind: v.literal("canceled") }),
-    ),
-  ),
-  steps: v.array(v.any()),
-  workpoolOptions: v.optional(v.any()),
-});
-
-type BatchResult = typeof vBatchResult.type;
 
 const USAGE =
   "To start a workflow by calling its mutation directly, nest the handler's arguments: { args: { ...yourArgs } }";
@@ -81,9 +63,6 @@ function vRunResult(returns: Validator<any, "required", any> | PropertyValidator
   );
 }
 
-/** Default batch size when no maxParallelism is configured for the definition. */
-const DEFAULT_BATCH = 10;
-
 export function workflowMutation<
   ArgsValidator extends PropertyValidators,
   ReturnsValidator extends Validator<any, "required", any> | void,
@@ -93,7 +72,7 @@ export function workflowMutation<
     handler: WorkflowHandler<ArgsValidator, ReturnsValidator>;
   },
   defaultWorkpoolOptions?: WorkpoolOptions,
-  routing?: ExecutorRouting,
+  routing?: TaskRouting,
 ): RegisteredMutation<
   "internal",
   WorkflowArgs<ArgsValidator>,
@@ -110,31 +89,41 @@ export function workflowMutation<
     // tells the two shapes apart. `usage` is never passed: it puts the hint in the
     // validation error a caller sees when they forget to nest the arguments.
     args: v.object({
-      ...vPoll.partial().fields,
+      ...vReplay.partial().fields,
       ...vStart.partial().fields,
       args: v.optional(argsValidator ?? v.any()),
-      batch: v.optional(v.array(vBatchItem)),
+      /** A batched replay, sent by the component's coordinator (executor mode). */
+      batch: v.optional(v.array(vReplayItem)),
       usage: v.optional(v.literal(USAGE)),
     }),
     returns: v.union(
       vWorkflowId,
       v.object({ kind: v.literal("complete"), runResult: vRunResult(definition.returns ?? undefined) }),
-      v.object({ kind: v.literal("batch"), results: v.array(vBatchResult) }),
+      v.object({ kind: v.literal("batch"), results: v.array(vReplayOutcome) }),
     ),
-    handler: async (ctx, rawArgs): Promise<WorkflowMutationResult<any> | { kind: "batch"; results: BatchResult[] }> => {
+    handler: async (
+      ctx,
+      rawArgs,
+    ): Promise<WorkflowMutationResult<any> | { kind: "batch"; results: ReplayOutcome[] }> => {
       const logger = createLogger(workpoolOptions.logLevel);
       if (rawArgs.batch) {
         // Replay several workflows of this definition in one call; the component journals
         // the steps each one asks for next (or finishes it) in the same transaction.
-        const results: BatchResult[] = [];
+        const results: ReplayOutcome[] = [];
         for (const item of rawArgs.batch) {
-          const outcome = await poll(ctx, item.workflowId, item.generationNumber, {
+          const steps = new CollectingJournal();
+          const runResult = await replay(ctx, item.workflowId as WorkflowId, {
             args: item.args,
-            journal: item.journal as JournalEntry[],
+            journal: item.journal,
             logger,
-            collect: true,
+            steps,
           });
-          results.push({ workflowId: item.workflowId, ...outcome, workpoolOptions });
+          results.push({
+            workflowId: item.workflowId,
+            ...(runResult && { runResult }),
+            steps: steps.steps,
+            workpoolOptions,
+          });
         }
         return { kind: "batch", results };
       }
@@ -151,12 +140,12 @@ export function workflowMutation<
           createOnly: !rawArgs.startAsync || undefined,
         })) as unknown as WorkflowId;
         if (!rawArgs.startAsync) {
-          // The first poll runs here, in the caller's transaction: its journal is empty.
-          await poll(ctx, workflowId, 0, { args: rawArgs.args, journal: [], logger });
+          // The first replay runs here, in the caller's transaction: its journal is empty.
+          await replayAlone(ctx, workflowId, 0, { args: rawArgs.args, journal: [], logger });
         }
         return workflowId;
       }
-      if (!validate(vPoll, rawArgs)) {
+      if (!validate(vReplay, rawArgs)) {
         throw new Error(`Invalid arguments for workflow: ${USAGE}`);
       }
       const { workflowId, generationNumber } = rawArgs;
@@ -166,13 +155,15 @@ export function workflowMutation<
         case "stale":
         case "finished":
         case "blocked":
-          console.debug(`Poll of workflow ${workflowId} (generation ${generationNumber}): ${loaded.state}, nothing to do`);
+          console.debug(
+            `Replay of workflow ${workflowId} (generation ${generationNumber}): ${loaded.state}, nothing to do`,
+          );
           return workflowId;
         case "tooLarge":
           await finish(ctx, workflowId, generationNumber, { kind: "failed", error: loaded.error! });
           return workflowId;
         case "ready": {
-          const { runResult } = await poll(ctx, workflowId, generationNumber, {
+          const runResult = await replayAlone(ctx, workflowId, generationNumber, {
             args: loaded.workflow.args,
             journal: loaded.journal as unknown as JournalEntry[],
             logger: console,
@@ -193,41 +184,54 @@ export function workflowMutation<
   }
 
   /**
-   * Replay the handler. Returns its result if it finished (undefined while it waits on
-   * steps). With `collect`, new steps are returned instead of journaled, and a finished
-   * handler is reported instead of completed: the caller (the component) does both.
+   * Replay one workflow on its own: its new steps go to `startSteps`, and a finished handler
+   * completes it. Returns the handler's result if it finished.
    */
-  async function poll(
+  async function replayAlone(
     ctx: GenericMutationCtx<GenericDataModel>,
     workflowId: WorkflowId,
     generationNumber: number,
-    { args, journal, logger, collect = false }: { args: unknown; journal: JournalEntry[]; logger: Logger; collect?: boolean },
-  ): Promise<{ runResult?: RunResult; steps: StepExecutor["collected"] }> {
-    const channel = new BaseChannel<StepRequest>(workpoolOptions.maxParallelism ?? DEFAULT_BATCH);
-    const executor = new StepExecutor(
+    options: { args: unknown; journal: JournalEntry[]; logger: Logger },
+  ): Promise<RunResult | undefined> {
+    const steps = new ComponentJournal({ ctx, component, workflowId, generationNumber, workpoolOptions });
+    const runResult = await replay(ctx, workflowId, { ...options, steps });
+    if (runResult) await finish(ctx, workflowId, generationNumber, runResult);
+    return runResult;
+  }
+
+  /**
+   * Replay the handler against `journal`, journaling the steps it asks for next in `steps`.
+   * Returns its result if it finished (undefined while it waits on steps); completing the
+   * workflow is the caller's (a batched replay leaves it to the component).
+   */
+  async function replay(
+    ctx: GenericMutationCtx<GenericDataModel>,
+    workflowId: WorkflowId,
+    { args, journal, logger, steps }: { args: unknown; journal: JournalEntry[]; logger: Logger; steps: StepJournal },
+  ): Promise<RunResult | undefined> {
+    const maxBatch = workpoolOptions.maxParallelism ?? DEFAULT_BATCH_STEPS;
+    const channel = new BaseChannel<StepCall>(maxBatch);
+    const replayer = new Replayer({
       workflowId,
-      generationNumber,
       ctx,
-      component,
-      journal,
+      entries: journal,
+      journal: steps,
       channel,
-      Date.now(),
-      workpoolOptions,
-      workpoolOptions.maxParallelism ?? DEFAULT_BATCH,
+      replayTime: Date.now(),
+      maxBatch,
       routing,
-      collect,
-    );
+    });
     const step = createWorkflowCtx(workflowId, channel);
-    const restore = installEnvironment(workflowId, executor.clock);
+    const restore = installEnvironment(workflowId, replayer.clock);
     let outcome: { type: "done"; runResult: RunResult } | { type: "blocked" };
     try {
       const handlerDone = (async () => ({
         type: "done" as const,
         runResult: await runHandler(ctx, step, args, logger),
       }))();
-      const executorRun = executor.run();
-      outcome = await Promise.race([handlerDone, executorRun]);
-      if (outcome.type === "done" && !executor.clock().latest) {
+      const replayerRun = replayer.run();
+      outcome = await Promise.race([handlerDone, replayerRun]);
+      if (outcome.type === "done" && !replayer.clock().latest) {
         // 0.4.8 completes such a workflow, so it is not failed; but a step it journaled
         // was not asked for again (a deploy dropped steps, or a branch on the real world).
         logger.warn(
@@ -237,11 +241,11 @@ export function workflowMutation<
       }
       if (outcome.type === "done") {
         // Let a batch being journaled finish before the workflow is completed.
-        executorRun.catch(() => undefined);
-        await executor.stop();
+        replayerRun.catch(() => undefined);
+        await replayer.stop();
       }
     } catch (error) {
-      // The executor failed: a determinism violation, an oversized journal, a step that
+      // The replayer failed: a determinism violation, an oversized journal, a step that
       // could not be journaled. The workflow fails with that error.
       // The message leads (e.g. "Journal entry mismatch: ..."), the stack follows.
       const full = formatErrorWithStack(error);
@@ -251,9 +255,7 @@ export function workflowMutation<
     } finally {
       restore();
     }
-    if (outcome.type === "blocked") return { steps: executor.collected };
-    if (!collect) await finish(ctx, workflowId, generationNumber, outcome.runResult);
-    return { runResult: outcome.runResult, steps: executor.collected };
+    return outcome.type === "done" ? outcome.runResult : undefined;
   }
 
   async function runHandler(
