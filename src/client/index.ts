@@ -60,6 +60,8 @@ export type { WorkflowArgs } from "./replay/workflowMutation.js";
 type QueryCtx = Pick<GenericQueryCtx<GenericDataModel>, "runQuery">;
 type MutationCtx = Pick<GenericMutationCtx<GenericDataModel>, "runQuery" | "runMutation">;
 type ActionCtx = Pick<GenericActionCtx<GenericDataModel>, "runQuery" | "runMutation" | "runAction">;
+/** Any function's ctx: reads go through `runQuery`. */
+type ReadCtx = QueryCtx | MutationCtx | ActionCtx;
 
 export type CallbackOptions<Context = unknown> =
   | {
@@ -150,7 +152,7 @@ export async function start<Context = unknown, F extends FunctionReference<"muta
 
 /** A workflow's status: in progress (with its running steps), completed, failed or canceled. Reactive. */
 export async function getStatus(
-  ctx: QueryCtx | MutationCtx | ActionCtx,
+  ctx: ReadCtx,
   component: WorkflowComponent,
   workflowId: WorkflowId,
 ): Promise<WorkflowStatus> {
@@ -242,7 +244,7 @@ export async function createEvent<Name extends string>(
  * 1000 a page, fewer once the page has read about 4 MiB (follow `continueCursor`).
  */
 export async function list(
-  ctx: QueryCtx | MutationCtx | ActionCtx,
+  ctx: ReadCtx,
   component: WorkflowComponent,
   opts?: ListOptions,
 ): Promise<PaginationResult<PublicWorkflow>> {
@@ -250,23 +252,15 @@ export async function list(
 }
 
 /** Like `list`, for the workflows of one name (the workflow function's name, "file:fn"). */
-export async function listByName(
-  ctx: QueryCtx | MutationCtx | ActionCtx,
-  component: WorkflowComponent,
-  name: string,
-  opts?: ListOptions,
-): Promise<PaginationResult<PublicWorkflow>> {
-  return (await ctx.runQuery(component.workflow.listByName, { name, ...listDefaults(opts) })) as PaginationResult<PublicWorkflow>;
+export async function listByName(ctx: ReadCtx, component: WorkflowComponent, name: string, opts?: ListOptions) {
+  const page = await ctx.runQuery(component.workflow.listByName, { name, ...listDefaults(opts) });
+  return page as PaginationResult<PublicWorkflow>;
 }
 
 /** The journal of a workflow: its steps with args, results and times. Default: 100, first first. */
-export async function listSteps(
-  ctx: QueryCtx | MutationCtx | ActionCtx,
-  component: WorkflowComponent,
-  workflowId: WorkflowId,
-  opts?: ListOptions,
-): Promise<PaginationResult<WorkflowStep>> {
-  return (await ctx.runQuery(component.workflow.listSteps, { workflowId, ...listDefaults(opts) })) as PaginationResult<WorkflowStep>;
+export async function listSteps(ctx: ReadCtx, component: WorkflowComponent, workflowId: WorkflowId, opts?: ListOptions) {
+  const page = await ctx.runQuery(component.workflow.listSteps, { workflowId, ...listDefaults(opts) });
+  return page as PaginationResult<WorkflowStep>;
 }
 
 /**
@@ -286,7 +280,7 @@ export type WorkflowCounts = FunctionReturnType<WorkflowComponent["stats"]["coun
  * 100 workflows a page, fewer once the page has read about 4 MiB (follow `continueCursor`).
  */
 export async function timelinePage(
-  ctx: QueryCtx | MutationCtx | ActionCtx,
+  ctx: ReadCtx,
   component: WorkflowComponent,
   opts: { paginationOpts: PaginationOptions; name?: string; order?: "asc" | "desc"; maxStepsPerWorkflow?: number },
 ): Promise<PaginationResult<TimelineWorkflow>> {
@@ -299,7 +293,7 @@ export async function timelinePage(
  * `isDone`). With `name`, only that name. Cheap at any number of workflows and names.
  */
 export async function counts(
-  ctx: QueryCtx | MutationCtx | ActionCtx,
+  ctx: ReadCtx,
   component: WorkflowComponent,
   name?: string,
   page?: { cursor?: string | null; numNames?: number },
@@ -415,7 +409,7 @@ export class WorkflowManager {
    * `countUpTo` (1 to 1000, default 1000; lower with many shards, so the query stays within
    * its read limits); `queuedIsLowerBound` says when there are more.
    */
-  async diagnose(ctx: QueryCtx | MutationCtx | ActionCtx, options?: { countUpTo?: number }) {
+  async diagnose(ctx: ReadCtx, options?: { countUpTo?: number }) {
     return await ctx.runQuery(this.component.executor.diagnose.diagnose, { countUpTo: options?.countUpTo });
   }
 
@@ -448,7 +442,7 @@ export class WorkflowManager {
     return await start(ctx, workflow, args, options);
   }
 
-  status(ctx: QueryCtx | MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<WorkflowStatus> {
+  status(ctx: ReadCtx, workflowId: WorkflowId): Promise<WorkflowStatus> {
     return getStatus(ctx, this.component, workflowId);
   }
   cancel(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<void> {
@@ -464,13 +458,13 @@ export class WorkflowManager {
   cleanup(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<boolean> {
     return cleanup(ctx, this.component, workflowId);
   }
-  list(ctx: QueryCtx | MutationCtx | ActionCtx, opts?: ListOptions): Promise<PaginationResult<PublicWorkflow>> {
+  list(ctx: ReadCtx, opts?: ListOptions): Promise<PaginationResult<PublicWorkflow>> {
     return list(ctx, this.component, opts);
   }
-  listByName(ctx: QueryCtx | MutationCtx | ActionCtx, name: string, opts?: ListOptions): Promise<PaginationResult<PublicWorkflow>> {
+  listByName(ctx: ReadCtx, name: string, opts?: ListOptions): Promise<PaginationResult<PublicWorkflow>> {
     return listByName(ctx, this.component, name, opts);
   }
-  listSteps(ctx: QueryCtx | MutationCtx | ActionCtx, workflowId: WorkflowId, opts?: ListOptions): Promise<PaginationResult<WorkflowStep>> {
+  listSteps(ctx: ReadCtx, workflowId: WorkflowId, opts?: ListOptions): Promise<PaginationResult<WorkflowStep>> {
     return listSteps(ctx, this.component, workflowId, opts);
   }
   sendEvent<T = null, Name extends string = string>(
@@ -483,13 +477,13 @@ export class WorkflowManager {
     return createEvent(ctx, this.component, args);
   }
   timelinePage(
-    ctx: QueryCtx | MutationCtx | ActionCtx,
+    ctx: ReadCtx,
     opts: { paginationOpts: PaginationOptions; name?: string; order?: "asc" | "desc"; maxStepsPerWorkflow?: number },
   ): Promise<PaginationResult<TimelineWorkflow>> {
     return timelinePage(ctx, this.component, opts);
   }
   counts(
-    ctx: QueryCtx | MutationCtx | ActionCtx,
+    ctx: ReadCtx,
     name?: string,
     page?: { cursor?: string | null; numNames?: number },
   ): Promise<WorkflowCounts> {

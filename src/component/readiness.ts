@@ -2,6 +2,7 @@
 // the one place that decides it, for both modes: a standard-mode result schedules a replay
 // (results.ts), an executor flush hands ready workflows to the coordinator, the coordinator
 // checks again before replaying, and a replay's journal load refuses a workflow that is not.
+import { getConvexSize } from "convex/values";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
 
@@ -35,4 +36,25 @@ export async function readyToReplay(ctx: QueryCtx, workflows: Iterable<Doc<"work
 export async function readyWorkflow(ctx: QueryCtx, workflowId: Id<"workflows">): Promise<Doc<"workflows"> | null> {
   const workflow = await ctx.db.get("workflows", workflowId);
   return workflow && (await isReady(ctx, workflow)) ? workflow : null;
+}
+
+/**
+ * The workflow's steps in flight, up to `maxSteps` and about `maxBytes` (they carry their
+ * arguments): a bounded read for status and nudges, which may be cut short.
+ */
+export async function inFlightSteps(
+  ctx: QueryCtx,
+  workflowId: Id<"workflows">,
+  { maxSteps, maxBytes }: { maxSteps: number; maxBytes: number },
+): Promise<Doc<"steps">[]> {
+  const steps: Doc<"steps">[] = [];
+  let bytes = 0;
+  for await (const entry of ctx.db
+    .query("steps")
+    .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflowId))) {
+    steps.push(entry);
+    bytes += getConvexSize(entry);
+    if (steps.length >= maxSteps || bytes >= maxBytes) break;
+  }
+  return steps;
 }

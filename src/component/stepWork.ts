@@ -40,15 +40,12 @@ import { cancelTimer, startConditionWait } from "./wait.js";
  */
 export type Backend = "inline" | "workpool" | "taskQueue" | "conditionWait" | "timer" | "event" | "childWorkflow";
 
-/** The backend behind a journal entry. */
-export function backendOf(entry: { step: Step; task?: Task }): Backend {
-  const step = entry.step;
+/** The backend of a step by its kind; a function step's is `functionBackend` unless it waits. */
+function backendOfKind(step: Step, functionBackend: Backend): Backend {
   switch (step.kind) {
     case undefined:
     case "function":
-      if (step.wait) return "conditionWait";
-      if (entry.task) return "taskQueue";
-      return step.workId ? "workpool" : "inline";
+      return step.wait ? "conditionWait" : functionBackend;
     case "sleep":
       return "timer";
     case "event":
@@ -58,22 +55,17 @@ export function backendOf(entry: { step: Step; task?: Task }): Backend {
   }
 }
 
+/** The backend behind a journal entry. */
+export function backendOf(entry: { step: Step; task?: Task }): Backend {
+  const step = entry.step;
+  const functionBackend = entry.task ? "taskQueue" : "workId" in step && step.workId ? "workpool" : "inline";
+  return backendOfKind(step, functionBackend);
+}
+
 /** The backend that will run a step the handler asks for. */
 export function backendOfRequest(request: Pick<StepRequest, "step" | "task">): Backend {
-  const step = request.step;
-  if (step.runResult) return "inline";
-  switch (step.kind) {
-    case undefined:
-    case "function":
-      if (step.wait) return "conditionWait";
-      return request.task ? "taskQueue" : "workpool";
-    case "sleep":
-      return "timer";
-    case "event":
-      return "event";
-    case "workflow":
-      return "childWorkflow";
-  }
+  if (request.step.runResult) return "inline";
+  return backendOfKind(request.step, request.task ? "taskQueue" : "workpool");
 }
 
 /** When a step asked to run later should start; undefined: now. */

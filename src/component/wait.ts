@@ -4,13 +4,14 @@
 // but null, undefined or false) or its deadline passes.
 import type { RunResult } from "@convex-dev/workpool";
 import type { FunctionHandle } from "convex/server";
-import { getConvexSize, v } from "convex/values";
+import { v } from "convex/values";
 import { MAX_STATUS_READ_BYTES } from "../shared/limits.js";
 import { formatErrorWithStack, timeoutError } from "../shared/errors.js";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx } from "./_generated/server.js";
 import { getWorkflowOrThrow } from "./model.js";
+import { inFlightSteps } from "./readiness.js";
 import { limitResultSize, recordStepResult } from "./results.js";
 import type { ConditionWait, StepEntry } from "./schema.js";
 
@@ -101,15 +102,7 @@ export async function nudgeConditionWaits(ctx: MutationCtx, workflow: Doc<"workf
   if (workflow.runResult) return 0;
   // Bounded in documents and bytes (in-flight steps carry their arguments): past the budget,
   // the waits not reached are checked on their own back-off as usual.
-  const inFlight: Doc<"steps">[] = [];
-  let bytes = 0;
-  for await (const entry of ctx.db
-    .query("steps")
-    .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflow._id))) {
-    inFlight.push(entry);
-    bytes += getConvexSize(entry);
-    if (inFlight.length >= MAX_WAITS_NUDGED || bytes >= MAX_STATUS_READ_BYTES) break;
-  }
+  const inFlight = await inFlightSteps(ctx, workflow._id, { maxSteps: MAX_WAITS_NUDGED, maxBytes: MAX_STATUS_READ_BYTES });
   let nudged = 0;
   for (const entry of inFlight) {
     const step = entry.step;

@@ -24,7 +24,7 @@ import { describeStatus, getWorkflowOrThrow, insertWorkflow, parseWorkflowId } f
 import { boundedPaginationOpts, withCursorCheck } from "./paging.js";
 import { recordTransition, statusOf } from "./stats.js";
 import { runReplay, scheduleReplay } from "./replay.js";
-import { hasStepsInFlight } from "./readiness.js";
+import { hasStepsInFlight, inFlightSteps } from "./readiness.js";
 import { recordStepResult } from "./results.js";
 import { checkStartArgs } from "../shared/validateOptions.js";
 import schema, { journalDocument, vOnComplete, workflowDocument } from "./schema.js";
@@ -69,17 +69,9 @@ export const getStatus = query({
   handler: async (ctx, args) => {
     const workflow = await getWorkflowOrThrow(ctx, args.workflowId);
     // Bounded in documents and bytes (steps carry their arguments): `running` may be cut short.
-    const inProgress: Doc<"steps">[] = [];
-    if (!workflow.runResult) {
-      let bytes = 0;
-      for await (const entry of ctx.db
-        .query("steps")
-        .withIndex("inProgress", (q) => q.eq("step.inProgress", true).eq("workflowId", workflow._id))) {
-        inProgress.push(entry);
-        bytes += getConvexSize(entry);
-        if (inProgress.length >= MAX_STATUS_STEPS || bytes >= MAX_STATUS_READ_BYTES) break;
-      }
-    }
+    const inProgress = workflow.runResult
+      ? []
+      : await inFlightSteps(ctx, workflow._id, { maxSteps: MAX_STATUS_STEPS, maxBytes: MAX_STATUS_READ_BYTES });
     return { workflow, inProgress };
   },
 });

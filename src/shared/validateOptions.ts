@@ -159,6 +159,11 @@ const EXECUTOR_COUNTS = {
   flushMaxCount: MAX_EXECUTOR_FLUSH_COUNT,
   flushMaxBytes: MAX_EXECUTOR_FLUSH_BYTES,
 } as const;
+/** Executor options that were renamed: an old name is an error that gives the new one. */
+const RENAMED_EXECUTOR_OPTIONS: Record<string, string> = {
+  pollIntervalMs: "claimIntervalMs",
+  idlePollIntervalMs: "idleClaimIntervalMs",
+};
 const EXECUTOR_TIMES = [
   "flushIntervalMs",
   "claimIntervalMs",
@@ -180,6 +185,15 @@ export function checkExecutorOptions(where: string, value: unknown, prefix = "ex
     throw new Error(`${where} executor options must be an object, got ${describeValue(value)}`);
   }
   const o = value as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (key in EXECUTOR_COUNTS || (EXECUTOR_TIMES as readonly string[]).includes(key)) continue;
+    const renamed = RENAMED_EXECUTOR_OPTIONS[key];
+    throw new Error(
+      `${optionName(where, `${prefix}${key}`)} is not an executor option` +
+        (renamed ? ` (it is now \`${prefix}${renamed}\`)` : "") +
+        `; the options are ${[...Object.keys(EXECUTOR_COUNTS), ...EXECUTOR_TIMES].join(", ")}`,
+    );
+  }
   for (const [key, max] of Object.entries(EXECUTOR_COUNTS)) {
     if (o[key] !== undefined) checkWholeNumber(optionName(where, `${prefix}${key}`), o[key], 1, max);
   }

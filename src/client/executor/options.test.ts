@@ -3,18 +3,11 @@ import { EXECUTOR_DEFAULTS, resolveExecutorOptions } from "./options.js";
 
 describe("resolveExecutorOptions", () => {
   test("defaults", () => {
-    expect(resolveExecutorOptions("x", undefined)).toEqual({
-      concurrency: 50,
-      flushMaxCount: 100,
-      flushMaxBytes: 1 << 20,
-      flushIntervalMs: 100,
-      claimIntervalMs: 50,
-      idleClaimIntervalMs: 1_000,
-      idleExitMs: 10_000,
-      handoffAfterMs: 8 * 60_000,
-      rateLimitBackoffMs: 1_000,
-      rateLimitMaxBackoffMs: 60_000,
-    });
+    expect(resolveExecutorOptions("x", undefined)).toEqual(EXECUTOR_DEFAULTS);
+    // The documented defaults (docs/executor-mode.md).
+    expect(EXECUTOR_DEFAULTS).toMatchObject({ concurrency: 50, flushMaxCount: 100, flushIntervalMs: 100 });
+    expect(EXECUTOR_DEFAULTS).toMatchObject({ claimIntervalMs: 50, idleClaimIntervalMs: 1_000, idleExitMs: 10_000 });
+    expect(EXECUTOR_DEFAULTS.handoffAfterMs).toBe(8 * 60_000);
   });
 
   test("given options win; undefined ones take the default", () => {
@@ -37,6 +30,15 @@ describe("resolveExecutorOptions", () => {
     );
     expect(() => resolveExecutorOptions("workflow.executor()", { concurrency: 0 })).toThrow(
       "workflow.executor() `concurrency` must be a whole number from 1 to 500, got 0",
+    );
+  });
+
+  test("an unknown option is an error naming it and the options; a renamed one gives its new name", () => {
+    expect(() => resolveExecutorOptions("workflow.executor()", { pollIntervalMs: 50 } as never)).toThrow(
+      "workflow.executor() `pollIntervalMs` is not an executor option (it is now `claimIntervalMs`); the options are concurrency,",
+    );
+    expect(() => resolveExecutorOptions("workflow.executor()", { concurency: 5 } as never)).toThrow(
+      /`concurency` is not an executor option; the options are concurrency, flushMaxCount/,
     );
   });
 });
