@@ -335,7 +335,7 @@ class ChaosRun {
         return;
       }
       case "redeliverPoll": {
-        // The same poll delivered twice (e.g. a retried scheduled call): harmless either way.
+        // The same replay delivered twice (e.g. a retried scheduled call): harmless either way.
         const gen = this.gen.get(id)!;
         for (let i = 0; i < 2; i++) {
           try {
@@ -636,7 +636,7 @@ class ChaosRun {
     }
     this.faultsHit += chaosControl.claimKills + chaosControl.flushKills + chaosControl.mutationBatchFails;
 
-    // A poll of a finished workflow in its current generation is a no-op.
+    // A replay of a finished workflow in its current generation is a no-op.
     for (const w of workflows) {
       if (w.status.type === "inProgress") continue;
       const gen = w.isRoot ? this.gen.get(w.id)! : w.status.type === "canceled" ? 1 : 0;

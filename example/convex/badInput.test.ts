@@ -216,7 +216,7 @@ describe("bad input", () => {
 
     test("a poll with a malformed id, or another table's id", async () => {
       for (const id of ["nope", f.created]) {
-        // @ts-expect-error a poll's arguments are not in the workflow's public type
+        // @ts-expect-error a replay's arguments are not in the workflow's public type
         const error = await rejected(f.t, (ctx) => ctx.runMutation(flow, { workflowId: id, generationNumber: 0 }));
         expect(error).toContain(`Expected ID for table "workflows", got \`${id}\``);
       }
@@ -228,7 +228,7 @@ describe("bad input", () => {
         [f.running, -1],
         [f.done, 0],
       ] as const) {
-        // @ts-expect-error a poll's arguments are not in the workflow's public type
+        // @ts-expect-error a replay's arguments are not in the workflow's public type
         expect(await noOp(f.t, (ctx) => ctx.runMutation(flow, { workflowId: id, generationNumber }))).toBe(id);
       }
     });

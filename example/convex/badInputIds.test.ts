@@ -39,7 +39,7 @@ type Ctx = GenericMutationCtx<DataModel>;
 const c = components.workflow;
 const flows = internal.badInputWorkflows;
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
-/** The arguments of a poll of the workflow mutation (not part of its public type). */
+/** The arguments of a replay of the workflow mutation (not part of its public type). */
 const poll = (workflowId: string, generationNumber: number) => ({ workflowId, generationNumber }) as never;
 /** A stored workflow error's first line (the rest is the stack). */
 const firstLine = (error: string) => error.split("\n")[0];
@@ -450,7 +450,7 @@ describe("wrong states", () => {
       expect(stale).toBe(`Invalid generation number: ${generationNumber + 1} for workflow badInputWorkflows:waitFor (${id}), which is at ${generationNumber}`);
       expect((await noOp(f.t, (ctx) => ctx.runQuery(c.journal.load, { workflowId: id, generationNumber }))).state).toBe("finished");
       expect(await noOp(f.t, (ctx) => ctx.runMutation(c.executor.coordinator.replayIfReady, { workflowId: id }))).toBe(false);
-      // A poll of a finished workflow (a late or duplicate one) does nothing.
+      // A replay of a finished workflow (a late or duplicate one) does nothing.
       expect(await noOp(f.t, (ctx) => ctx.runMutation(flows.waitFor, poll(id, generationNumber)))).toBe(id);
       expect(await noOp(f.t, (ctx) => ctx.runMutation(c.wait.notify, { workflowId: id }))).toBe(0);
       await noOp(f.t, (ctx) => notify(ctx, c, id));

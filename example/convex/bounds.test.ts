@@ -1,6 +1,6 @@
 // Reads bounded in bytes as well as documents (docs/limits.md, "Pages"): list, listSteps and
 // the timeline page by a byte budget, so large arguments or results never make a page read
-// more than a query may; page sizes are checked; and executor mode's batched replays stay
+// more than a query may; page sizes are checked; and executor mode's replay groups stay
 // within a transaction's reads however large the journals. Each case also checks that an
 // unrelated workflow still completes and is listed (blast radius).
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";

@@ -1,5 +1,5 @@
 // Workflows with large data, for bounds.test.ts: reads of pages (list, listSteps, the
-// timeline) and the executor's batched replays stay within a transaction's read limits
+// timeline) and executor mode's replay groups stay within a transaction's read limits
 // however large the documents are.
 import { v } from "convex/values";
 import { WorkflowManager } from "convex-workflow";
@@ -84,7 +84,7 @@ export const finish = internalMutation({
 /**
  * `parts` actions of `size` bytes each (a journal of about parts × size); then a `rendezvous`
  * with the other `of` workflows, so that all of them finish that step in the same flush and
- * come to the coordinator's batched replay together; then a small mutation.
+ * come to the coordinator's replay group together; then a small mutation.
  */
 export const bigJournal = bigExecutor.define({
   args: { tag: v.string(), parts: v.number(), size: v.number(), of: v.number() },

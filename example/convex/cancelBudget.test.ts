@@ -12,7 +12,7 @@ import { initConvexTest, type TestConvex } from "./setup.testing.js";
 
 const onComplete = internal.lifecycleWorkflows.onComplete;
 const KIB = 1 << 10;
-/** MAX_ERROR_LENGTH (src/shared.ts). */
+/** MAX_ERROR_LENGTH (src/shared/limits.ts). */
 const MAX_ERROR_LENGTH = 64 << 10;
 
 /** Run scheduled functions until only timers far away are left (everything waits). */

@@ -64,9 +64,9 @@ describe("chaos regressions", () => {
 
   // Found by seed 163 (standard) and seed 35 (executor). A restart from the middle of a
   // parallel batch: on replay, a journaled member of the batch fails, so the handler's
-  // Promise.all rejects and the handler finishes while the poll is still journaling the
-  // batch's other members (workflowMutation.ts: `Promise.race([handlerDone, executor.run()])`
-  // returns without waiting for the executor's in-flight `startSteps`). The workflow is
+  // Promise.all rejects and the handler finishes while the replay is still journaling the
+  // batch's other members (workflowMutation.ts: `Promise.race([handlerDone, replayerRun])`
+  // returned without waiting for the replayer's in-flight `startSteps`). The workflow is
   // then completed concurrently with that `startSteps`: its steps (here a nested workflow)
   // get journaled after the end and run on, or the transaction is used after it closed
   // ("Transaction already committed or rolled back", which wedged the test backend).
@@ -118,8 +118,8 @@ describe("chaos regressions", () => {
   }
 
   // Found by seed 194 (standard) and seed 163 (executor): the same race when the batch
-  // member journaled late is an inline mutation. The poll runs it (its effect commits with
-  // the poll) but the workflow is completed before the step is journaled: an effect the
+  // member journaled late is an inline mutation. The replay runs it (its effect commits with
+  // the replay) but the workflow is completed before the step is journaled: an effect the
   // journal does not know about, so the next restart runs it again.
   for (const [mode, seed] of [["standard", 194], ["executor", 163]] as const) {
     test(`seed ${seed} (${mode}): an inline mutation's effect is journaled whenever it commits`, async () => {

@@ -181,7 +181,7 @@ export function resetChaosControl(plan?: {
 // ---------------------------------------------------------------------------------------
 // Managers and the generic workflow.
 
-/** Standard mode: steps through the workpool, polls scheduled by the component. */
+/** Standard mode: steps through the workpool, replays scheduled by the component. */
 export const chaos = new WorkflowManager(components.workflow, {
   workpoolOptions: { maxParallelism: 10, logLevel: "ERROR" },
 });
@@ -484,7 +484,7 @@ export const probeReturns = chaos.define({
 
 /**
  * Returns without awaiting its step (chaos regression for seeds 35 and 163): the handler
- * settles while the poll is still journaling the step it asked for.
+ * settles while the replay is still journaling the step it asked for.
  */
 export const fireAndForget = chaos.define({
   args: { key: v.string() },

@@ -109,13 +109,13 @@ describe("starting a workflow", () => {
         { startAsync: true, onComplete: internal.testWorkflows.onCompleteRecorder, context: "poll" },
       ),
     );
-    // A poll of another generation does nothing.
+    // A replay of another generation does nothing.
     expect(await t.mutation(internal.testWorkflows.pure, { workflowId: id, generationNumber: 7 } as never)).toBe(id);
     expect((await statusOf(t, id)).type).toBe("inProgress");
     const result = await t.mutation(internal.testWorkflows.pure, { workflowId: id, generationNumber: 0 } as never);
     expect(result).toEqual({ kind: "complete", runResult: { kind: "success", returnValue: 6 } });
     expect(await statusOf(t, id)).toEqual({ type: "completed", result: 6 });
-    // The scheduled first poll and another manual one find it finished.
+    // The scheduled first replay and another manual one find it finished.
     await drain(t);
     expect(await t.mutation(internal.testWorkflows.pure, { workflowId: id, generationNumber: 0 } as never)).toBe(id);
     const done = await completions(t);

@@ -349,8 +349,8 @@ describe("executor mode", () => {
   test("sequential steps follow each other promptly, not at the idle poll interval", async () => {
     const t = initConvexTest();
     // No startExecutors: the first task starts the shard's executor, whose first claim finds it.
-    // Afterwards it polls once a minute when idle, so each next step must be claimed in the
-    // short burst of polls that follows the flush that let the workflow go on.
+    // Afterwards it claims once a minute when idle, so each next step must be claimed in the
+    // short burst of claims that follows the flush that let the workflow go on.
     const steps = 8;
     const started = Date.now();
     const id = await t.mutation((ctx) =>
@@ -360,7 +360,7 @@ describe("executor mode", () => {
     const page = (await t.query((ctx) => sequentialWorkflow.listSteps(ctx, id))).page;
     expect(page).toHaveLength(steps);
     const perStep = (page[steps - 1].completedAt! - started) / steps;
-    expect(perStep).toBeLessThan(5_000); // ~150 ms here; 60 s if it waited for the idle poll
+    expect(perStep).toBeLessThan(5_000); // ~150 ms here; 60 s if it waited for the idle claim
     await settle(t);
     // (0 + 2) + (1 + 2) + ... + (7 + 2)
     expect(await t.query((ctx) => sequentialWorkflow.status(ctx, id))).toEqual({ type: "completed", result: 28 + 2 * steps });

@@ -2,7 +2,7 @@
 // `RECORD_GOLDEN=1 npx vitest run example/golden/record.test.ts`. Today's code must produce
 // the same journal (names, kinds, args, results; ids and times left out) for the same input.
 // A request that differs is exactly what breaks a workflow that is running during a deploy:
-// on its next poll the engine fails it with "Journal entry mismatch".
+// on its next replay the engine fails it with "Journal entry mismatch".
 import { describe, expect, test } from "vitest";
 import { compareGolden, type Golden, recordScenario, SCENARIOS } from "../golden/scenarios.js";
 

@@ -126,7 +126,7 @@ describe("GET /timeline and /timeline.json", () => {
     expect(live.pathname).toBe("/timeline.json");
     expect(live.searchParams.get("token")).toBe(TOKEN);
     expect(live.searchParams.get("name")).toBe("example:greeting");
-    // The URL the page polls works.
+    // The URL the page fetches works.
     expect((await t.fetch(config.liveUrl)).status).toBe(200);
   });
 

@@ -1,6 +1,6 @@
 // HTTP routes: a live timeline of the app's workflows.
 //
-//   GET /timeline        the canvas page (example/viz/timelineHtml.ts); it polls /timeline.json
+//   GET /timeline        the canvas page (example/viz/timelineHtml.ts): it fetches /timeline.json every second
 //   GET /timeline.json   the newest workflows (up to 500) with their steps, as TimelineData
 //
 // The timeline shows every workflow's name, id and step names, so both routes are protected

@@ -63,8 +63,8 @@ describe("determinism", () => {
     const log = vi.spyOn(console, "log");
     const id = await t.mutation(async (ctx) => workflow.start(ctx, internal.testWorkflows.randomness, { key: "rnd" }));
     await drain(t);
-    // The final poll replayed the whole handler: its values must equal those recorded
-    // in step args by the earlier polls (else the replay would also have mismatched).
+    // The final replay ran the whole handler: its values must equal those recorded
+    // in step args by the earlier replays (else the journal would also have mismatched).
     const result = (await resultOf(t, id)) as Record<"r1" | "t1" | "d1" | "r2" | "t2" | "r3" | "t3", number>;
     const [first, second] = (await effectsOf(t, "rnd")).map((e) => e.value);
     expect(first).toEqual({ r1: result.r1, t1: result.t1, d1: result.d1 });
@@ -81,7 +81,7 @@ describe("determinism", () => {
     expect(result.d1).toBe(result.t1);
     expect(result.t2).toBe(steps[1].startedAt);
     expect(result.t3).toBeGreaterThanOrEqual(result.t2 + 5000);
-    // Each line was printed once, by the poll that first got there, not by the replays.
+    // Each line was printed once, by the replay that first got there, not by later ones.
     const printed = (text: string) => log.mock.calls.filter((args) => args[0] === text).length;
     expect(printed("randomness-before rnd")).toBe(1);
     expect(printed("randomness-middle rnd")).toBe(1);
@@ -171,7 +171,7 @@ describe("limits", () => {
 
   test("a journal over 8 MiB fails its workflow with the journal size error", async () => {
     const t = initConvexTest();
-    // 700 KiB per result: the 12th poll finds 11 results, about 7.5 MiB; the 13th, over 8 MiB.
+    // 700 KiB per result: the 12th replay finds 11 results, about 7.5 MiB; the 13th, over 8 MiB.
     const id = await t.mutation(async (ctx) =>
       workflow.start(ctx, internal.testWorkflows.growingJournal, { kib: 700, count: 20 }),
     );
@@ -223,7 +223,7 @@ describe("the sandbox's clocks", () => {
     await drain(t);
     const steps = await stepsOf(t, id);
     const startedAt = steps[0].startedAt;
-    // What the first poll saw (recorded by its step) is the time of that step...
+    // What the first replay saw (recorded by its step) is the time of that step...
     const expected = {
       dateNow: startedAt,
       newDateConstructor: startedAt,

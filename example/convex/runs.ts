@@ -74,7 +74,7 @@ async function startOwned(
   start: (opts: StartOptions) => Promise<WorkflowId>,
 ): Promise<WorkflowId> {
   const owner = await requireUser(ctx);
-  // startAsync: the first poll is scheduled, so the owner row below is always written
+  // startAsync: the first replay is scheduled, so the owner row below is always written
   // before any step runs or onComplete can fire.
   const workflowId = await start({ onComplete: internal.runs.recordCompletion, context: { kind }, startAsync: true });
   await ctx.db.insert("workflowOwners", { workflowId, owner, kind, label, status: "running" });

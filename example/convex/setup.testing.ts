@@ -15,7 +15,7 @@ export function initConvexTest() {
 }
 export type TestConvex = ReturnType<typeof initConvexTest>;
 
-/** Run every scheduled function (polls, steps, workpool loops, sleeps) until none are left. */
+/** Run every scheduled function (replays, steps, workpool loops, sleeps) until none are left. */
 export async function drain(t: TestConvex): Promise<void> {
   await t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);
 }

@@ -141,7 +141,7 @@ export const basic = workflow.define({
   },
 });
 
-/** No steps at all: finishes in its first poll. */
+/** No steps at all: finishes in its first replay. */
 export const pure = workflow.define({
   args: { n: v.number() },
   returns: v.number(),
@@ -447,7 +447,7 @@ export const parent = workflow.define({
 
 let nondeterministicCounter = 0;
 
-/** Its step args depend on a module-level counter: the second poll does not match. */
+/** Its step args depend on a module-level counter: the second replay does not match. */
 export const nondeterministic = workflow.define({
   args: { key: v.string() },
   returns: v.null(),

@@ -5,7 +5,7 @@
 // timeline, a self-contained HTML page, to out/timeline.html.
 //
 // Loaded by scripts/demo.mjs through Vite, because convex-test and the component's test
-// helper collect modules with `import.meta.glob`. Scheduled functions (workflow polls,
+// helper collect modules with `import.meta.glob`. Scheduled functions (workflow replays,
 // steps, workpool loops, retry back-offs) fire on real timers, as they would on a server.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";

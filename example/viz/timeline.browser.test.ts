@@ -4,7 +4,7 @@
 // it drew one row per workflow and each step's bar where the data's times put it, that a
 // retried step shows its attempt count ("×3", and in its tooltip), and that the legend explains
 // every colour and mark. Also saves a screenshot to out/timeline.png, and checks the live mode
-// (polling `liveUrl`).
+// (fetching `liveUrl` every second).
 //
 // Without /usr/bin/chromium the test fails under CI (which installs it: see .ci/run) and is
 // skipped elsewhere; install it with `apt-get install -y chromium`.

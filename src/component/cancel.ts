@@ -5,7 +5,7 @@
 // scheduled `continueStop` per workflow does the rest, a budget at a time.
 //
 // Fencing: the workflow's generation was bumped (cancel) or its result set before any of
-// this runs, so a late result or poll of a step not yet reached is ignored, and a stop
+// this runs, so a late result of a step not yet reached, or a late replay, is ignored, and a stop
 // continues only while the workflow stays in the generation it was finished in. A restart
 // takes over what is left (`restartContinue`); a cleanup deletes it (deleting a step in
 // flight stops its work first, `stopStepWork` in stepWork.ts).

@@ -35,7 +35,7 @@ export async function completeWorkflow(
   const now = Date.now();
   let generationNumber = workflow.generationNumber;
   if (runResult.kind === "canceled") {
-    // Bump first so that nothing already in flight can record a result or poll again.
+    // Bump first so that nothing already in flight can record a result or replay it again.
     generationNumber += 1;
   }
   await ctx.db.patch("workflows", workflow._id, { runResult, generationNumber, finishedAt: now });

@@ -1,5 +1,5 @@
-// The journal: the ordered steps a workflow has asked for, with their results. A poll
-// loads it to replay the handler, and appends the next batch of steps with `startSteps`.
+// The journal: the ordered steps a workflow has asked for, with their results. A replay
+// loads it to run the handler against it, and appends the next batch of steps with `startSteps`.
 import { getConvexSize, v } from "convex/values";
 import { MAX_JOURNAL_SIZE } from "../shared/limits.js";
 import { journalSizeError } from "../shared/errors.js";
@@ -17,10 +17,10 @@ import { checkStepRequests } from "../shared/validateOptions.js";
 
 /**
  * - `ready`: nothing in flight; replay with `journal`.
- * - `blocked`: a step is still running; the poll should do nothing.
- * - `stale`: the poll's generation is not the workflow's (it was canceled or restarted).
+ * - `blocked`: a step is still running; the replay should do nothing.
+ * - `stale`: the replay's generation is not the workflow's (it was canceled or restarted).
  * - `finished`: the workflow already has a result.
- * - `tooLarge`: the journal exceeds the size limit; the poll should fail the workflow.
+ * - `tooLarge`: the journal exceeds the size limit; the replay should fail the workflow.
  */
 const vLoadState = v.union(
   v.literal("ready"),

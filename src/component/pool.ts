@@ -24,7 +24,7 @@ import { checkWorkpoolOptions } from "../shared/validateOptions.js";
 import { recordStepResult } from "./results.js";
 
 export async function getWorkpool(ctx: MutationCtx, opts: WorkpoolOptionsArg | undefined): Promise<Workpool> {
-  // Whatever reaches the shared workpool is within its bounds (see src/validateOptions.ts).
+  // Whatever reaches the shared workpool is within its bounds (see src/shared/validateOptions.ts).
   checkWorkpoolOptions("workflow", opts);
   const config = await getConfig(ctx);
   return new Workpool(components.workpool, {

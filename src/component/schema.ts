@@ -26,7 +26,7 @@ const workflowFields = {
   parent: v.optional(vParent),
   /** Unset while running; set exactly once when the workflow finishes. */
   runResult: v.optional(vResultValidator),
-  /** Fences stale polls and late step results: bumped by cancel and restart. */
+  /** Fences stale replays and late step results: bumped by cancel and restart. */
   generationNumber: v.number(),
   /** When the current run finished (set with runResult). */
   finishedAt: v.optional(v.number()),

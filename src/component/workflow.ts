@@ -36,9 +36,9 @@ export const create = mutation({
     workflowArgs: v.any(),
     maxParallelism: v.optional(v.number()),
     onComplete: v.optional(vOnComplete),
-    /** Schedule the first poll instead of running it now. */
+    /** Schedule the first replay instead of running it now. */
     startAsync: v.optional(v.boolean()),
-    /** Only create: the caller runs the first poll itself, in its own transaction. */
+    /** Only create: the caller runs the first replay itself, in its own transaction. */
     createOnly: v.optional(v.boolean()),
   },
   returns: v.id("workflows"),
@@ -169,7 +169,7 @@ export const cancel = mutation({
   },
 });
 
-/** Called by a poll when the handler has returned or thrown. */
+/** Called by a replay when the handler has returned or thrown. */
 export const complete = mutation({
   args: { workflowId: v.id("workflows"), generationNumber: v.number(), runResult: vResultValidator },
   returns: v.null(),
@@ -207,7 +207,7 @@ export const restart = mutation({
     const restarted = { ...workflow, generationNumber, runResult: undefined, finishedAt: undefined };
     if (await hasStepsInFlight(ctx, workflow._id)) {
       // The stop that finished it (a cancel of a big tree) is still under way: this restart
-      // takes it over (the stop is fenced by the generation), then deletes, then polls.
+      // takes it over (the stop is fenced by the generation), then deletes, then replays.
       await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, {
         workflowId: workflow._id,
         generationNumber,
@@ -218,7 +218,7 @@ export const restart = mutation({
     }
     const next = fromStep === undefined ? null : await deleteStepsFrom(ctx, workflow._id, fromStep);
     if (next !== null) {
-      // Too many steps to delete in one transaction: finish deleting, then poll.
+      // Too many steps to delete in one transaction: finish deleting, then replay.
       await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, {
         workflowId: workflow._id,
         generationNumber,

@@ -31,7 +31,7 @@ export const MAX_PARALLELISM = 200;
 
 /**
  * The longest delay anything may be scheduled by: `runAfter`, `runAt` (from now), `sleep`,
- * timeouts, poll intervals and a retry policy's `initialBackoffMs`. The workpool silently
+ * timeouts, `waitUntil` poll intervals and a retry policy's `initialBackoffMs`. The workpool silently
  * moves a start more than 4 years out to 1 year from now.
  */
 export const MAX_DELAY_MS = 4 * 365 * 24 * 60 * 60 * 1000;
@@ -132,8 +132,8 @@ export const MAX_CLAIM_READ_BYTES = 4 << 20;
  */
 export const MAX_CLAIM_SKIP_BYTES = 12 << 20;
 /**
- * `recordResultBatch`: bytes of tasks, steps, results and workflows one batch reads and writes,
- * about. It stops there (after at least one result) and says how many results it `consumed`;
+ * `recordResults`: bytes of steps (the tasks), results and workflows one flush reads and
+ * writes, about. It stops there (after at least one result) and says how many results it `consumed`;
  * the executor sends the rest in its next flush.
  */
 export const MAX_RECORD_BATCH_BYTES = 4 << 20;
@@ -151,8 +151,8 @@ export const MIN_EXECUTOR_CLAIM_INTERVAL_MS = 10;
 export const MAX_STATUS_STEPS = 1000;
 
 /**
- * Executor mode, coordinator: journals (with their workflows' arguments) passed to one batched
- * replay call at most. A workflow whose journal does not fit an empty batch is polled alone.
+ * Executor mode, coordinator: journals (with their workflows' arguments) passed to one replay
+ * group at most. A workflow whose journal does not fit an empty group is replayed alone.
  */
 export const MAX_BATCH_JOURNAL_BYTES = 1 << 20;
 /**

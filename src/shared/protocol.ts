@@ -165,7 +165,7 @@ export const vStepRequest = v.object({
 });
 export type StepRequest = Infer<typeof vStepRequest>;
 
-/** A batch replay (executor mode): one workflow of the group, with its journal. */
+/** A replay group (executor mode): one workflow of the group, with its journal. */
 export const vReplayItem = v.object({
   workflowId: v.string(),
   generationNumber: v.number(),
@@ -173,7 +173,7 @@ export const vReplayItem = v.object({
   journal: v.array(vJournalEntry),
 });
 
-/** What a batch replay returns for one workflow: the steps it asks for next, or its result. */
+/** What a replay group returns for one workflow: the steps it asks for next, or its result. */
 export const vReplayOutcome = v.object({
   workflowId: v.string(),
   runResult: v.optional(vResultValidator),

@@ -29,7 +29,11 @@ export const vPublicWorkflow = v.object({
 const _publicWorkflowCheck: Infer<typeof vPublicWorkflow> = {} as PublicWorkflow;
 void _publicWorkflowCheck;
 
-/** One journal entry as `listSteps` returns it. */
+/**
+ * One journal entry as `listSteps` returns it. `workId` is a function step's nested workpool
+ * job (none for inline, `waitUntil` and executor task-queue steps), or a sleep's scheduled
+ * wake-up (0.4.8 reported a workpool job for it).
+ */
 export type WorkflowStep = {
   workflowId: WorkflowId;
   name: string;
@@ -37,6 +41,7 @@ export type WorkflowStep = {
   stepNumber: number;
   args: unknown;
   runResult?: RunResult;
+  /** When the step was journaled (its `queuedAt`), as 0.4.8 reports it; not when its work began. */
   startedAt: number;
   completedAt?: number;
 } & (

@@ -2,7 +2,7 @@
 // caller gets the error before anything is written) and the component (which checks again
 // where the option arrives, so no caller can store a value that breaks another caller's
 // workflows). Each error names the option, its allowed range and the value given.
-// The bounds are in src/shared.ts; docs/limits.md lists them.
+// The bounds are in limits.ts; docs/limits.md lists them.
 import { getConvexSize, type Value } from "convex/values";
 import { logLevel } from "./logging.js";
 import {
@@ -293,7 +293,7 @@ export function checkEventName(where: string, name: unknown): void {
 
 /**
  * The component's check of a batch of steps as they arrive to be journaled (`startSteps`,
- * or a batched replay): the same bounds as the client's checks at the call, so a client
+ * or a replay group): the same bounds as the client's checks at the call, so a client
  * that skipped them cannot hand the shared workpool a value that stops it for everyone.
  */
 export function checkStepRequests(

@@ -99,7 +99,7 @@ export class ResultBuffer {
 
   /**
    * A flush of `sent` results failed (nothing was recorded): they stay, and the next flush sends
-   * half as many, down to one (a batch too big for one transaction would otherwise fail
+   * half as many, down to one (a flush too big for one transaction would otherwise fail
    * forever). Returns the new size.
    */
   flushFailed(now: number, sent: number): number {

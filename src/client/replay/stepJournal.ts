@@ -1,6 +1,6 @@
 // Where the replayer journals the steps a handler asks for past the end of its journal.
 // Two ways, one interface: a replay of one workflow journals each batch itself, with the
-// component's `startSteps` (`ComponentJournal`); a batched replay (executor mode) collects
+// component's `startSteps` (`ComponentJournal`); a replay group (executor mode) collects
 // the batches and returns them to the component's coordinator, which journals them in the
 // same transaction (`CollectingJournal`). Both keep the journal within MAX_JOURNAL_SIZE.
 import type { WorkpoolOptions } from "@convex-dev/workpool";
@@ -72,7 +72,7 @@ export class ComponentJournal implements StepJournal {
 }
 
 /**
- * A batched replay (executor mode): the batches are collected in `steps`, for the
+ * A replay group (executor mode): the batches are collected in `steps`, for the
  * component's coordinator to journal in the same transaction. Each step counts as its
  * `step` alone (no ids yet), the batch checked against the limit as a whole.
  */

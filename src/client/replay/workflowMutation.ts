@@ -92,7 +92,7 @@ export function workflowMutation<
       ...vReplay.partial().fields,
       ...vStart.partial().fields,
       args: v.optional(argsValidator ?? v.any()),
-      /** A batched replay, sent by the component's coordinator (executor mode). */
+      /** A replay group, sent by the component's coordinator (executor mode). */
       batch: v.optional(v.array(vReplayItem)),
       usage: v.optional(v.literal(USAGE)),
     }),
@@ -202,7 +202,7 @@ export function workflowMutation<
   /**
    * Replay the handler against `journal`, journaling the steps it asks for next in `steps`.
    * Returns its result if it finished (undefined while it waits on steps); completing the
-   * workflow is the caller's (a batched replay leaves it to the component).
+   * workflow is the caller's (a replay group leaves it to the component).
    */
   async function replay(
     ctx: GenericMutationCtx<GenericDataModel>,
