@@ -61,8 +61,8 @@ export type SendPlan = {
 export type Interference =
   | { kind: "cancel"; root: number; at: number }
   | { kind: "restart"; root: number; at: number | "afterFinish"; from: "none" | "number" | "name" | "last"; startAsync: boolean }
-  | { kind: "stalePoll"; root: number; at: number }
-  | { kind: "redeliverPoll"; root: number; at: number }
+  | { kind: "staleReplay"; root: number; at: number }
+  | { kind: "redeliverReplay"; root: number; at: number }
   | { kind: "cleanupEarly"; root: number; at: number }
   | { kind: "flag"; tag: string; at: number }
   /** Executor mode: start executors again (new epoch) mid-run. */
@@ -93,10 +93,10 @@ export type Plan = {
   killClaimAt: number[];
   killFlushAt: number[];
   /**
-   * Executor mode: the n-th batch of mutation steps fails its transaction (at most two, so no
+   * Executor mode: the n-th group of mutation steps fails its transaction (at most two, so no
    * step reaches the three failed attempts that would record it as failed).
    */
-  failMutationBatchAt: number[];
+  failMutationGroupAt: number[];
 };
 
 export type Limits = { maxRoots: number; maxOps: number; maxDepth: number; phases: number };
@@ -282,8 +282,8 @@ export function generatePlan(seed: number, mode: Mode, limits: Limits = DEFAULT_
         startAsync: rng.chance(0.3),
       });
     }
-    if (rng.chance(0.4)) interference.push({ kind: "stalePoll", root: r, at: later() });
-    if (rng.chance(0.4)) interference.push({ kind: "redeliverPoll", root: r, at: later() });
+    if (rng.chance(0.4)) interference.push({ kind: "staleReplay", root: r, at: later() });
+    if (rng.chance(0.4)) interference.push({ kind: "redeliverReplay", root: r, at: later() });
     if (rng.chance(0.2)) interference.push({ kind: "cleanupEarly", root: r, at: later() });
   }
   const phaseMs = Array.from({ length: phases }, () => rng.pick([0, 0, 20, 100, 500, 2_000, 10_000]));
@@ -303,7 +303,7 @@ export function generatePlan(seed: number, mode: Mode, limits: Limits = DEFAULT_
     killClaimAt: mode === "executor" ? kills(rng.int(0, 2)) : [],
     killFlushAt: mode === "executor" ? kills(rng.int(0, 2)) : [],
     // Drawn last, so that the rest of every seed's plan is what it was before this was added.
-    failMutationBatchAt: mode === "executor" ? kills(rng.int(0, 2)) : [],
+    failMutationGroupAt: mode === "executor" ? kills(rng.int(0, 2)) : [],
   };
 }
 

@@ -227,7 +227,7 @@ class ChaosRun {
     resetChaosControl({
       killClaimAt: plan.killClaimAt,
       killFlushAt: plan.killFlushAt,
-      failMutationBatchAt: plan.failMutationBatchAt,
+      failMutationGroupAt: plan.failMutationGroupAt,
     });
     await this.t.mutation(internal.chaosWorkflows.planFaults, { faults: plan.faults });
     if (plan.startExecutorsFirst) await this.t.mutation((ctx) => chaosExec.startExecutors(ctx));
@@ -326,22 +326,22 @@ class ChaosRun {
       case "restart":
         if (action.at !== "afterFinish") await this.restart(action.root, action.from, action.startAsync);
         return;
-      case "stalePoll": {
+      case "staleReplay": {
         const gen = this.gen.get(id)!;
         const stale = gen > 0 ? gen - 1 : gen + 1;
         const r = await this.atomic([id], (ctx) => ctx.runMutation(this.flow, { workflowId: id, generationNumber: stale } as never));
-        if (r.error) this.violation(`stale poll of ${id} (generation ${stale}, current ${gen}) threw: ${r.error}`);
-        else if (r.before !== r.after) this.violation(`stale poll of ${id} (generation ${stale}, current ${gen}) changed data`);
+        if (r.error) this.violation(`stale replay of ${id} (generation ${stale}, current ${gen}) threw: ${r.error}`);
+        else if (r.before !== r.after) this.violation(`stale replay of ${id} (generation ${stale}, current ${gen}) changed data`);
         return;
       }
-      case "redeliverPoll": {
+      case "redeliverReplay": {
         // The same replay delivered twice (e.g. a retried scheduled call): harmless either way.
         const gen = this.gen.get(id)!;
         for (let i = 0; i < 2; i++) {
           try {
             await this.t.mutation(this.flow, { workflowId: id, generationNumber: gen } as never);
           } catch (error) {
-            this.violation(`re-delivered poll #${i + 1} of ${id} (generation ${gen}) threw: ${message(error)}`);
+            this.violation(`re-delivered replay #${i + 1} of ${id} (generation ${gen}) threw: ${message(error)}`);
           }
         }
         return;
@@ -503,7 +503,7 @@ class ChaosRun {
         state.push(`${this.info.get(id)!.tag} ${canonical(status).slice(0, 200)} steps ${steps.map((s) => `${s.stepNumber}:${s.name}:${s.runResult?.kind ?? "running"}`).join(",")}`);
       }
       if (this.plan.mode === "executor") state.push(`shards ${canonical(await this.t.query((ctx) => chaosExec.diagnose(ctx)))}`);
-      state.push(`control ${canonical({ ...chaosControl, killClaimAt: [...chaosControl.killClaimAt], killFlushAt: [...chaosControl.killFlushAt], failMutationBatchAt: [...chaosControl.failMutationBatchAt], onCompleteCalls: [...chaosControl.onCompleteCalls] })}`);
+      state.push(`control ${canonical({ ...chaosControl, killClaimAt: [...chaosControl.killClaimAt], killFlushAt: [...chaosControl.killFlushAt], failMutationGroupAt: [...chaosControl.failMutationGroupAt], onCompleteCalls: [...chaosControl.onCompleteCalls] })}`);
       return state;
     }
   }
@@ -634,16 +634,16 @@ class ChaosRun {
       }
       if (w.onComplete) this.faultsHit += w.onComplete.throwOn.filter((n) => n <= (chaosControl.onCompleteCalls.get(w.id) ?? 0)).length;
     }
-    this.faultsHit += chaosControl.claimKills + chaosControl.flushKills + chaosControl.mutationBatchFails;
+    this.faultsHit += chaosControl.claimKills + chaosControl.flushKills + chaosControl.mutationGroupFails;
 
     // A replay of a finished workflow in its current generation is a no-op.
     for (const w of workflows) {
       if (w.status.type === "inProgress") continue;
       const gen = w.isRoot ? this.gen.get(w.id)! : w.status.type === "canceled" ? 1 : 0;
       const r = await this.atomic([w.id], (ctx) => ctx.runMutation(this.flow, { workflowId: w.id, generationNumber: gen } as never));
-      if (r.error) this.violation(`poll of finished ${w.tag} (${w.id}) threw: ${r.error}`);
-      else if (r.value !== w.id) this.violation(`poll of finished ${w.tag} (${w.id}) returned ${canonical(r.value)}`);
-      if (r.before !== r.after) this.violation(`poll of finished ${w.tag} (${w.id}) changed data`);
+      if (r.error) this.violation(`replay of finished ${w.tag} (${w.id}) threw: ${r.error}`);
+      else if (r.value !== w.id) this.violation(`replay of finished ${w.tag} (${w.id}) returned ${canonical(r.value)}`);
+      if (r.before !== r.after) this.violation(`replay of finished ${w.tag} (${w.id}) changed data`);
     }
 
     // Counts by status agree with the workflows.

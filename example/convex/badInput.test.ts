@@ -207,14 +207,14 @@ describe("bad input", () => {
       );
     });
 
-    test("neither a start nor a poll", async () => {
+    test("neither a start nor a replay", async () => {
       // @ts-expect-error the types reject it too
       expect(await rejected(f.t, (ctx) => ctx.runMutation(flow, {}))).toMatch(
         /^Invalid arguments for workflow: .*nest the handler's arguments: \{ args: \{ \.\.\.yourArgs \} \}/,
       );
     });
 
-    test("a poll with a malformed id, or another table's id", async () => {
+    test("a replay with a malformed id, or another table's id", async () => {
       for (const id of ["nope", f.created]) {
         // @ts-expect-error a replay's arguments are not in the workflow's public type
         const error = await rejected(f.t, (ctx) => ctx.runMutation(flow, { workflowId: id, generationNumber: 0 }));
@@ -222,7 +222,7 @@ describe("bad input", () => {
       }
     });
 
-    test("a poll with a wrong generation, or of a finished workflow, is a no-op", async () => {
+    test("a replay with a wrong generation, or of a finished workflow, is a no-op", async () => {
       for (const [id, generationNumber] of [
         [f.running, 7],
         [f.running, -1],

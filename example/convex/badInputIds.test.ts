@@ -40,7 +40,7 @@ const c = components.workflow;
 const flows = internal.badInputWorkflows;
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 /** The arguments of a replay of the workflow mutation (not part of its public type). */
-const poll = (workflowId: string, generationNumber: number) => ({ workflowId, generationNumber }) as never;
+const replayArgs = (workflowId: string, generationNumber: number) => ({ workflowId, generationNumber }) as never;
 /** A stored workflow error's first line (the rest is the stack). */
 const firstLine = (error: string) => error.split("\n")[0];
 
@@ -273,15 +273,15 @@ describe("bad ids", () => {
     });
   });
 
-  test("the workflow mutation polled with a bad id: refused by its validator; with a deleted one: not found", async () => {
+  test("the workflow mutation replayed with a bad id: refused by its validator; with a deleted one: not found", async () => {
     await unrelatedStillCompletes(f.t, async () => {
       for (const [, idOf] of workflowIds) {
         const id = idOf(f);
-        const error = await rejected(f.t, (ctx) => ctx.runMutation(flows.waitFor, poll(id, 0)));
+        const error = await rejected(f.t, (ctx) => ctx.runMutation(flows.waitFor, replayArgs(id, 0)));
         expect(error).toMatch(validatorRefused("workflows", id));
       }
-      const polled = await rejected(f.t, (ctx) => ctx.runMutation(flows.waitFor, poll(f.gone, 0)));
-      expect(polled).toBe(notFound(f.gone));
+      const replayedGone = await rejected(f.t, (ctx) => ctx.runMutation(flows.waitFor, replayArgs(f.gone, 0)));
+      expect(replayedGone).toBe(notFound(f.gone));
     });
   });
 
@@ -431,7 +431,7 @@ describe("wrong states", () => {
     });
   });
 
-  test.each(finished)("a %s workflow: cancel refused naming the id and result; the component's poll functions refused or no-ops; notify nudges nothing", async (_what, idOf, kind) => {
+  test.each(finished)("a %s workflow: cancel refused naming the id and result; the component's replay functions refused or no-ops; notify nudges nothing", async (_what, idOf, kind) => {
     await unrelatedStillCompletes(f.t, async () => {
       const id = idOf(f);
       expect(await rejected(f.t, (ctx) => cancel(ctx, c, id))).toBe(`Workflow not running: ${id} already ${kind}`);
@@ -451,7 +451,7 @@ describe("wrong states", () => {
       expect((await noOp(f.t, (ctx) => ctx.runQuery(c.journal.load, { workflowId: id, generationNumber }))).state).toBe("finished");
       expect(await noOp(f.t, (ctx) => ctx.runMutation(c.executor.coordinator.replayIfReady, { workflowId: id }))).toBe(false);
       // A replay of a finished workflow (a late or duplicate one) does nothing.
-      expect(await noOp(f.t, (ctx) => ctx.runMutation(flows.waitFor, poll(id, generationNumber)))).toBe(id);
+      expect(await noOp(f.t, (ctx) => ctx.runMutation(flows.waitFor, replayArgs(id, generationNumber)))).toBe(id);
       expect(await noOp(f.t, (ctx) => ctx.runMutation(c.wait.notify, { workflowId: id }))).toBe(0);
       await noOp(f.t, (ctx) => notify(ctx, c, id));
     });

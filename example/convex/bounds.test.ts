@@ -167,7 +167,7 @@ describe("page sizes", () => {
   });
 });
 
-describe("executor mode's batched replays", () => {
+describe("executor mode's replay groups", () => {
   // Captured before fake timers are installed: real time, to let the executor run.
   const realSetTimeout = globalThis.setTimeout;
   const realTick = () => new Promise<void>((resolve) => realSetTimeout(resolve, 1));

@@ -149,7 +149,7 @@ describe("cancel", () => {
     expect(await t.run((ctx) => ctx.db.query("completions").collect())).toHaveLength(1);
   });
 
-  test("a workflow started async can be canceled before its first poll", async () => {
+  test("a workflow started async can be canceled before its first replay", async () => {
     const t = initConvexTest();
     const id = await t.mutation((ctx) =>
       lifecycle.start(ctx, internal.lifecycleWorkflows.restartable, { key: "s" }, { startAsync: true, onComplete, context: 1 }),

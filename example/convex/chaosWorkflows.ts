@@ -154,17 +154,17 @@ export const chaosControl = {
   flushCalls: 0,
   claimKills: 0,
   flushKills: 0,
-  /** A failed transaction, not a death: the n-th batch of mutation steps commits nothing. */
-  failMutationBatchAt: new Set<number>(),
-  mutationBatchCalls: 0,
-  mutationBatchFails: 0,
+  /** A failed transaction, not a death: the n-th group of mutation steps commits nothing. */
+  failMutationGroupAt: new Set<number>(),
+  mutationGroupCalls: 0,
+  mutationGroupFails: 0,
   /** onComplete invocations per workflow id (including ones that threw and rolled back). */
   onCompleteCalls: new Map<string, number>(),
 };
 export function resetChaosControl(plan?: {
   killClaimAt?: number[];
   killFlushAt?: number[];
-  failMutationBatchAt?: number[];
+  failMutationGroupAt?: number[];
 }): void {
   chaosControl.killClaimAt = new Set(plan?.killClaimAt ?? []);
   chaosControl.killFlushAt = new Set(plan?.killFlushAt ?? []);
@@ -172,9 +172,9 @@ export function resetChaosControl(plan?: {
   chaosControl.flushCalls = 0;
   chaosControl.claimKills = 0;
   chaosControl.flushKills = 0;
-  chaosControl.failMutationBatchAt = new Set(plan?.failMutationBatchAt ?? []);
-  chaosControl.mutationBatchCalls = 0;
-  chaosControl.mutationBatchFails = 0;
+  chaosControl.failMutationGroupAt = new Set(plan?.failMutationGroupAt ?? []);
+  chaosControl.mutationGroupCalls = 0;
+  chaosControl.mutationGroupFails = 0;
   chaosControl.onCompleteCalls = new Map();
 }
 
@@ -224,11 +224,11 @@ export const chaosExecutor = withExecutorTestHooks(
         throw new Error(`chaos: executor killed before flush #${n} of ${count} results`);
       }
     },
-    beforeMutationBatch: (count) => {
-      const n = ++chaosControl.mutationBatchCalls;
-      if (chaosControl.failMutationBatchAt.has(n)) {
-        chaosControl.mutationBatchFails++;
-        throw new Error(`chaos: transaction of mutation batch #${n} (${count} steps) failed`);
+    beforeMutationGroup: (count) => {
+      const n = ++chaosControl.mutationGroupCalls;
+      if (chaosControl.failMutationGroupAt.has(n)) {
+        chaosControl.mutationGroupFails++;
+        throw new Error(`chaos: transaction of mutation group #${n} (${count} steps) failed`);
       }
     },
   },

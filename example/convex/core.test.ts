@@ -22,7 +22,7 @@ const effectsOf = (t: TestConvex, key: string) =>
 const completions = (t: TestConvex) => t.run((ctx) => ctx.db.query("completions").collect());
 
 describe("starting a workflow", () => {
-  test("workflow.start runs the first poll inline, in the caller's transaction", async () => {
+  test("workflow.start runs the first replay inline, in the caller's transaction", async () => {
     const t = initConvexTest();
     const { id, steps, status } = await t.mutation(async (ctx) => {
       const id = await workflow.start(ctx, internal.testWorkflows.basic, { key: "inline", name: "Ada" });
@@ -39,7 +39,7 @@ describe("starting a workflow", () => {
     expect(effects.map((e) => [e.value, e.workflowId])).toEqual([["hi Ada", id]]);
   });
 
-  test("workflow.start with startAsync journals nothing until the scheduled first poll", async () => {
+  test("workflow.start with startAsync journals nothing until the scheduled first replay", async () => {
     const t = initConvexTest();
     const { id, steps, status } = await t.mutation(async (ctx) => {
       const id = await workflow.start(ctx, internal.testWorkflows.basic, { key: "async", name: "Bo" }, { startAsync: true });
@@ -99,14 +99,14 @@ describe("starting a workflow", () => {
     expect(status).toEqual({ type: "completed", result: 42 });
   });
 
-  test("a poll ({ workflowId, generationNumber }) returns complete; stale and repeated polls are no-ops", async () => {
+  test("a replay ({ workflowId, generationNumber }) returns complete; stale and repeated replays are no-ops", async () => {
     const t = initConvexTest();
     const id = await t.mutation(async (ctx) =>
       workflow.start(
         ctx,
         internal.testWorkflows.pure,
         { n: 3 },
-        { startAsync: true, onComplete: internal.testWorkflows.onCompleteRecorder, context: "poll" },
+        { startAsync: true, onComplete: internal.testWorkflows.onCompleteRecorder, context: "replay" },
       ),
     );
     // A replay of another generation does nothing.
@@ -120,7 +120,7 @@ describe("starting a workflow", () => {
     expect(await t.mutation(internal.testWorkflows.pure, { workflowId: id, generationNumber: 0 } as never)).toBe(id);
     const done = await completions(t);
     expect(done).toHaveLength(1);
-    expect(done[0]).toMatchObject({ workflowId: id, context: "poll", result: { kind: "success", returnValue: 6 } });
+    expect(done[0]).toMatchObject({ workflowId: id, context: "replay", result: { kind: "success", returnValue: 6 } });
   });
 
   test("the fluent define(...).handler(fn) and standalone defineWorkflow forms", async () => {

@@ -346,7 +346,7 @@ describe("executor mode", () => {
     expect(after.map((s) => s.name)).toEqual(["executorWorkflows:fetchB", "sleep", "bonus", "executorWorkflows:record"]);
   });
 
-  test("sequential steps follow each other promptly, not at the idle poll interval", async () => {
+  test("sequential steps follow each other promptly, not at the idle claim interval", async () => {
     const t = initConvexTest();
     // No startExecutors: the first task starts the shard's executor, whose first claim finds it.
     // Afterwards it claims once a minute when idle, so each next step must be claimed in the
@@ -386,7 +386,7 @@ describe("executor mode", () => {
     expect(await actionRuns(t, "ge:A")).toBe(0);
   });
 
-  test("an executor waiting on a slow step backs off its claims instead of polling every 50 ms", async () => {
+  test("an executor waiting on a slow step backs off its claims instead of claiming every 50 ms", async () => {
     const t = initConvexTest();
     // No startExecutors: only the shard with work gets an executor.
     const id = await t.mutation((ctx) => faultyWorkflow.start(ctx, internal.executorWorkflows.slowStep, { ms: 20_000 }));
@@ -473,25 +473,25 @@ describe("executor mode", () => {
     expect((await effectRows(t)).filter((r) => r.key === "exec:cl0")).toHaveLength(0);
   });
 
-  test("a mutation batch whose transaction fails is retried step by step, then recorded as failed", async () => {
+  test("a mutation group whose transaction fails is retried step by step, then recorded as failed", async () => {
     const t = initConvexTest();
     await t.mutation((ctx) => faultyWorkflow.startExecutors(ctx));
     // Two failures: the steps are retried alone after a back-off and each runs exactly once.
-    faults.mutationBatchFails = 2;
+    faults.mutationGroupFails = 2;
     const ids = await startMany(t, faultyWorkflow, internal.executorWorkflows.faultyFourStep, "mb", 4);
     await advanceUntilFinished(t, faultyWorkflow, ids, 60_000);
-    expect(faults.mutationBatchFailed).toBe(2);
+    expect(faults.mutationGroupFailed).toBe(2);
     await expectAllCompletedOnce(t, faultyWorkflow, ids, "mb");
 
     // A transaction that always fails: after 3 attempts alone the step fails with the reason,
     // and its workflow fails instead of waiting forever.
-    faults.mutationBatchFails = 1_000;
-    faults.mutationBatchFailed = 0;
+    faults.mutationGroupFails = 1_000;
+    faults.mutationGroupFailed = 0;
     const [stuck] = await startMany(t, faultyWorkflow, internal.executorWorkflows.faultyFourStep, "mx", 1);
     await advanceUntilFinished(t, faultyWorkflow, [stuck], 60_000);
-    faults.mutationBatchFails = 0;
+    faults.mutationGroupFails = 0;
     await settle(t);
-    expect(faults.mutationBatchFailed).toBe(3);
+    expect(faults.mutationGroupFailed).toBe(3);
     const status = await t.query((ctx) => faultyWorkflow.status(ctx, stuck));
     expect(status.type).toBe("failed");
     expect((status as { error: string }).error).toMatch(

@@ -303,10 +303,10 @@ const mutationTask = (i: number) => ({ stepId: `m${i}`, workflowId: `w${i}`, fun
 const actionTask = (i: number) => ({ stepId: `a${i}`, workflowId: `w${i}`, functionType: "action", handle: "h", actionName: "echo", name: "echo", args: {}, readyAt: 0 });
 
 describe("executor test hooks", () => {
-  test("mutation steps run in groups of MAX_MUTATION_TASKS, by step id; beforeMutationBatch sees each group", async () => {
+  test("mutation steps run in groups of MAX_MUTATION_TASKS, by step id; beforeMutationGroup sees each group", async () => {
     const counts: number[] = [];
     const tasks = Array.from({ length: MAX_MUTATION_TASKS + 5 }, (_, i) => mutationTask(i));
-    const { finished, mutationGroups } = await runWithHooks(tasks, { beforeMutationBatch: (count) => void counts.push(count) });
+    const { finished, mutationGroups } = await runWithHooks(tasks, { beforeMutationGroup: (count) => void counts.push(count) });
     await finished;
     expect(counts).toEqual([MAX_MUTATION_TASKS, 5]);
     expect(mutationGroups.map((g) => g.length)).toEqual([MAX_MUTATION_TASKS, 5]);

@@ -32,8 +32,8 @@ export const faults = {
   flushKills: 0,
   claimKilled: 0,
   flushKilled: 0,
-  mutationBatchFails: 0,
-  mutationBatchFailed: 0,
+  mutationGroupFails: 0,
+  mutationGroupFailed: 0,
   /** Every claim `faultyExecutor` makes (its beforeClaim calls). */
   claims: 0,
 };
@@ -43,8 +43,8 @@ export function resetFaults(): void {
     flushKills: 0,
     claimKilled: 0,
     flushKilled: 0,
-    mutationBatchFails: 0,
-    mutationBatchFailed: 0,
+    mutationGroupFails: 0,
+    mutationGroupFailed: 0,
     claims: 0,
   });
 }
@@ -247,10 +247,10 @@ const faultHooks: ExecutorTestHooks = {
       throw new Error(`faultyExecutor: killed before flushing ${count} results`);
     }
   },
-  beforeMutationBatch: (count) => {
-    if (faults.mutationBatchFails > 0) {
-      faults.mutationBatchFails--;
-      faults.mutationBatchFailed++;
+  beforeMutationGroup: (count) => {
+    if (faults.mutationGroupFails > 0) {
+      faults.mutationGroupFails--;
+      faults.mutationGroupFailed++;
       throw new Error(`faultyExecutor: the transaction of ${count} mutation steps failed`);
     }
   },

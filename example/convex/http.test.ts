@@ -108,7 +108,7 @@ describe("GET /timeline and /timeline.json", () => {
     expect(none.workflows).toEqual([]);
   });
 
-  test("the page: HTML that polls /timeline.json with the same token", async () => {
+  test("the page: HTML that refetches /timeline.json every second with the same token", async () => {
     const t = initConvexTest();
     const res = await t.fetch(`/timeline?token=${TOKEN}&name=example:greeting`);
     expect(res.status).toBe(200);

@@ -169,7 +169,7 @@ describe("restart", () => {
     ]);
   });
 
-  test("inline restart runs the first poll at once; startAsync only schedules it", async () => {
+  test("inline restart runs the first replay at once; startAsync only schedules it", async () => {
     const t = initConvexTest();
     const inline = await completedRestartable(t, "i");
     await t.mutation((ctx) => lifecycle.restart(ctx, inline, { from: 0 }));

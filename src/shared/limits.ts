@@ -136,7 +136,7 @@ export const MAX_CLAIM_SKIP_BYTES = 12 << 20;
  * writes, about. It stops there (after at least one result) and says how many results it `consumed`;
  * the executor sends the rest in its next flush.
  */
-export const MAX_RECORD_BATCH_BYTES = 4 << 20;
+export const MAX_FLUSH_BYTES = 4 << 20;
 /** `diagnose`: bytes of tasks it reads across all shards; past it, counts are lower bounds. */
 export const MAX_DIAGNOSE_READ_BYTES = 8 << 20;
 /**
@@ -154,7 +154,7 @@ export const MAX_STATUS_STEPS = 1000;
  * Executor mode, coordinator: journals (with their workflows' arguments) passed to one replay
  * group at most. A workflow whose journal does not fit an empty group is replayed alone.
  */
-export const MAX_BATCH_JOURNAL_BYTES = 1 << 20;
+export const MAX_REPLAY_GROUP_JOURNAL_BYTES = 1 << 20;
 /**
  * Bytes of documents (workflows, journal entries) one coordinator transaction reads, give or
  * take one document: the workflows it has not read by then are replayed by a later one.

@@ -17,7 +17,7 @@ import type { WorkflowComponent } from "../types.js";
 import { type ExecutorOptions, type ResolvedExecutorOptions, resolveExecutorOptions } from "./options.js";
 import { ClaimPacing } from "./pacing.js";
 import { ResultBuffer } from "./resultBuffer.js";
-import { actionRetryDelay, mutationBatchFailure, RateLimits, Retries, WorkflowRateLimitError } from "./retries.js";
+import { actionRetryDelay, mutationGroupFailure, RateLimits, Retries, WorkflowRateLimitError } from "./retries.js";
 import { type ClaimedTask, type ExecutorAction, invokeTask, mutationGroups } from "./tasks.js";
 import { type ExecutorTestHooks, takeTestHooks } from "./testHooks.js";
 
@@ -191,7 +191,7 @@ class Executor {
       stepIds,
       (async () => {
         try {
-          await this.hooks.beforeMutationBatch?.(tasks.length);
+          await this.hooks.beforeMutationGroup?.(tasks.length);
           const { replays } = await this.ctx.runMutation(this.component.executor.taskQueue.runMutationTasks, {
             ...this.fence,
             stepIds,
@@ -214,10 +214,10 @@ class Executor {
   private mutationGroupFailed(tasks: ClaimedTask[], error: unknown, startedAt: number): void {
     const message = formatErrorWithStack(error);
     console.warn(
-      `Executor shard ${this.fence.shard}: a batch of ${tasks.length} mutation steps failed: ${errorMessage(error)}`,
+      `Executor shard ${this.fence.shard}: a group of ${tasks.length} mutation steps failed: ${errorMessage(error)}`,
     );
     for (const task of tasks) {
-      const { attempts, retryInMs } = mutationBatchFailure(this.retries.attempts(task.stepId), tasks.length);
+      const { attempts, retryInMs } = mutationGroupFailure(this.retries.attempts(task.stepId), tasks.length);
       if (retryInMs === null) {
         this.retries.forget(task.stepId);
         const error = `Mutation step ${task.name} could not be run after ${attempts} attempts: ${message}`;

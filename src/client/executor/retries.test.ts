@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import {
   actionRetryDelay,
   MUTATION_ATTEMPTS,
-  mutationBatchFailure,
+  mutationGroupFailure,
   rateLimitBackoff,
   RateLimits,
   Retries,
@@ -73,7 +73,7 @@ describe("RateLimits", () => {
   });
 });
 
-describe("mutationBatchFailure", () => {
+describe("mutationGroupFailure", () => {
   test.each([
     // failed alone before, batch size, attempts, retry in
     [0, 20, 0, 1_000], // in a group: does not count, retried alone after 1 s
@@ -83,14 +83,14 @@ describe("mutationBatchFailure", () => {
     [2, 1, 3, null], // third failure alone: recorded as failed
     [2, 5, 2, 2_000], // a group failure never gives up
   ])("failed alone %i, group of %i: attempts %i, retry in %s", (before, size, attempts, retryInMs) => {
-    expect(mutationBatchFailure(before, size)).toEqual({ attempts, retryInMs });
+    expect(mutationGroupFailure(before, size)).toEqual({ attempts, retryInMs });
   });
 
   test("a step alone is recorded as failed after MUTATION_ATTEMPTS failures, waiting 1 s then 2 s", () => {
     let failed = 0;
     const waits: number[] = [];
     for (;;) {
-      const { attempts, retryInMs } = mutationBatchFailure(failed, 1);
+      const { attempts, retryInMs } = mutationGroupFailure(failed, 1);
       if (retryInMs === null) {
         expect(attempts).toBe(MUTATION_ATTEMPTS);
         break;

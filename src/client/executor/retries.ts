@@ -1,5 +1,5 @@
 // Retries in the executor: action retry back-off with jitter, rate-limit pauses per function
-// name, the retry policy for a batch of mutation steps whose transaction failed, and the tasks
+// name, the retry policy for a group of mutation steps whose transaction failed, and the tasks
 // waiting here for their retry. No I/O: the loop passes in the clock.
 // docs/executor-mode.md#retries-and-rate-limits.
 import type { RetryPolicy } from "../../shared/validateOptions.js";
@@ -72,16 +72,16 @@ export const MUTATION_ATTEMPTS = 3;
 export const MUTATION_RETRY_MS = 1_000;
 
 /**
- * A batch of `batchSize` mutation steps failed as a transaction (none of it committed); for
+ * A group of `groupSize` mutation steps failed as a transaction (none of it committed); for
  * one step of it that had failed alone `failedAlone` times before: its new count (only a failure
  * alone counts: in a batch, another step may be the cause), and the wait before running it again
  * alone, or null when it has had its attempts and is to be recorded as failed.
  */
-export function mutationBatchFailure(
+export function mutationGroupFailure(
   failedAlone: number,
-  batchSize: number,
+  groupSize: number,
 ): { attempts: number; retryInMs: number | null } {
-  const attempts = failedAlone + (batchSize === 1 ? 1 : 0);
+  const attempts = failedAlone + (groupSize === 1 ? 1 : 0);
   if (attempts >= MUTATION_ATTEMPTS) return { attempts, retryInMs: null };
   return { attempts, retryInMs: MUTATION_RETRY_MS * 2 ** Math.max(0, attempts - 1) };
 }

@@ -8,7 +8,7 @@ export type ExecutorTestHooks = {
   /** Before each flush of `count` results: a throw kills the executor there. */
   beforeFlush?: (count: number) => void | Promise<void>;
   /** Before running a group of `count` mutation steps: a throw fails that group's transaction. */
-  beforeMutationBatch?: (count: number) => void | Promise<void>;
+  beforeMutationGroup?: (count: number) => void | Promise<void>;
 };
 
 let pending: ExecutorTestHooks | undefined;

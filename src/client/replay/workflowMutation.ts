@@ -1,7 +1,7 @@
 // The app-side workflow mutation. `workflow.define` returns it and the app exports it.
 // Called with `{ args, ... }` it starts a workflow; called by the component with
 // `{ workflowId, generationNumber }` it is a replay: replay the handler against its journal
-// and move on; called by the coordinator with `{ batch }` (executor mode) it replays a group
+// and move on; called by the coordinator with `{ group }` (executor mode) it replays a group
 // of workflows and returns the steps each asks for next, for the component to journal.
 import type { WorkpoolOptions } from "@convex-dev/workpool";
 import { BaseChannel } from "async-channel";
@@ -93,24 +93,24 @@ export function workflowMutation<
       ...vStart.partial().fields,
       args: v.optional(argsValidator ?? v.any()),
       /** A replay group, sent by the component's coordinator (executor mode). */
-      batch: v.optional(v.array(vReplayItem)),
+      group: v.optional(v.array(vReplayItem)),
       usage: v.optional(v.literal(USAGE)),
     }),
     returns: v.union(
       vWorkflowId,
       v.object({ kind: v.literal("complete"), runResult: vRunResult(definition.returns ?? undefined) }),
-      v.object({ kind: v.literal("batch"), results: v.array(vReplayOutcome) }),
+      v.object({ kind: v.literal("group"), results: v.array(vReplayOutcome) }),
     ),
     handler: async (
       ctx,
       rawArgs,
-    ): Promise<WorkflowMutationResult<any> | { kind: "batch"; results: ReplayOutcome[] }> => {
+    ): Promise<WorkflowMutationResult<any> | { kind: "group"; results: ReplayOutcome[] }> => {
       const logger = createLogger(workpoolOptions.logLevel);
-      if (rawArgs.batch) {
+      if (rawArgs.group) {
         // Replay several workflows of this definition in one call; the component journals
         // the steps each one asks for next (or finishes it) in the same transaction.
         const results: ReplayOutcome[] = [];
-        for (const item of rawArgs.batch) {
+        for (const item of rawArgs.group) {
           const steps = new CollectingJournal();
           const runResult = await replay(ctx, item.workflowId as WorkflowId, {
             args: item.args,
@@ -125,7 +125,7 @@ export function workflowMutation<
             workpoolOptions,
           });
         }
-        return { kind: "batch", results };
+        return { kind: "group", results };
       }
       if (validate(vStart, rawArgs)) {
         checkStartArgs({ args: rawArgs.args, onComplete: rawArgs.onComplete, context: rawArgs.context });

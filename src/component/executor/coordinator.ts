@@ -12,7 +12,7 @@
 // Convex's read limits.
 import type { FunctionHandle } from "convex/server";
 import { getConvexSize, type Infer, v } from "convex/values";
-import { MAX_BATCH_JOURNAL_BYTES, MAX_REPLAY_READ_BYTES } from "../../shared/limits.js";
+import { MAX_REPLAY_GROUP_JOURNAL_BYTES, MAX_REPLAY_READ_BYTES } from "../../shared/limits.js";
 import type { ReplayOutcome, StepRequest } from "../../shared/protocol.js";
 import { internal } from "../_generated/api.js";
 import type { Doc, Id } from "../_generated/dataModel.js";
@@ -134,7 +134,7 @@ export const replayGroup = internalMutation({
         deferred.push(workflow);
         continue;
       }
-      const room = MAX_BATCH_JOURNAL_BYTES - groupBytes;
+      const room = MAX_REPLAY_GROUP_JOURNAL_BYTES - groupBytes;
       let size = getConvexSize(workflow.args);
       let fits = size <= room;
       const journal: Doc<"steps">[] = [];
@@ -164,8 +164,8 @@ export const replayGroup = internalMutation({
     if (deferred.length > 0) await scheduleReplays(ctx, deferred);
     let replayed = 0;
     if (items.length > 0) {
-      const out = (await ctx.runMutation(args.workflowHandle as FunctionHandle<"mutation">, { batch: items })) as {
-        kind: "batch";
+      const out = (await ctx.runMutation(args.workflowHandle as FunctionHandle<"mutation">, { group: items })) as {
+        kind: "group";
         results: ReplayOutcome[];
       };
       // Only user code writes workflows while a group is replayed: an inline mutation step (in

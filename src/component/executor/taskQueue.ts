@@ -16,7 +16,7 @@ import {
   MAX_CLAIM_SKIP_BYTES,
   MAX_EXECUTOR_CONCURRENCY,
   MAX_MUTATION_TASKS,
-  MAX_RECORD_BATCH_BYTES,
+  MAX_FLUSH_BYTES,
   MAX_RETRY_ATTEMPTS,
 } from "../../shared/limits.js";
 import { formatErrorWithStack } from "../../shared/errors.js";
@@ -179,7 +179,7 @@ async function replayReady(ctx: MutationCtx, running: Doc<"workflows">[]): Promi
  * land on this same shard.
  *
  * Bounded in bytes: a result costs its step (which carries the step's arguments) read and
- * written with the result, and its workflow. Once the flush reaches MAX_RECORD_BATCH_BYTES it
+ * written with the result, and its workflow. Once the flush reaches MAX_FLUSH_BYTES it
  * stops (after at least one result); `consumed` says how many of `results`, from the first,
  * were handled (recorded or skipped): the caller sends the rest again.
  */
@@ -205,7 +205,7 @@ export const recordResults = mutation({
     let consumed = 0;
     let bytes = 0;
     for (const { stepId, result, startedAt, attempts } of args.results) {
-      if (consumed > 0 && bytes >= MAX_RECORD_BATCH_BYTES) break;
+      if (consumed > 0 && bytes >= MAX_FLUSH_BYTES) break;
       consumed++;
       const entry = await ctx.db.get("steps", stepId);
       if (!hasTask(entry)) continue;
