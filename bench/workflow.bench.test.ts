@@ -11,7 +11,15 @@ import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { BASELINE, IMPLEMENTATIONS } from "./lib/implementations";
-import { caseTable, executorTargets, functionTable, growthTable, layerTable, moreThanBaseline, sameCase } from "./lib/report";
+import {
+  caseTable,
+  executorTargets,
+  functionTable,
+  growthTable,
+  layerTable,
+  moreThanBaseline,
+  sameCase,
+} from "./lib/report";
 import { type Case, caseName, runCase, type RunResult } from "./lib/run";
 
 // Unset: the defaults; empty (or "none"): skip that kind of case.
@@ -83,8 +91,12 @@ afterAll(() => {
   for (const run of runs.filter((r) => r.impl !== BASELINE)) {
     const base = runs.find((r) => r.impl === BASELINE && sameCase(r.case, run.case));
     if (!base) continue;
-    const worse = (["executions", "transactions", "scheduled"] as const).filter((k) => run.perStep[k] > base.perStep[k] + 1e-9);
-    verdicts.push(`- ${run.impl}, ${caseName(run.case)}: ${worse.length ? `MORE ${worse.join(", ")} per step than ${BASELINE}` : `at or below ${BASELINE}`}`);
+    const worse = (["executions", "transactions", "scheduled"] as const).filter(
+      (k) => run.perStep[k] > base.perStep[k] + 1e-9,
+    );
+    verdicts.push(
+      `- ${run.impl}, ${caseName(run.case)}: ${worse.length ? `MORE ${worse.join(", ")} per step than ${BASELINE}` : `at or below ${BASELINE}`}`,
+    );
   }
   if (verdicts.length) sections.push(`### Target: at or below ${BASELINE} per step\n\n${verdicts.join("\n")}`);
   const targets = executorTargets(runs);
@@ -99,7 +111,13 @@ afterAll(() => {
         generatedAt: new Date().toISOString(),
         machine: { cpus: cpus().length, node: process.version },
         method: "see docs/performance.md",
-        implementations: IMPLEMENTATIONS.map(({ id, label, component, available, note }) => ({ id, label, component, available, note })),
+        implementations: IMPLEMENTATIONS.map(({ id, label, component, available, note }) => ({
+          id,
+          label,
+          component,
+          available,
+          note,
+        })),
         cases: CASES,
         runs,
       },

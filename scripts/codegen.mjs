@@ -60,7 +60,12 @@ export {
 function runCli(label, args) {
   console.log(`codegen: ${label}`);
   const env = { ...process.env, CI: "1" }; // CI: the CLI skips its crash reporter
-  for (const k of ["CONVEX_DEPLOYMENT", "CONVEX_DEPLOY_KEY", "CONVEX_SELF_HOSTED_URL", "CONVEX_SELF_HOSTED_ADMIN_KEY"]) {
+  for (const k of [
+    "CONVEX_DEPLOYMENT",
+    "CONVEX_DEPLOY_KEY",
+    "CONVEX_SELF_HOSTED_URL",
+    "CONVEX_SELF_HOSTED_ADMIN_KEY",
+  ]) {
     delete env[k];
   }
   const r = spawnSync(

@@ -268,10 +268,15 @@ try {
     path.join(app, "package.json"),
     JSON.stringify({ name: "pack-smoke-app", private: true, type: "module", dependencies: deps }, null, 2),
   );
-  log(`installing into scratch app: ${Object.entries(deps).map(([k, v]) => (k === "convex-workflow" ? k : `${k}@${v}`)).join(", ")}`);
+  log(
+    `installing into scratch app: ${Object.entries(deps)
+      .map(([k, v]) => (k === "convex-workflow" ? k : `${k}@${v}`))
+      .join(", ")}`,
+  );
   run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], app);
   const installed = JSON.parse(fs.readFileSync(path.join(app, "node_modules/convex-workflow/package.json"), "utf8"));
-  if (installed.version !== pkg.version) fail(`installed convex-workflow@${installed.version}, expected ${pkg.version}`);
+  if (installed.version !== pkg.version)
+    fail(`installed convex-workflow@${installed.version}, expected ${pkg.version}`);
   log("installed");
 
   // 3. Runtime.
@@ -294,4 +299,3 @@ try {
 }
 console.log(ok ? `PASS pack-smoke (${elapsed()})` : `FAIL pack-smoke (${elapsed()})`);
 process.exit(ok ? 0 : 1);
-

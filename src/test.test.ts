@@ -21,7 +21,10 @@ import workflowTest, { register } from "./test.js";
 const appSchema = defineSchema({});
 
 /** References to an app module made by `flowsModule`. */
-type FlowRefs = { double: FunctionReference<"mutation", "internal">; quadruple: FunctionReference<"mutation", "internal"> };
+type FlowRefs = {
+  double: FunctionReference<"mutation", "internal">;
+  quadruple: FunctionReference<"mutation", "internal">;
+};
 const refs = (module: unknown) => module as FlowRefs;
 
 /**

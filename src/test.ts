@@ -23,10 +23,10 @@ type AnyTestConvex = TestConvex<SchemaDefinition<GenericSchema, boolean>>;
  * @returns references to the component's functions, typed as its `ComponentApi` (what
  *   `defineTestApp` exposes as `app.components.<name>`).
  */
-export function register<
-  Schema extends SchemaDefinition<GenericSchema, boolean>,
-  Name extends string = "workflow",
->(t: TestConvex<Schema>, name: Name = "workflow" as Name): ComponentApi<Name> {
+export function register<Schema extends SchemaDefinition<GenericSchema, boolean>, Name extends string = "workflow">(
+  t: TestConvex<Schema>,
+  name: Name = "workflow" as Name,
+): ComponentApi<Name> {
   // Older convex-test versions return nothing from registerComponent; newer ones return
   // these same references. Building them here gives the same value on every version.
   t.registerComponent(name, schema, modules);

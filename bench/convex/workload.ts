@@ -45,17 +45,23 @@ type Step = {
   runMutation(ref: any, args: any): Promise<any>;
 };
 
-async function fourStep(impl: string, step: Step, { i }: { i: number }, action = internal.workload.callApi): Promise<number> {
+async function fourStep(
+  impl: string,
+  step: Step,
+  { i }: { i: number },
+  action = internal.workload.callApi,
+): Promise<number> {
   const x: number = await step.runQuery(internal.workload.readInput, { i });
-  const [a, b]: number[] = await Promise.all([
-    step.runAction(action, { x }),
-    step.runAction(action, { x: x + 1 }),
-  ]);
+  const [a, b]: number[] = await Promise.all([step.runAction(action, { x }), step.runAction(action, { x: x + 1 })]);
   await step.runMutation(internal.workload.saveResult, { impl, workflow: step.workflowId, value: a + b });
   return a + b;
 }
 
-async function sequential(step: Step, { steps }: { steps: number }, action = internal.workload.callApi): Promise<number> {
+async function sequential(
+  step: Step,
+  { steps }: { steps: number },
+  action = internal.workload.callApi,
+): Promise<number> {
   let total = 0;
   for (let i = 0; i < steps; i++) total += (await step.runAction(action, { x: i })) as number;
   return total;
@@ -104,7 +110,8 @@ export const executorFourStep = executorMode.define({
 });
 export const executorSequential = executorMode.define({
   args: sequentialArgs,
-  handler: (step, args): Promise<number> => sequential(step as unknown as Step, args, internal.workload.callApiInProcess),
+  handler: (step, args): Promise<number> =>
+    sequential(step as unknown as Step, args, internal.workload.callApiInProcess),
 });
 export const executor = executorMode.executor();
 executorMode.setExecutorRef(internal.workload.executor);

@@ -63,7 +63,18 @@ export class Counters {
   stats(key: string, component = "?", fn = key, type: FnType = "mutation"): FnStats {
     let s = this.byFn.get(key);
     if (!s) {
-      s = { component, fn, type, calls: 0, top: 0, fromAction: 0, nested: 0, documentsRead: 0, documentsWritten: 0, scheduled: 0 };
+      s = {
+        component,
+        fn,
+        type,
+        calls: 0,
+        top: 0,
+        fromAction: 0,
+        nested: 0,
+        documentsRead: 0,
+        documentsWritten: 0,
+        scheduled: 0,
+      };
       this.byFn.set(key, s);
     }
     return s;
@@ -92,7 +103,10 @@ type TrackerProto = {
 const proto = TransactionMetricsTracker.prototype as unknown as TrackerProto;
 if (!proto.__benchPatched) {
   proto.__benchPatched = true;
-  const wrap = (method: "trackRead" | "trackWrite" | "trackScheduledFunction", field: keyof Counters & ("documentsRead" | "documentsWritten" | "scheduled")) => {
+  const wrap = (
+    method: "trackRead" | "trackWrite" | "trackScheduledFunction",
+    field: keyof Counters & ("documentsRead" | "documentsWritten" | "scheduled"),
+  ) => {
     const original = proto[method];
     proto[method] = function (this: unknown, size: number) {
       if (active) {
@@ -128,7 +142,13 @@ function relationTo(type: FnType, parent: Frame | undefined): Relation {
 }
 
 function wrapFunction(component: string, fn: string, func: Registered): Registered {
-  const type: FnType | undefined = func.isQuery ? "query" : func.isMutation ? "mutation" : func.isAction ? "action" : undefined;
+  const type: FnType | undefined = func.isQuery
+    ? "query"
+    : func.isMutation
+      ? "mutation"
+      : func.isAction
+        ? "action"
+        : undefined;
   const handler = func._handler;
   if (!type || typeof handler !== "function") return func;
   const key = `${component || "app"}:${fn}`;
@@ -165,7 +185,10 @@ type Glob = Record<string, () => Promise<unknown>>;
 export function wrapModules(component: string, glob: Glob): Glob {
   const out: Glob = {};
   for (const [path, load] of Object.entries(glob)) {
-    const moduleName = path.replace(/^\.\//, "").replace(/\.[^./]+$/, "").replace(/^(.*\/)?component\//, "");
+    const moduleName = path
+      .replace(/^\.\//, "")
+      .replace(/\.[^./]+$/, "")
+      .replace(/^(.*\/)?component\//, "");
     let cached: Promise<unknown> | undefined;
     out[path] = () =>
       (cached ??= load().then((mod) => {
@@ -183,7 +206,9 @@ export function wrapModules(component: string, glob: Glob): Glob {
 }
 
 /** Make `t.registerComponent` wrap the modules of every component registered through it. */
-export function countComponents<T extends { registerComponent: (path: string, schema: any, glob: any) => void }>(t: T): T {
+export function countComponents<T extends { registerComponent: (path: string, schema: any, glob: any) => void }>(
+  t: T,
+): T {
   const register = t.registerComponent.bind(t);
   t.registerComponent = (path, schema, glob) => register(path, schema, wrapModules(path, glob as Glob));
   return t;

@@ -16,7 +16,10 @@ const LEVELS = ["error", "warn", "info", "log"] as const;
 
 /** One key per kind of message: its level and first line, with numbers as N. */
 function keyOf(level: string, args: unknown[]): string {
-  const first = args.map((a) => (a instanceof Error ? a.toString() : String(a))).join(" ").split("\n")[0];
+  const first = args
+    .map((a) => (a instanceof Error ? a.toString() : String(a)))
+    .join(" ")
+    .split("\n")[0];
   return `${level}: ${first.replace(/\d+/g, "N").slice(0, 200)}`;
 }
 

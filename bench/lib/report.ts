@@ -22,7 +22,8 @@ function fmt(n: number, digits: number): string {
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
   const rule = `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`;
   return [line(headers), rule, ...rows.map(line)].join("\n");
 }
@@ -63,16 +64,18 @@ export function caseTable(c: Case, impls: Implementation[], runs: RunResult[]): 
 /** The functions that cost the most in one run, per step. */
 export function functionTable(run: RunResult, top = 12): string {
   const per = (n: number) => fmt(n / run.steps, 2);
-  const rows = run.byFunction.slice(0, top).map((f) => [
-    `${f.component} ${f.fn}`,
-    f.type,
-    per(f.calls),
-    per(f.top + f.fromAction),
-    per(f.nested),
-    per(f.scheduled),
-    per(f.documentsRead),
-    per(f.documentsWritten),
-  ]);
+  const rows = run.byFunction
+    .slice(0, top)
+    .map((f) => [
+      `${f.component} ${f.fn}`,
+      f.type,
+      per(f.calls),
+      per(f.top + f.fromAction),
+      per(f.nested),
+      per(f.scheduled),
+      per(f.documentsRead),
+      per(f.documentsWritten),
+    ]);
   return `#### ${run.impl}, ${caseName(run.case)}: top functions (per step)\n\n${table(
     ["function", "type", "calls", "own txn", "nested", "schedules", "reads", "writes"],
     rows,
@@ -81,7 +84,15 @@ export function functionTable(run: RunResult, top = 12): string {
 
 /** Executions per step by layer: the app's own functions, the workflow component, its workpool. */
 export function layerTable(run: RunResult): string {
-  const keys: (keyof Totals)[] = ["executions", "transactions", "nested", "actions", "scheduled", "documentsRead", "documentsWritten"];
+  const keys: (keyof Totals)[] = [
+    "executions",
+    "transactions",
+    "nested",
+    "actions",
+    "scheduled",
+    "documentsRead",
+    "documentsWritten",
+  ];
   const rows = Object.entries(run.byLayer).map(([layer, t]) => [layer, ...keys.map((k) => fmt(t[k] / run.steps, 2))]);
   return `#### ${run.impl}, ${caseName(run.case)}: by layer (per step)\n\n${table(["layer", ...keys], rows)}`;
 }
@@ -89,9 +100,10 @@ export function layerTable(run: RunResult): string {
 /** A function's name with the implementation's component path and id taken out, to line runs up. */
 function normalized(run: RunResult, impls: Implementation[], component: string, fn: string): string {
   const impl = impls.find((i) => i.id === run.impl);
-  const path = impl && (component === impl.component || component.startsWith(`${impl.component}/`))
-    ? `{wf}${component.slice(impl.component.length)}`
-    : component;
+  const path =
+    impl && (component === impl.component || component.startsWith(`${impl.component}/`))
+      ? `{wf}${component.slice(impl.component.length)}`
+      : component;
   const id = run.impl;
   const name = fn.replace(new RegExp(`${id}([A-Z])`), "{impl}$1");
   return `${path} ${name}`;
@@ -150,7 +162,9 @@ export function growthTable(cases: Case[], impls: Implementation[], runs: RunRes
       rows.push([
         caseName(c),
         impl.label,
-        ...metrics.map(([, value, digits], i) => (run ? fmt(value(run), digits) : i === 0 ? (impl.note ?? "n/a") : "-")),
+        ...metrics.map(([, value, digits], i) =>
+          run ? fmt(value(run), digits) : i === 0 ? (impl.note ?? "n/a") : "-",
+        ),
       ]);
     }
   }
@@ -171,8 +185,18 @@ export function executorTargets(runs: RunResult[]): string | undefined {
     const standard = runs.find((r) => r.impl === "standard" && sameCase(r.case, run.case));
     if (!standard) continue;
     const checks = [
-      { what: "function executions / step", ratio: run.perStep.executions / standard.perStep.executions, ok: (x: number) => x <= 0.2, target: "<= 0.20x" },
-      { what: "scheduled functions / step", ratio: run.perStep.scheduled / standard.perStep.scheduled, ok: (x: number) => x <= 0.05, target: "<= 0.05x" },
+      {
+        what: "function executions / step",
+        ratio: run.perStep.executions / standard.perStep.executions,
+        ok: (x: number) => x <= 0.2,
+        target: "<= 0.20x",
+      },
+      {
+        what: "scheduled functions / step",
+        ratio: run.perStep.scheduled / standard.perStep.scheduled,
+        ok: (x: number) => x <= 0.05,
+        target: "<= 0.05x",
+      },
       { what: "throughput (steps/s)", ratio: standard.wallMs / run.wallMs, ok: (x: number) => x >= 3, target: ">= 3x" },
     ];
     const judged = run.case.kind === "fourStep" && run.case.workflows === TARGET_WORKFLOWS;

@@ -96,7 +96,8 @@ function newBackend(): { t: TestConvex<typeof schema>; components: string[] } {
   const components = [""];
   const t = convexTest({ schema, modules: wrapModules("", modules), transactionLimits: true } as Parameters<
     typeof convexTest
-  >[0] & object) as TestConvex<typeof schema>;
+  >[0] &
+    object) as TestConvex<typeof schema>;
   const counted = countComponents(t as unknown as { registerComponent: (p: string, s: any, g: any) => void });
   const register = counted.registerComponent;
   counted.registerComponent = (path, s, g) => {
@@ -196,7 +197,10 @@ async function scheduledRows(
     .runInComponent;
   const out: Record<string, number> = {};
   for (const path of components) {
-    const rows = (await runInComponent(path, async (ctx) => await ctx.db.system.query("_scheduled_functions").collect())) as {
+    const rows = (await runInComponent(
+      path,
+      async (ctx) => await ctx.db.system.query("_scheduled_functions").collect(),
+    )) as {
       name: string;
     }[];
     for (const row of rows) {

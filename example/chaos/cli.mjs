@@ -13,22 +13,39 @@ import { fileURLToPath } from "node:url";
 const args = process.argv.slice(2);
 const env = { ...process.env };
 const usage = () => {
-  console.log("usage: npm run chaos -- --seeds N [--start S] [--mode standard|executor|both] [--verbose]\n" +
-    "       npm run chaos -- --seed S [--mode standard|executor|both] [--verbose] [--trace] [--plan]\n" +
-    "  --plan: print the generated plan; --trace: print what the runner does; --verbose: keep engine logs");
+  console.log(
+    "usage: npm run chaos -- --seeds N [--start S] [--mode standard|executor|both] [--verbose]\n" +
+      "       npm run chaos -- --seed S [--mode standard|executor|both] [--verbose] [--trace] [--plan]\n" +
+      "  --plan: print the generated plan; --trace: print what the runner does; --verbose: keep engine logs",
+  );
   process.exit(2);
 };
 for (let i = 0; i < args.length; i++) {
   const value = () => args[++i] ?? usage();
   switch (args[i]) {
-    case "--seeds": env.CHAOS_SEEDS = value(); break;
-    case "--seed": env.CHAOS_SEED = value(); break;
-    case "--start": env.CHAOS_START = value(); break;
-    case "--mode": env.CHAOS_MODE = value(); break;
-    case "--verbose": env.CHAOS_VERBOSE = "1"; break;
-    case "--trace": env.CHAOS_TRACE = "1"; break;
-    case "--plan": env.CHAOS_PLAN = "1"; break;
-    default: usage();
+    case "--seeds":
+      env.CHAOS_SEEDS = value();
+      break;
+    case "--seed":
+      env.CHAOS_SEED = value();
+      break;
+    case "--start":
+      env.CHAOS_START = value();
+      break;
+    case "--mode":
+      env.CHAOS_MODE = value();
+      break;
+    case "--verbose":
+      env.CHAOS_VERBOSE = "1";
+      break;
+    case "--trace":
+      env.CHAOS_TRACE = "1";
+      break;
+    case "--plan":
+      env.CHAOS_PLAN = "1";
+      break;
+    default:
+      usage();
   }
 }
 for (const name of ["CHAOS_SEEDS", "CHAOS_SEED", "CHAOS_START"]) {

@@ -60,7 +60,13 @@ export type SendPlan = {
 
 export type Interference =
   | { kind: "cancel"; root: number; at: number }
-  | { kind: "restart"; root: number; at: number | "afterFinish"; from: "none" | "number" | "name" | "last"; startAsync: boolean }
+  | {
+      kind: "restart";
+      root: number;
+      at: number | "afterFinish";
+      from: "none" | "number" | "name" | "last";
+      startAsync: boolean;
+    }
   | { kind: "staleReplay"; root: number; at: number }
   | { kind: "redeliverReplay"; root: number; at: number }
   | { kind: "cleanupEarly"; root: number; at: number }
@@ -137,7 +143,13 @@ function genLeaf(g: Gen, tag: string, path: WorkflowPath, depth: number, inParal
       const retry = rng.chance(0.6);
       const failTimes = rng.weighted({ 0: 5, 1: 3, 2: 2, 3: 1, 9: 1 });
       if (failTimes !== "0") g.faults.push({ key: full, failTimes: Number(failTimes) });
-      return { t: "action", key: k, retry, registered: g.mode === "executor" ? rng.chance(0.75) : rng.chance(0.3), catch: caught };
+      return {
+        t: "action",
+        key: k,
+        retry,
+        registered: g.mode === "executor" ? rng.chance(0.75) : rng.chance(0.3),
+        catch: caught,
+      };
     }
     case "sleep":
       return { t: "sleep", key: k, ms: rng.pick([0, 50, 500, 3_000, 20_000]), catch: caught };
@@ -169,7 +181,12 @@ function genLeaf(g: Gen, tag: string, path: WorkflowPath, depth: number, inParal
 
 /** A query step returning hundreds of KiB (a few per workflow: the journal holds 8 MiB). */
 function genBigLeaf(g: Gen): Leaf {
-  return { t: "big", key: `b${g.counter.n++}`, bytes: g.rng.pick([100 << 10, 250 << 10, 400 << 10]), catch: g.rng.chance(0.5) };
+  return {
+    t: "big",
+    key: `b${g.counter.n++}`,
+    bytes: g.rng.pick([100 << 10, 250 << 10, 400 << 10]),
+    catch: g.rng.chance(0.5),
+  };
 }
 
 /**
@@ -183,7 +200,12 @@ function genChain(g: Gen, tag: string, path: WorkflowPath, levels: number): Prog
   if (levels === 0) return genProgram(g, tag, path, leafOnly);
   const k = `c${g.counter.n++}`;
   const childPath = { root: path.root, children: [...path.children, k] };
-  const child: Extract<Leaf, { t: "child" }> = { t: "child", key: k, program: genChain(g, `${tag}/${k}`, childPath, levels - 1), catch: rng.chance(0.5) };
+  const child: Extract<Leaf, { t: "child" }> = {
+    t: "child",
+    key: k,
+    program: genChain(g, `${tag}/${k}`, childPath, levels - 1),
+    catch: rng.chance(0.5),
+  };
   // Large arguments: the child's step stays in flight with them while the child runs.
   if (rng.chance(0.6)) child.pad = rng.pick([200 << 10, 400 << 10, 600 << 10]);
   const ops: Op[] = [];
@@ -205,7 +227,13 @@ function genExtraRoots(g: Gen, seed: number, roots: RootPlan[], interference: In
     const r = roots.length;
     const tag = `${g.mode[0]}${seed}w${r}`;
     const startAt = rng.int(0, Math.floor(phases / 2));
-    roots.push({ tag, program, startAt, startAsync: rng.chance(0.3), onComplete: rng.chance(0.8) ? { throwOn: [] } : null });
+    roots.push({
+      tag,
+      program,
+      startAt,
+      startAsync: rng.chance(0.3),
+      onComplete: rng.chance(0.8) ? { throwOn: [] } : null,
+    });
     if (rng.chance(cancelChance)) interference.push({ kind: "cancel", root: r, at: rng.int(startAt, phases - 1) });
     if (rng.chance(0.2)) interference.push({ kind: "cleanupEarly", root: r, at: rng.int(startAt, phases - 1) });
   };
@@ -233,7 +261,11 @@ function genExtraRoots(g: Gen, seed: number, roots: RootPlan[], interference: In
     const tag = `${g.mode[0]}${seed}w${r}`;
     const ops: Op[] = [];
     for (let i = rng.int(2, 4); i > 0; i--) {
-      ops.push(rng.chance(0.3) ? { t: "parallel", ops: [genBigLeaf(g), genLeaf(g, tag, { root: r, children: [] }, g.limits.maxDepth, true)] } : genBigLeaf(g));
+      ops.push(
+        rng.chance(0.3)
+          ? { t: "parallel", ops: [genBigLeaf(g), genLeaf(g, tag, { root: r, children: [] }, g.limits.maxDepth, true)] }
+          : genBigLeaf(g),
+      );
     }
     add({ ops }, 0.4);
   }

@@ -65,7 +65,11 @@ const realDelay = (ms: number) => new Promise<void>((resolve) => realSetTimeout(
 const canonical = (value: unknown): string =>
   JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      ? Object.fromEntries(
+          Object.keys(v as object)
+            .sort()
+            .map((k) => [k, (v as Record<string, unknown>)[k]]),
+        )
       : v,
   );
 export const sameValue = (a: unknown, b: unknown) => canonical(a) === canonical(b);
@@ -101,7 +105,8 @@ export function checkNoStepInProgress(state: FinalState): string[] {
   for (const w of state.workflows) {
     if (w.status.type === "inProgress") continue;
     for (const entry of w.steps) {
-      if (!entry.runResult) out.push(`noStepInProgress: ${describe(w, entry)} has no result though the workflow is ${w.status.type}`);
+      if (!entry.runResult)
+        out.push(`noStepInProgress: ${describe(w, entry)} has no result though the workflow is ${w.status.type}`);
     }
   }
   return out;
@@ -115,7 +120,8 @@ export function checkOnComplete(state: FinalState): string[] {
     const rows = state.completions.filter((c) => c.workflowId === w.id);
     const calls = state.onCompleteCalls.get(w.id) ?? 0;
     if (!w.onComplete) {
-      if (rows.length || calls) out.push(`onComplete: ${describe(w)} has no onComplete but ${calls} calls / ${rows.length} rows`);
+      if (rows.length || calls)
+        out.push(`onComplete: ${describe(w)} has no onComplete but ${calls} calls / ${rows.length} rows`);
       continue;
     }
     if (calls !== runs.length) {
@@ -123,14 +129,19 @@ export function checkOnComplete(state: FinalState): string[] {
     }
     const expected = runs.filter((_r, i) => !w.onComplete!.throwOn.includes(i + 1));
     if (rows.length !== expected.length) {
-      out.push(`onComplete: ${describe(w)} expected ${expected.length} committed onComplete row(s), found ${rows.length}`);
+      out.push(
+        `onComplete: ${describe(w)} expected ${expected.length} committed onComplete row(s), found ${rows.length}`,
+      );
       continue;
     }
     rows.forEach((row, i) => {
       if (!sameValue(row.result, expected[i])) {
-        out.push(`onComplete: ${describe(w)} row ${i} got ${canonical(row.result)}, the run's result was ${canonical(expected[i])}`);
+        out.push(
+          `onComplete: ${describe(w)} row ${i} got ${canonical(row.result)}, the run's result was ${canonical(expected[i])}`,
+        );
       }
-      if (!sameValue((row.context as { tag?: string })?.tag, w.tag)) out.push(`onComplete: ${describe(w)} got context ${canonical(row.context)}`);
+      if (!sameValue((row.context as { tag?: string })?.tag, w.tag))
+        out.push(`onComplete: ${describe(w)} got context ${canonical(row.context)}`);
     });
   }
   return out;
@@ -205,13 +216,16 @@ export function checkStepResults(state: FinalState): string[] {
         case "mutation":
           if (entry.name !== (leaf.t === "query" ? QUERY : MUTATION)) bad(`expected a ${leaf.t} step`);
           if (r.kind === "success" && (fault || value !== `${leaf.t[0]}:${key}`)) bad("unexpected success");
-          if (r.kind === "failed" && (!fault || !r.error.includes("planned fault"))) bad("failed without a planned fault");
+          if (r.kind === "failed" && (!fault || !r.error.includes("planned fault")))
+            bad("failed without a planned fault");
           break;
         case "action": {
           if (!ACTIONS.includes(entry.name)) bad("expected an action step");
           const runs = attempts.get(key) ?? 0;
-          if (r.kind === "success" && (value !== `a:${key}` || runs < fault + 1)) bad(`success after ${runs} run(s) with ${fault} planned failures`);
-          if (r.kind === "failed" && (!fault || !r.error.includes("planned fault"))) bad("failed without a planned fault");
+          if (r.kind === "success" && (value !== `a:${key}` || runs < fault + 1))
+            bad(`success after ${runs} run(s) with ${fault} planned failures`);
+          if (r.kind === "failed" && (!fault || !r.error.includes("planned fault")))
+            bad("failed without a planned fault");
           if (r.kind === "failed" && runs < 1) bad("failed but never ran");
           // Retries exactly as configured, where nothing else re-ran the action.
           // Executor mode keeps retry counts in the executor: a killed or superseded
@@ -220,7 +234,8 @@ export function checkStepResults(state: FinalState): string[] {
           if (exact && r.kind !== "canceled") {
             const max = leaf.retry ? CHAOS_RETRY.maxAttempts : 1;
             const want = fault < max ? fault + 1 : max;
-            if (runs !== want) bad(`ran ${runs} time(s); with ${fault} planned failures and maxAttempts ${max} expected ${want}`);
+            if (runs !== want)
+              bad(`ran ${runs} time(s); with ${fault} planned failures and maxAttempts ${max} expected ${want}`);
             if ((r.kind === "success") !== fault < max) bad(`expected ${fault < max ? "success" : "failure"}`);
           }
           break;
@@ -231,22 +246,30 @@ export function checkStepResults(state: FinalState): string[] {
           break;
         case "wait":
           if (r.kind === "success" && value !== `f:${key}`) bad("wrong condition value");
-          if (r.kind === "failed" && (leaf.timeout === undefined || !r.error.includes("timed out"))) bad("failed without a timeout");
+          if (r.kind === "failed" && (leaf.timeout === undefined || !r.error.includes("timed out")))
+            bad("failed without a timeout");
           break;
         case "event": {
           const sent = state.sent.get(`${w.id}|${leaf.key}`) ?? [];
-          if (r.kind === "success" && !sent.some((s) => sameValue(s, value))) bad(`value was never sent (sent: ${canonical(sent)})`);
+          if (r.kind === "success" && !sent.some((s) => sameValue(s, value)))
+            bad(`value was never sent (sent: ${canonical(sent)})`);
           if (r.kind === "failed") {
             const timedOut = leaf.timeout !== undefined && r.error.includes("timed out");
-            if (!timedOut && !sent.some((s) => sameValue(s, { error: r.error }))) bad("failed with neither a timeout nor a sent error");
+            if (!timedOut && !sent.some((s) => sameValue(s, { error: r.error })))
+              bad("failed with neither a timeout nor a sent error");
           }
           break;
         }
         case "big":
           if (entry.name !== BIG) bad("expected a large-result query step");
           if (r.kind === "failed") bad("a large-result step failed");
-          if (r.kind === "success" && (typeof value !== "string" || value.length !== leaf.bytes || !value.startsWith(`b:${key}`))) {
-            bad(`wrong large result (${typeof value === "string" ? value.length : typeof value} chars, want ${leaf.bytes})`);
+          if (
+            r.kind === "success" &&
+            (typeof value !== "string" || value.length !== leaf.bytes || !value.startsWith(`b:${key}`))
+          ) {
+            bad(
+              `wrong large result (${typeof value === "string" ? value.length : typeof value} chars, want ${leaf.bytes})`,
+            );
           }
           break;
         case "child": {
@@ -283,7 +306,9 @@ export async function replayOffline(
   let i = 0;
   let exhausted = false;
   let stop!: (v: { kind: "incomplete" } | { kind: "mismatch"; message: string }) => void;
-  const stopped = new Promise<{ kind: "incomplete" } | { kind: "mismatch"; message: string }>((resolve) => (stop = resolve));
+  const stopped = new Promise<{ kind: "incomplete" } | { kind: "mismatch"; message: string }>(
+    (resolve) => (stop = resolve),
+  );
   const never = new Promise<never>(() => {});
   const answer = (name: string, kind: string, args: unknown): Promise<any> => {
     const entry = journal[i++];
@@ -306,7 +331,9 @@ export async function replayOffline(
     }
     if (r.kind === "success") return Promise.resolve(r.returnValue);
     if (r.kind === "canceled") return Promise.reject(new Error("Canceled"));
-    return Promise.reject(r.error.startsWith("WorkflowTimeout: ") ? new WorkflowTimeoutError(r.error) : new Error(r.error));
+    return Promise.reject(
+      r.error.startsWith("WorkflowTimeout: ") ? new WorkflowTimeoutError(r.error) : new Error(r.error),
+    );
   };
   const fnName = (ref: any): string => getFunctionName(ref);
   const step = {
@@ -323,14 +350,20 @@ export async function replayOffline(
   const self = {} as never; // children are answered from the journal by name, never run
   const run = interpret(step, { tag: w.tag, program: w.program }, self).then(
     (value): { kind: "done"; result: RunResult } => {
-      if (i < journal.length && !exhausted) return { kind: "done", result: { kind: "failed", error: `replay left ${journal.length - i} entries unused` } };
+      if (i < journal.length && !exhausted)
+        return { kind: "done", result: { kind: "failed", error: `replay left ${journal.length - i} entries unused` } };
       return { kind: "done", result: { kind: "success", returnValue: value ?? null } };
     },
-    (error: unknown): { kind: "done"; result: RunResult } => ({ kind: "done", result: { kind: "failed", error: String(error) } }),
+    (error: unknown): { kind: "done"; result: RunResult } => ({
+      kind: "done",
+      result: { kind: "failed", error: String(error) },
+    }),
   );
   const settled = await Promise.race([run, stopped, realDelay(5).then(() => null)]);
   if (settled) return settled;
-  return exhausted ? { kind: "incomplete" } : { kind: "mismatch", message: "the handler neither finished nor ran out of journal" };
+  return exhausted
+    ? { kind: "incomplete" }
+    : { kind: "mismatch", message: "the handler neither finished nor ran out of journal" };
 }
 
 export async function checkReplay(state: FinalState): Promise<string[]> {
@@ -355,7 +388,10 @@ export async function checkReplay(state: FinalState): Promise<string[]> {
       (got.kind === "success"
         ? sameValue(got.returnValue, (want as { returnValue: unknown }).returnValue)
         : firstLine(got.kind === "failed" ? got.error : "") === firstLine(want.kind === "failed" ? want.error : ""));
-    if (!same) out.push(`replay: ${describe(w)} ended ${canonical(want).slice(0, 300)} but its journal replays to ${canonical(got).slice(0, 300)}`);
+    if (!same)
+      out.push(
+        `replay: ${describe(w)} ended ${canonical(want).slice(0, 300)} but its journal replays to ${canonical(got).slice(0, 300)}`,
+      );
   }
   return out;
 }

@@ -13,9 +13,26 @@ import type { WorkflowId, WorkflowStep } from "convex-workflow";
 import type { GenericMutationCtx } from "convex/server";
 import { internal } from "../convex/_generated/api.js";
 import type { DataModel } from "../convex/_generated/dataModel.js";
-import { chaos, chaosControl, chaosExec, resetChaosControl, type Leaf, type Program } from "../convex/chaosWorkflows.js";
+import {
+  chaos,
+  chaosControl,
+  chaosExec,
+  resetChaosControl,
+  type Leaf,
+  type Program,
+} from "../convex/chaosWorkflows.js";
 import { initConvexTest } from "../convex/setup.testing.js";
-import { DEFAULT_LIMITS, generatePlan, leavesOf, type Limits, type Mode, pathTag, type Plan, Rng, type SendPlan } from "./generator.js";
+import {
+  DEFAULT_LIMITS,
+  generatePlan,
+  leavesOf,
+  type Limits,
+  type Mode,
+  pathTag,
+  type Plan,
+  Rng,
+  type SendPlan,
+} from "./generator.js";
 import { checkAll, type FinalState, type FinalWorkflow, sameValue, type Status, statusToResult } from "./invariants.js";
 
 const realSetTimeout = globalThis.setTimeout;
@@ -47,7 +64,9 @@ export async function runSeed(seed: number, mode: Mode, options: RunOptions = {}
   const verbose = options.verbose ?? !!process.env.CHAOS_VERBOSE;
   const silenced = verbose
     ? []
-    : (["log", "info", "warn", "error", "debug"] as const).map((m) => vi.spyOn(console, m).mockImplementation(() => {}));
+    : (["log", "info", "warn", "error", "debug"] as const).map((m) =>
+        vi.spyOn(console, m).mockImplementation(() => {}),
+      );
   vi.useFakeTimers();
   const run = new ChaosRun(plan);
   try {
@@ -146,7 +165,9 @@ class ChaosRun {
           workflows: await Promise.all(
             ids.map(async (id) => {
               try {
-                const steps = await this.m.listSteps(ctx, id as WorkflowId, { paginationOpts: { cursor: null, numItems: 500 } });
+                const steps = await this.m.listSteps(ctx, id as WorkflowId, {
+                  paginationOpts: { cursor: null, numItems: 500 },
+                });
                 return { status: await this.m.status(ctx, id as WorkflowId), steps: steps.page };
               } catch (error) {
                 return { error: message(error) };
@@ -164,14 +185,26 @@ class ChaosRun {
         error = message(e);
       }
       const after = await snap();
-      return { before, after, value: value as string | boolean | null, error, wasRunning: before.includes('"type":"inProgress"') };
+      return {
+        before,
+        after,
+        value: value as string | boolean | null,
+        error,
+        wasRunning: before.includes('"type":"inProgress"'),
+      };
     });
   }
 
   /** A call that must be rejected: with an error naming `id` and matching `pattern`, changing nothing. */
-  expectRejected(what: string, id: string, pattern: RegExp, r: { before: string; after: string; error: string | null }) {
+  expectRejected(
+    what: string,
+    id: string,
+    pattern: RegExp,
+    r: { before: string; after: string; error: string | null },
+  ) {
     if (r.error === null) this.violation(`${what}: accepted, expected an error matching ${pattern}`);
-    else if (!pattern.test(r.error) || !r.error.includes(id)) this.violation(`${what}: unclear error "${r.error}" (want ${pattern} naming ${id})`);
+    else if (!pattern.test(r.error) || !r.error.includes(id))
+      this.violation(`${what}: unclear error "${r.error}" (want ${pattern} naming ${id})`);
     if (r.before !== r.after) this.violation(`${what}: rejected, but data changed`);
   }
 
@@ -208,7 +241,13 @@ class ChaosRun {
           this.violation(`discover: ${parent.tag} (${id}) has nested workflow step "${entry.name}" not in its program`);
           continue;
         }
-        this.register(childId, { tag: `${parent.tag}/${leaf.key}`, program: leaf.program, isRoot: false, root: parent.root, parent: id });
+        this.register(childId, {
+          tag: `${parent.tag}/${leaf.key}`,
+          program: leaf.program,
+          isRoot: false,
+          root: parent.root,
+          parent: id,
+        });
         queue.push(childId);
       }
     }
@@ -249,7 +288,11 @@ class ChaosRun {
     const root = this.plan.roots[r];
     const args = { tag: root.tag, program: root.program };
     const options = root.onComplete
-      ? { onComplete: internal.chaosWorkflows.chaosOnComplete, context: { tag: root.tag, throwOn: root.onComplete.throwOn }, startAsync: root.startAsync }
+      ? {
+          onComplete: internal.chaosWorkflows.chaosOnComplete,
+          context: { tag: root.tag, throwOn: root.onComplete.throwOn },
+          startAsync: root.startAsync,
+        }
       : { startAsync: root.startAsync };
     const id = await this.t.mutation((ctx) => this.m.start(ctx, this.flow, args, options as never));
     this.rootIds[r] = id;
@@ -257,7 +300,9 @@ class ChaosRun {
     this.earlierRuns.set(id, []);
     this.register(id, { tag: root.tag, program: root.program, isRoot: true, root: r });
     // Sends planned "early" go out right after the start, before the workflow gets to its await.
-    this.pendingSends.push(...this.plan.sends.filter((s) => s.at < 0 && s.path.root === r).map((s) => ({ ...s, at: 0 })));
+    this.pendingSends.push(
+      ...this.plan.sends.filter((s) => s.at < 0 && s.path.root === r).map((s) => ({ ...s, at: 0 })),
+    );
     if (this.plan.sends.some((s) => s.at < 0 && s.path.root === r && s.path.children.length === 0)) {
       await this.sendDue(Number.MAX_SAFE_INTEGER, r);
     }
@@ -267,7 +312,9 @@ class ChaosRun {
     const rootTags = this.plan.roots.map((r) => r.tag);
     const later: SendPlan[] = [];
     for (const send of this.pendingSends) {
-      const due = send.at <= phase && (onlyRoot === undefined || (send.path.root === onlyRoot && send.path.children.length === 0));
+      const due =
+        send.at <= phase &&
+        (onlyRoot === undefined || (send.path.root === onlyRoot && send.path.children.length === 0));
       const id = due ? this.resolve(pathTag(rootTags, send.path)) : undefined;
       if (!id) {
         later.push(send);
@@ -302,7 +349,9 @@ class ChaosRun {
     this.eventIds.add(eventId);
     this.sent.set(key, [...(this.sent.get(key) ?? []), payload]);
     if (send.duplicate === "byId") {
-      const r = await this.atomic([workflowId], (ctx) => this.m.sendEvent(ctx, { id: eventId as never, value: "duplicate" }));
+      const r = await this.atomic([workflowId], (ctx) =>
+        this.m.sendEvent(ctx, { id: eventId as never, value: "duplicate" }),
+      );
       this.expectRejected(`duplicate send by id ${eventId}`, eventId, /already (sent|consumed)|timed out/, r);
     } else if (send.duplicate === "byName") {
       await this.send(workflowId, { ...send, duplicate: "none" });
@@ -329,9 +378,12 @@ class ChaosRun {
       case "staleReplay": {
         const gen = this.gen.get(id)!;
         const stale = gen > 0 ? gen - 1 : gen + 1;
-        const r = await this.atomic([id], (ctx) => ctx.runMutation(this.flow, { workflowId: id, generationNumber: stale } as never));
+        const r = await this.atomic([id], (ctx) =>
+          ctx.runMutation(this.flow, { workflowId: id, generationNumber: stale } as never),
+        );
         if (r.error) this.violation(`stale replay of ${id} (generation ${stale}, current ${gen}) threw: ${r.error}`);
-        else if (r.before !== r.after) this.violation(`stale replay of ${id} (generation ${stale}, current ${gen}) changed data`);
+        else if (r.before !== r.after)
+          this.violation(`stale replay of ${id} (generation ${stale}, current ${gen}) changed data`);
         return;
       }
       case "redeliverReplay": {
@@ -352,7 +404,8 @@ class ChaosRun {
           (await this.m.status(ctx, id)).type === "inProgress" ? await this.m.cleanup(ctx, id) : "skipped",
         );
         if (r.value === "skipped") return;
-        if (r.value !== false || r.error) this.violation(`cleanup of running ${id} returned ${String(r.value)} ${r.error ?? ""}`);
+        if (r.value !== false || r.error)
+          this.violation(`cleanup of running ${id} returned ${String(r.value)} ${r.error ?? ""}`);
         if (r.before !== r.after) this.violation(`cleanup of running ${id} changed data`);
         return;
       }
@@ -412,14 +465,24 @@ class ChaosRun {
           if (!this.info.has(child)) {
             const leaf = childLeaf(this.info.get(workflowId)!.program, entry.name);
             const parent = this.info.get(workflowId)!;
-            if (leaf) this.register(child, { tag: `${parent.tag}/${leaf.key}`, program: leaf.program, isRoot: false, root: r, parent: workflowId });
+            if (leaf)
+              this.register(child, {
+                tag: `${parent.tag}/${leaf.key}`,
+                program: leaf.program,
+                isRoot: false,
+                root: r,
+                parent: workflowId,
+              });
           }
           gone.push(child);
           await account(child, await this.steps(child));
         }
       }
     };
-    await account(id, steps.filter((s) => s.stepNumber >= fromNumber));
+    await account(
+      id,
+      steps.filter((s) => s.stepNumber >= fromNumber),
+    );
     const res = await this.atomic([id], (ctx) => this.m.restart(ctx, id as WorkflowId, { from: fromArg, startAsync }));
     if (res.error) return this.violation(`restart of finished ${id} from ${String(fromArg)} threw: ${res.error}`);
     this.earlierRuns.get(id)!.push(statusToResult(status)!);
@@ -489,7 +552,10 @@ class ChaosRun {
         }
       } else await this.drainSmoothly();
     } catch (error) {
-      const state = await Promise.race([this.describeState(), realDelay(3_000).then(() => ["(the backend no longer answers)"])]);
+      const state = await Promise.race([
+        this.describeState(),
+        realDelay(3_000).then(() => ["(the backend no longer answers)"]),
+      ]);
       throw new Error(`${message(error)}\n  state at the failed drain:\n  ${state.join("\n  ")}`);
     }
   }
@@ -500,10 +566,15 @@ class ChaosRun {
       for (const id of this.live()) {
         const status = await this.status(id).catch((e: unknown) => message(e));
         const steps = await this.steps(id).catch(() => []);
-        state.push(`${this.info.get(id)!.tag} ${canonical(status).slice(0, 200)} steps ${steps.map((s) => `${s.stepNumber}:${s.name}:${s.runResult?.kind ?? "running"}`).join(",")}`);
+        state.push(
+          `${this.info.get(id)!.tag} ${canonical(status).slice(0, 200)} steps ${steps.map((s) => `${s.stepNumber}:${s.name}:${s.runResult?.kind ?? "running"}`).join(",")}`,
+        );
       }
-      if (this.plan.mode === "executor") state.push(`shards ${canonical(await this.t.query((ctx) => chaosExec.diagnose(ctx)))}`);
-      state.push(`control ${canonical({ ...chaosControl, killClaimAt: [...chaosControl.killClaimAt], killFlushAt: [...chaosControl.killFlushAt], failMutationGroupAt: [...chaosControl.failMutationGroupAt], onCompleteCalls: [...chaosControl.onCompleteCalls] })}`);
+      if (this.plan.mode === "executor")
+        state.push(`shards ${canonical(await this.t.query((ctx) => chaosExec.diagnose(ctx)))}`);
+      state.push(
+        `control ${canonical({ ...chaosControl, killClaimAt: [...chaosControl.killClaimAt], killFlushAt: [...chaosControl.killFlushAt], failMutationGroupAt: [...chaosControl.failMutationGroupAt], onCompleteCalls: [...chaosControl.onCompleteCalls] })}`,
+      );
       return state;
     }
   }
@@ -540,7 +611,11 @@ class ChaosRun {
         // Waiting is fine only for an event, or for a nested workflow that is itself still running.
         const waitingOk = async (s: WorkflowStep) =>
           s.kind === "event" ||
-          (s.kind === "workflow" && (await this.status(s.nestedWorkflowId).then((c) => c.type === "inProgress", () => false)));
+          (s.kind === "workflow" &&
+            (await this.status(s.nestedWorkflowId).then(
+              (c) => c.type === "inProgress",
+              () => false,
+            )));
         const ok = await Promise.all(running.map(waitingOk));
         if (running.length === 0 || ok.includes(false)) {
           this.violation(
@@ -628,11 +703,16 @@ class ChaosRun {
     for (const a of app.attempts) this.faultsHit += Math.min(a.count, faults.get(a.key) ?? 0);
     for (const w of workflows) {
       for (const s of w.steps) {
-        if (s.runResult?.kind === "failed" && /chaosQuery|chaosMutation/.test(s.name) && s.runResult.error.includes("planned fault")) {
+        if (
+          s.runResult?.kind === "failed" &&
+          /chaosQuery|chaosMutation/.test(s.name) &&
+          s.runResult.error.includes("planned fault")
+        ) {
           this.faultsHit++;
         }
       }
-      if (w.onComplete) this.faultsHit += w.onComplete.throwOn.filter((n) => n <= (chaosControl.onCompleteCalls.get(w.id) ?? 0)).length;
+      if (w.onComplete)
+        this.faultsHit += w.onComplete.throwOn.filter((n) => n <= (chaosControl.onCompleteCalls.get(w.id) ?? 0)).length;
     }
     this.faultsHit += chaosControl.claimKills + chaosControl.flushKills + chaosControl.mutationGroupFails;
 
@@ -640,7 +720,9 @@ class ChaosRun {
     for (const w of workflows) {
       if (w.status.type === "inProgress") continue;
       const gen = w.isRoot ? this.gen.get(w.id)! : w.status.type === "canceled" ? 1 : 0;
-      const r = await this.atomic([w.id], (ctx) => ctx.runMutation(this.flow, { workflowId: w.id, generationNumber: gen } as never));
+      const r = await this.atomic([w.id], (ctx) =>
+        ctx.runMutation(this.flow, { workflowId: w.id, generationNumber: gen } as never),
+      );
       if (r.error) this.violation(`replay of finished ${w.tag} (${w.id}) threw: ${r.error}`);
       else if (r.value !== w.id) this.violation(`replay of finished ${w.tag} (${w.id}) returned ${canonical(r.value)}`);
       if (r.before !== r.after) this.violation(`replay of finished ${w.tag} (${w.id}) changed data`);
@@ -650,7 +732,8 @@ class ChaosRun {
     const counts = await this.t.query((ctx) => this.m.counts(ctx));
     const tally = { running: 0, success: 0, failed: 0, canceled: 0 };
     for (const w of workflows) tally[statusToResult(w.status)?.kind ?? "running"]++;
-    if (!sameValue(counts.total, tally)) this.violation(`counts: ${canonical(counts.total)} but the workflows are ${canonical(tally)}`);
+    if (!sameValue(counts.total, tally))
+      this.violation(`counts: ${canonical(counts.total)} but the workflows are ${canonical(tally)}`);
 
     if (this.plan.mode === "executor") await this.checkQueueEmpty("finished");
   }
@@ -659,7 +742,10 @@ class ChaosRun {
   async checkQueueEmpty(when: string): Promise<void> {
     const shards = await this.t.query((ctx) => chaosExec.diagnose(ctx));
     const queued = shards.reduce((n, s) => n + s.queued, 0);
-    if (queued > 0) this.violation(`taskQueue: ${queued} journal entr${queued === 1 ? "y" : "ies"} still with a task once every workflow ${when}`);
+    if (queued > 0)
+      this.violation(
+        `taskQueue: ${queued} journal entr${queued === 1 ? "y" : "ies"} still with a task once every workflow ${when}`,
+      );
   }
 
   /** Cleanup after the end: nothing of any workflow may remain. */
@@ -672,11 +758,15 @@ class ChaosRun {
     }
     await this.drain();
     const listed = await this.t.query((ctx) => this.m.list(ctx));
-    if (listed.page.length > 0) this.violation(`cleanup: ${listed.page.length} workflow(s) still listed: ${listed.page.map((w) => w.workflowId).join(", ")}`);
+    if (listed.page.length > 0)
+      this.violation(
+        `cleanup: ${listed.page.length} workflow(s) still listed: ${listed.page.map((w) => w.workflowId).join(", ")}`,
+      );
     for (const id of this.info.keys()) {
       await this.status(id).then(
         () => this.violation(`cleanup: status of ${id} still readable`),
-        (e: unknown) => /not found/i.test(message(e)) || this.violation(`cleanup: status of ${id}: unexpected error ${message(e)}`),
+        (e: unknown) =>
+          /not found/i.test(message(e)) || this.violation(`cleanup: status of ${id}: unexpected error ${message(e)}`),
       );
       const steps = await this.t.query((ctx) => this.m.listSteps(ctx, id as WorkflowId));
       if (steps.page.length > 0) this.violation(`cleanup: ${steps.page.length} step(s) of ${id} remain`);
@@ -684,7 +774,8 @@ class ChaosRun {
     for (const eventId of this.eventIds) {
       const r = await this.atomic([], (ctx) => this.m.sendEvent(ctx, { id: eventId as never, value: "after cleanup" }));
       if (r.error === null) this.violation(`cleanup: event ${eventId} still accepts a send`);
-      else if (!/not found/i.test(r.error) || !r.error.includes(eventId)) this.violation(`cleanup: send to event ${eventId}: unclear error "${r.error}"`);
+      else if (!/not found/i.test(r.error) || !r.error.includes(eventId))
+        this.violation(`cleanup: send to event ${eventId}: unclear error "${r.error}"`);
     }
     // A late send by name to a cleaned-up workflow fails and names it.
     const root = this.rootIds.find((id) => id !== undefined);

@@ -151,7 +151,10 @@ export const requestApproval = mutation({
     // Check every caller-supplied value before anything is stored: NaN, Infinity and
     // fractions would otherwise reach the workflow's deadline.
     const { timeoutMs } = args;
-    if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs >= 1 && timeoutMs <= MAX_APPROVAL_TIMEOUT_MS)) {
+    if (
+      timeoutMs !== undefined &&
+      !(Number.isInteger(timeoutMs) && timeoutMs >= 1 && timeoutMs <= MAX_APPROVAL_TIMEOUT_MS)
+    ) {
       throw new Error(`timeoutMs must be an integer from 1 to ${MAX_APPROVAL_TIMEOUT_MS} (30 days), got ${timeoutMs}`);
     }
     if (args.title.length < 1 || args.title.length > MAX_TITLE_LENGTH) {

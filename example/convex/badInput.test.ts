@@ -59,7 +59,10 @@ async function runningStillCompletes(f: { t: TestConvex; running: WorkflowId }) 
 async function snapshotIn(ctx: Ctx): Promise<string> {
   const workflows = (await chaos.list(ctx, { paginationOpts: { cursor: null, numItems: 1000 } })).page;
   const journals = [];
-  for (const w of workflows) journals.push((await chaos.listSteps(ctx, w.workflowId, { paginationOpts: { cursor: null, numItems: 1000 } })).page);
+  for (const w of workflows)
+    journals.push(
+      (await chaos.listSteps(ctx, w.workflowId, { paginationOpts: { cursor: null, numItems: 1000 } })).page,
+    );
   return JSON.stringify({
     workflows,
     journals,
@@ -120,7 +123,13 @@ const program = (ops: Program["ops"]): Program => ({ ops });
 async function fixture(): Promise<Fixture> {
   const t = initConvexTest();
   const startFlow = (tag: string, p: Program) => t.mutation((ctx) => chaos.start(ctx, flow, { tag, program: p }));
-  const done = await startFlow("done", program([{ t: "mutation", key: "m0", catch: false }, { t: "event", key: "e1", catch: false }]));
+  const done = await startFlow(
+    "done",
+    program([
+      { t: "mutation", key: "m0", catch: false },
+      { t: "event", key: "e1", catch: false },
+    ]),
+  );
   const doneEvent = await t.mutation((ctx) => chaos.sendEvent(ctx, { workflowId: done, name: "e1", value: "hello" }));
   const running = await startFlow("running", program([{ t: "event", key: "e1", catch: false }]));
   const created = await t.mutation((ctx) => chaos.createEvent(ctx, { name: "x", workflowId: running }));
@@ -187,15 +196,17 @@ describe("bad input", () => {
 
     test("onComplete without context", async () => {
       const error = await rejected(f.t, (ctx) =>
-        chaos.start(ctx, flow, { tag: "a", program: program([]) }, { onComplete: internal.chaosWorkflows.chaosOnComplete } as never),
+        chaos.start(ctx, flow, { tag: "a", program: program([]) }, {
+          onComplete: internal.chaosWorkflows.chaosOnComplete,
+        } as never),
       );
       expect(error).toContain("`context` is required when `onComplete` is given");
     });
 
     test("a reference that is not a workflow", async () => {
-      expect(await rejected(f.t, (ctx) => chaos.start(ctx, internal.chaosWorkflows.setFlag as never, {} as never))).toMatch(
-        /Missing required field `key`/,
-      );
+      expect(
+        await rejected(f.t, (ctx) => chaos.start(ctx, internal.chaosWorkflows.setFlag as never, {} as never)),
+      ).toMatch(/Missing required field `key`/);
     });
   });
 
@@ -236,11 +247,12 @@ describe("bad input", () => {
 
   // -------------------------------------------------------------------------------------
   // Functions taking a workflow id: malformed, another table's id (component and app), unknown.
-  const idCases = (fx: () => Fixture) => [
-    ["malformed", "nope", "Invalid workflow ID: nope"],
-    ["an event's id", () => fx().created, (id: string) => `Invalid workflow ID: ${id}`],
-    ["an app table's id", () => fx().appRow, (id: string) => `Invalid workflow ID: ${id}`],
-  ] as const;
+  const idCases = (fx: () => Fixture) =>
+    [
+      ["malformed", "nope", "Invalid workflow ID: nope"],
+      ["an event's id", () => fx().created, (id: string) => `Invalid workflow ID: ${id}`],
+      ["an app table's id", () => fx().appRow, (id: string) => `Invalid workflow ID: ${id}`],
+    ] as const;
 
   describe.each([
     ["getStatus", (ctx: Ctx, id: string) => getStatus(ctx, component, id as WorkflowId)],
@@ -250,7 +262,10 @@ describe("bad input", () => {
     ["listSteps", (ctx: Ctx, id: string) => listSteps(ctx, component, id as WorkflowId)],
     ["createEvent", (ctx: Ctx, id: string) => createEvent(ctx, component, { name: "x", workflowId: id as WorkflowId })],
     ["notify", (ctx: Ctx, id: string) => notify(ctx, component, id as WorkflowId)],
-    ["sendEvent by name", (ctx: Ctx, id: string) => sendEvent(ctx, component, { workflowId: id as WorkflowId, name: "e1" })],
+    [
+      "sendEvent by name",
+      (ctx: Ctx, id: string) => sendEvent(ctx, component, { workflowId: id as WorkflowId, name: "e1" }),
+    ],
   ])("%s with a bad workflow id", (_name, call) => {
     for (const [what, idOf, expected] of idCases(() => f)) {
       test(what, async () => {
@@ -268,7 +283,10 @@ describe("bad input", () => {
       ["restart", (ctx: Ctx, id: WorkflowId) => chaos.restart(ctx, id, { from: 0 })],
       ["createEvent", (ctx: Ctx, id: WorkflowId) => chaos.createEvent(ctx, { name: "x", workflowId: id })],
       ["notify", (ctx: Ctx, id: WorkflowId) => chaos.notify(ctx, id)],
-      ["sendEvent by name", (ctx: Ctx, id: WorkflowId) => chaos.sendEvent(ctx, { workflowId: id, name: "e1", value: 1 })],
+      [
+        "sendEvent by name",
+        (ctx: Ctx, id: WorkflowId) => chaos.sendEvent(ctx, { workflowId: id, name: "e1", value: 1 }),
+      ],
     ])("%s: not found, naming the id", async (_name, call) => {
       expect(await rejected(f.t, (ctx) => call(ctx, f.gone))).toBe(`Workflow not found: ${f.gone}`);
     });
@@ -282,7 +300,9 @@ describe("bad input", () => {
   // -------------------------------------------------------------------------------------
   describe("wrong state", () => {
     test("cancel of a finished workflow", async () => {
-      expect(await rejected(f.t, (ctx) => chaos.cancel(ctx, f.done))).toBe(`Workflow not running: ${f.done} already success`);
+      expect(await rejected(f.t, (ctx) => chaos.cancel(ctx, f.done))).toBe(
+        `Workflow not running: ${f.done} already success`,
+      );
     });
 
     test("restart of a running workflow", async () => {
@@ -308,9 +328,9 @@ describe("bad input", () => {
       expect(await rejected(f.t, (ctx) => chaos.restart(ctx, f.done, { from: "nope" }))).toBe(
         `Step "nope" not found in workflow ${f.done}`,
       );
-      expect(await rejected(f.t, (ctx) => chaos.restart(ctx, f.done, { from: internal.chaosWorkflows.chaosAction }))).toBe(
-        `Step "chaosWorkflows:chaosAction" not found in workflow ${f.done}`,
-      );
+      expect(
+        await rejected(f.t, (ctx) => chaos.restart(ctx, f.done, { from: internal.chaosWorkflows.chaosAction })),
+      ).toBe(`Step "chaosWorkflows:chaosAction" not found in workflow ${f.done}`);
     });
   });
 
@@ -375,18 +395,28 @@ describe("bad input", () => {
     });
 
     test("an event id that is malformed, another table's, or of a deleted event", async () => {
-      expect(await rejected(f.t, (ctx) => chaos.sendEvent(ctx, { id: "nope" as never }))).toBe("Invalid event ID: nope");
-      expect(await rejected(f.t, (ctx) => chaos.sendEvent(ctx, { id: f.running as never }))).toBe(`Invalid event ID: ${f.running}`);
-      expect(await rejected(f.t, (ctx) => chaos.sendEvent(ctx, { id: f.goneEvent as never }))).toBe(`Event not found: ${f.goneEvent}`);
+      expect(await rejected(f.t, (ctx) => chaos.sendEvent(ctx, { id: "nope" as never }))).toBe(
+        "Invalid event ID: nope",
+      );
+      expect(await rejected(f.t, (ctx) => chaos.sendEvent(ctx, { id: f.running as never }))).toBe(
+        `Invalid event ID: ${f.running}`,
+      );
+      expect(await rejected(f.t, (ctx) => chaos.sendEvent(ctx, { id: f.goneEvent as never }))).toBe(
+        `Event not found: ${f.goneEvent}`,
+      );
     });
 
     test("an event of another workflow, or under another name", async () => {
-      const other = await rejected(f.t, (ctx) => chaos.sendEvent(ctx, { id: f.created as never, workflowId: f.done, name: "x" }));
+      const other = await rejected(f.t, (ctx) =>
+        chaos.sendEvent(ctx, { id: f.created as never, workflowId: f.done, name: "x" }),
+      );
       expect(other).toBe(
         `Cannot send event ${f.created} ("x") of workflow ${f.running} to workflow ${f.done}: it belongs to another workflow`,
       );
       const renamed = await rejected(f.t, (ctx) => chaos.sendEvent(ctx, { id: f.created as never, name: "y" }));
-      expect(renamed).toBe(`Cannot send event ${f.created} ("x") of workflow ${f.running} as "y": the event's name is "x"`);
+      expect(renamed).toBe(
+        `Cannot send event ${f.created} ("x") of workflow ${f.running} as "y": the event's name is "x"`,
+      );
     });
 
     test("twice: already sent, then already consumed", async () => {
@@ -401,7 +431,10 @@ describe("bad input", () => {
 
     test("after its wait timed out: closed to sends by id", async () => {
       const id = await f.t.mutation((ctx) =>
-        chaos.start(ctx, flow, { tag: "late", program: program([{ t: "event", key: "e1", timeout: 1_000, catch: true }]) }),
+        chaos.start(ctx, flow, {
+          tag: "late",
+          program: program([{ t: "event", key: "e1", timeout: 1_000, catch: true }]),
+        }),
       );
       await drain(f.t);
       const steps = (await f.t.query((ctx) => chaos.listSteps(ctx, id))).page;
@@ -435,16 +468,27 @@ describe("bad input", () => {
 
   // -------------------------------------------------------------------------------------
   describe("step calls in a handler", () => {
-    type Special = "resultTooLarge" | "childBadArgs" | "awaitEventById" | "retryNonsense" | "runAfterNaN" | "runAtString" | "nameNotString";
+    type Special =
+      | "resultTooLarge"
+      | "childBadArgs"
+      | "awaitEventById"
+      | "retryNonsense"
+      | "runAfterNaN"
+      | "runAtString"
+      | "nameNotString";
     const expected: Record<Exclude<ProbeCall, Special>, string | RegExp> = {
       sleepTooLong:
         "step.sleep `duration` must be a finite number of milliseconds, at most 126144000000 (4 years) (a negative delay runs at once), got 126144000001",
       sleepNaN:
         "step.sleep `duration` must be a finite number of milliseconds, at most 126144000000 (4 years) (a negative delay runs at once), got NaN",
-      awaitTimeoutZero: "awaitEvent `timeout` must be a finite number of milliseconds from 1 to 126144000000 (4 years), got 0",
-      awaitTimeoutString: 'awaitEvent `timeout` must be a finite number of milliseconds from 1 to 126144000000 (4 years), got "10"',
-      waitTimeoutNegative: "waitUntil `timeout` must be a finite number of milliseconds from 1 to 126144000000 (4 years), got -1",
-      waitPollTooSmall: "waitUntil `pollInterval` must be a finite number of milliseconds from 100 to 126144000000 (4 years), got 50",
+      awaitTimeoutZero:
+        "awaitEvent `timeout` must be a finite number of milliseconds from 1 to 126144000000 (4 years), got 0",
+      awaitTimeoutString:
+        'awaitEvent `timeout` must be a finite number of milliseconds from 1 to 126144000000 (4 years), got "10"',
+      waitTimeoutNegative:
+        "waitUntil `timeout` must be a finite number of milliseconds from 1 to 126144000000 (4 years), got -1",
+      waitPollTooSmall:
+        "waitUntil `pollInterval` must be a finite number of milliseconds from 100 to 126144000000 (4 years), got 50",
       waitMaxBelowPoll: "waitUntil `maxPollInterval` (1000 ms) must not be less than `pollInterval` (5000 ms)",
       inlineRunAfter: "Cannot combine `inline` with `runAt` or `runAfter`.",
       inlineRunAt: "Cannot combine `inline` with `runAt` or `runAfter`.",
@@ -463,7 +507,15 @@ describe("bad input", () => {
     }
 
     test("every probe call is covered", () => {
-      const special: Special[] = ["resultTooLarge", "childBadArgs", "awaitEventById", "retryNonsense", "runAfterNaN", "runAtString", "nameNotString"];
+      const special: Special[] = [
+        "resultTooLarge",
+        "childBadArgs",
+        "awaitEventById",
+        "retryNonsense",
+        "runAfterNaN",
+        "runAtString",
+        "nameNotString",
+      ];
       expect([...Object.keys(expected), ...special].sort()).toEqual([...PROBE_CALLS].sort());
     });
 
@@ -512,7 +564,9 @@ describe("bad input", () => {
       ]) {
         const { id, status, steps } = await probe("awaitEventById", eventId);
         expect(status.type).toBe("failed");
-        expect((status as { error: string }).error.split("\n")[0]).toBe(`${text} (awaited as "${eventId}" by workflow ${id})`);
+        expect((status as { error: string }).error.split("\n")[0]).toBe(
+          `${text} (awaited as "${eventId}" by workflow ${id})`,
+        );
         expect(steps).toEqual([]);
       }
     });
@@ -570,7 +624,6 @@ describe("bad input", () => {
     const refusal = (label: string, range: string, value: number) =>
       new RegExp(`^${escape(label)} must be ${escape(range)}, got ${escape(shown(value))}$`);
 
-
     // [option, label in messages, range in messages, min, fractions allowed]
     const ms = (min: number) => `a finite number of milliseconds from ${min} to ${FOUR_YEARS}`;
     const DELAY = `a finite number of milliseconds, at most ${FOUR_YEARS} (a negative delay runs at once)`;
@@ -585,7 +638,13 @@ describe("bad input", () => {
       ["retry.maxAttempts", "Step option `retry.maxAttempts`", "a whole number from 1 to 1000", 1, false],
       ["retry.initialBackoffMs", "Step option `retry.initialBackoffMs`", ms(0), 0, true],
       ["retry.base", "Step option `retry.base`", "a finite number from 1 to 100", 1, true],
-      ["withOptions.retry.maxAttempts", "step.withOptions `retry.maxAttempts`", "a whole number from 1 to 1000", 1, false],
+      [
+        "withOptions.retry.maxAttempts",
+        "step.withOptions `retry.maxAttempts`",
+        "a whole number from 1 to 1000",
+        1,
+        false,
+      ],
       ["withOptions.retry.initialBackoffMs", "step.withOptions `retry.initialBackoffMs`", ms(0), 0, true],
       ["withOptions.retry.base", "step.withOptions `retry.base`", "a finite number from 1 to 100", 1, true],
     ];
@@ -594,51 +653,65 @@ describe("bad input", () => {
       expect(stepOptions.map(([o]) => o).sort()).toEqual([...STEP_OPTIONS].sort());
     });
 
-    test.each(stepOptions)("step call, %s: refused at the call, nothing journaled", async (option, label, range, min, fractions) => {
-      const t = f.t;
-      const cases = classes(min, fractions);
-      const ids: WorkflowId[] = [];
-      for (const [, value] of cases) {
-        ids.push(await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.optionProbe, { option, value })));
-      }
-      const bystander = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.bystander, {}));
-      await drain(t);
-      for (const [i, [what, value, accepted]] of cases.entries()) {
-        const status = await t.query((ctx) => probes.status(ctx, ids[i]));
-        expect(status.type, `${option} ${what}`).toBe("completed");
-        const error = (status as { result: { error?: string } }).result.error ?? "";
-        const steps = (await t.query((ctx) => probes.listSteps(ctx, ids[i]))).page;
-        if (accepted) {
-          expect(error.startsWith(label), `${option} ${what}: ${error}`).toBe(false);
-          expect(steps.length, `${option} ${what}`).toBeGreaterThan(0);
-        } else {
-          const pattern =
-            option === "runAt"
-              ? new RegExp(
-                  `^${escape(label)} must be ${escape(range)}${escape(FOUR_YEARS)} \\(\\d+; a past time runs at once\\), got ${escape(shown(value))}$`,
-                )
-              : refusal(label, range, value);
-          expect(error, `${option} ${what}`).toMatch(pattern);
-          expect(steps, `${option} ${what}`).toEqual([]);
+    test.each(stepOptions)(
+      "step call, %s: refused at the call, nothing journaled",
+      async (option, label, range, min, fractions) => {
+        const t = f.t;
+        const cases = classes(min, fractions);
+        const ids: WorkflowId[] = [];
+        for (const [, value] of cases) {
+          ids.push(await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.optionProbe, { option, value })));
         }
-      }
-      await bystanderCompletes(t, bystander);
-    });
+        const bystander = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.bystander, {}));
+        await drain(t);
+        for (const [i, [what, value, accepted]] of cases.entries()) {
+          const status = await t.query((ctx) => probes.status(ctx, ids[i]));
+          expect(status.type, `${option} ${what}`).toBe("completed");
+          const error = (status as { result: { error?: string } }).result.error ?? "";
+          const steps = (await t.query((ctx) => probes.listSteps(ctx, ids[i]))).page;
+          if (accepted) {
+            expect(error.startsWith(label), `${option} ${what}: ${error}`).toBe(false);
+            expect(steps.length, `${option} ${what}`).toBeGreaterThan(0);
+          } else {
+            const pattern =
+              option === "runAt"
+                ? new RegExp(
+                    `^${escape(label)} must be ${escape(range)}${escape(FOUR_YEARS)} \\(\\d+; a past time runs at once\\), got ${escape(shown(value))}$`,
+                  )
+                : refusal(label, range, value);
+            expect(error, `${option} ${what}`).toMatch(pattern);
+            expect(steps, `${option} ${what}`).toEqual([]);
+          }
+        }
+        await bystanderCompletes(t, bystander);
+      },
+    );
 
     test("reproduction: retry { initialBackoffMs: Infinity or 1e300 } on a failing action is refused; the shared workpool keeps running", async () => {
       const t = f.t;
       const ids: WorkflowId[] = [];
       for (const initialBackoffMs of [Number.POSITIVE_INFINITY, 1e300]) {
         const value = { maxAttempts: 3, initialBackoffMs, base: 2 };
-        ids.push(await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.optionProbe, { option: "retryFailing", value })));
+        ids.push(
+          await t.mutation((ctx) =>
+            probes.start(ctx, internal.optionProbes.optionProbe, { option: "retryFailing", value }),
+          ),
+        );
       }
       // Finite fields whose longest wait overflows the bound are refused too.
       const overflow = { maxAttempts: 100, initialBackoffMs: 1_000, base: 100 };
-      ids.push(await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.optionProbe, { option: "retryFailing", value: overflow })));
+      ids.push(
+        await t.mutation((ctx) =>
+          probes.start(ctx, internal.optionProbes.optionProbe, { option: "retryFailing", value: overflow }),
+        ),
+      );
       const bystander = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.bystander, {}));
       await drain(t);
       const errors: Array<{ result: { error: string } }> = [];
-      for (const id of ids) errors.push((await t.query((ctx) => probes.status(ctx, id))) as { type: "completed"; result: { error: string } });
+      for (const id of ids)
+        errors.push(
+          (await t.query((ctx) => probes.status(ctx, id))) as { type: "completed"; result: { error: string } },
+        );
       expect(errors[0].result.error).toBe(
         `Step option \`retry.initialBackoffMs\` must be a finite number of milliseconds from 0 to ${FOUR_YEARS}, got Infinity`,
       );
@@ -649,10 +722,16 @@ describe("bad input", () => {
       await bystanderCompletes(t, bystander);
       // A valid policy on the same failing action still retries and fails normally.
       const ok = await t.mutation((ctx) =>
-        probes.start(ctx, internal.optionProbes.optionProbe, { option: "retryFailing", value: { maxAttempts: 2, initialBackoffMs: 10, base: 2 } }),
+        probes.start(ctx, internal.optionProbes.optionProbe, {
+          option: "retryFailing",
+          value: { maxAttempts: 2, initialBackoffMs: 10, base: 2 },
+        }),
       );
       await drain(t);
-      expect(await t.query((ctx) => probes.status(ctx, ok))).toEqual({ type: "completed", result: { error: "fails on purpose" } });
+      expect(await t.query((ctx) => probes.status(ctx, ok))).toEqual({
+        type: "completed",
+        result: { error: "fails on purpose" },
+      });
     });
 
     test("drop-in: long 0.4.8 retry policies and negative delays are accepted", async () => {
@@ -667,7 +746,9 @@ describe("bad input", () => {
       // A negative sleep, runAfter or past runAt runs at once, as in 0.4.8.
       const negative = [];
       for (const option of ["sleep", "runAfter", "runAt"]) {
-        negative.push(await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.optionProbe, { option, value: -5_000 })));
+        negative.push(
+          await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.optionProbe, { option, value: -5_000 })),
+        );
       }
       await drain(t);
       for (const id of [long, ...negative]) {
@@ -688,7 +769,11 @@ describe("bad input", () => {
       ];
       const ids: WorkflowId[] = [];
       for (const value of values) {
-        ids.push(await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.optionProbe, { option: "withOptions.retry", value })));
+        ids.push(
+          await t.mutation((ctx) =>
+            probes.start(ctx, internal.optionProbes.optionProbe, { option: "withOptions.retry", value }),
+          ),
+        );
       }
       const bystander = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.bystander, {}));
       await drain(t);
@@ -706,9 +791,11 @@ describe("bad input", () => {
       await bystanderCompletes(t, bystander);
     });
 
-    test("reproduction: awaitEvent({ name: \"\" }) is refused at the call instead of waiting forever", async () => {
+    test('reproduction: awaitEvent({ name: "" }) is refused at the call instead of waiting forever', async () => {
       const t = f.t;
-      const id = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.optionProbe, { option: "awaitEvent.name", value: "" }));
+      const id = await t.mutation((ctx) =>
+        probes.start(ctx, internal.optionProbes.optionProbe, { option: "awaitEvent.name", value: "" }),
+      );
       const bystander = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.bystander, {}));
       await drain(t);
       expect(await t.query((ctx) => probes.status(ctx, id))).toEqual({
@@ -731,27 +818,56 @@ describe("bad input", () => {
     const executorTime = (min: number) => `a finite number of milliseconds from ${min} to 540000 (9 min)`;
     // [label path, options for the value, min, fractions, range]
     const madeWith: Array<[string, string, (value: number) => () => unknown, number, boolean, string]> = [
-      ["manager", "WorkflowManager `workpoolOptions.maxParallelism`", (value) => () => new WorkflowManager(component, { workpoolOptions: { maxParallelism: value } }), 0, false, "a whole number from 0 to 200"],
+      [
+        "manager",
+        "WorkflowManager `workpoolOptions.maxParallelism`",
+        (value) => () => new WorkflowManager(component, { workpoolOptions: { maxParallelism: value } }),
+        0,
+        false,
+        "a whole number from 0 to 200",
+      ],
       ...retryFields.map(
         ([field, min, fractions, range]) =>
           [
             "manager",
             `WorkflowManager \`workpoolOptions.defaultRetryBehavior.${field}\``,
-            (value: number) => () => new WorkflowManager(component, { workpoolOptions: { defaultRetryBehavior: { ...okRetry, [field]: value } } }),
+            (value: number) => () =>
+              new WorkflowManager(component, {
+                workpoolOptions: { defaultRetryBehavior: { ...okRetry, [field]: value } },
+              }),
             min,
             fractions,
             range,
           ] as [string, string, (value: number) => () => unknown, number, boolean, string],
       ),
-      ["manager", "executorShards", (value) => () => new WorkflowManager(component, { executorShards: value }), 1, false, "a whole number from 1 to 256"],
-      ["definition", "workflow.define `workpoolOptions.maxParallelism`", (value) => () => chaos.define({ args: {}, workpoolOptions: { maxParallelism: value } as never, handler: async () => null }), 0, false, "a whole number from 0 to 200"],
+      [
+        "manager",
+        "executorShards",
+        (value) => () => new WorkflowManager(component, { executorShards: value }),
+        1,
+        false,
+        "a whole number from 1 to 256",
+      ],
+      [
+        "definition",
+        "workflow.define `workpoolOptions.maxParallelism`",
+        (value) => () =>
+          chaos.define({ args: {}, workpoolOptions: { maxParallelism: value } as never, handler: async () => null }),
+        0,
+        false,
+        "a whole number from 0 to 200",
+      ],
       ...retryFields.map(
         ([field, min, fractions, range]) =>
           [
             "definition",
             `workflow.define \`workpoolOptions.defaultRetryBehavior.${field}\``,
             (value: number) => () =>
-              chaos.define({ args: {}, workpoolOptions: { defaultRetryBehavior: { ...okRetry, [field]: value } }, handler: async () => null }),
+              chaos.define({
+                args: {},
+                workpoolOptions: { defaultRetryBehavior: { ...okRetry, [field]: value } },
+                handler: async () => null,
+              }),
             min,
             fractions,
             range,
@@ -764,14 +880,50 @@ describe("bad input", () => {
           ["flushMaxBytes", "a whole number from 1 to 8388608"],
         ] as const
       ).flatMap(([key, range]) => [
-        ["manager", `WorkflowManager \`executor.${key}\``, (value: number) => () => new WorkflowManager(component, { executor: { [key]: value } }), 1, false, range] as [string, string, (value: number) => () => unknown, number, boolean, string],
-        ["executor", `workflow.executor() \`${key}\``, (value: number) => () => chaosExec.executor({ [key]: value }), 1, false, range] as [string, string, (value: number) => () => unknown, number, boolean, string],
+        [
+          "manager",
+          `WorkflowManager \`executor.${key}\``,
+          (value: number) => () => new WorkflowManager(component, { executor: { [key]: value } }),
+          1,
+          false,
+          range,
+        ] as [string, string, (value: number) => () => unknown, number, boolean, string],
+        [
+          "executor",
+          `workflow.executor() \`${key}\``,
+          (value: number) => () => chaosExec.executor({ [key]: value }),
+          1,
+          false,
+          range,
+        ] as [string, string, (value: number) => () => unknown, number, boolean, string],
       ]),
       ...(
-        [["flushIntervalMs", 0], ["claimIntervalMs", 10], ["idleClaimIntervalMs", 0], ["idleExitMs", 0], ["handoffAfterMs", 0], ["rateLimitBackoffMs", 0], ["rateLimitMaxBackoffMs", 0]] as const
+        [
+          ["flushIntervalMs", 0],
+          ["claimIntervalMs", 10],
+          ["idleClaimIntervalMs", 0],
+          ["idleExitMs", 0],
+          ["handoffAfterMs", 0],
+          ["rateLimitBackoffMs", 0],
+          ["rateLimitMaxBackoffMs", 0],
+        ] as const
       ).flatMap(([key, min]) => [
-        ["manager", `WorkflowManager \`executor.${key}\``, (value: number) => () => new WorkflowManager(component, { executor: { [key]: value } }), min, true, executorTime(min)] as [string, string, (value: number) => () => unknown, number, boolean, string],
-        ["executor", `workflow.executor() \`${key}\``, (value: number) => () => chaosExec.executor({ [key]: value }), min, true, executorTime(min)] as [string, string, (value: number) => () => unknown, number, boolean, string],
+        [
+          "manager",
+          `WorkflowManager \`executor.${key}\``,
+          (value: number) => () => new WorkflowManager(component, { executor: { [key]: value } }),
+          min,
+          true,
+          executorTime(min),
+        ] as [string, string, (value: number) => () => unknown, number, boolean, string],
+        [
+          "executor",
+          `workflow.executor() \`${key}\``,
+          (value: number) => () => chaosExec.executor({ [key]: value }),
+          min,
+          true,
+          executorTime(min),
+        ] as [string, string, (value: number) => () => unknown, number, boolean, string],
       ]),
     ];
 
@@ -825,12 +977,27 @@ describe("bad input", () => {
           workpoolOptions,
         });
       const cases: Array<[ReturnType<typeof send>, RegExp]> = [
-        [send({ step: sleep, schedulerOptions: { runAfter: Number.POSITIVE_INFINITY } }), /^Step option `runAfter` must be .* got Infinity$/],
+        [
+          send({ step: sleep, schedulerOptions: { runAfter: Number.POSITIVE_INFINITY } }),
+          /^Step option `runAfter` must be .* got Infinity$/,
+        ],
         [send({ step: sleep, schedulerOptions: { runAt: 1e300 } }), /^Step option `runAt` must be .* got 1e\+300$/],
-        [send({ step: action, retry: { maxAttempts: 2, initialBackoffMs: Number.POSITIVE_INFINITY, base: 2 } }), /^Step option `retry.initialBackoffMs` must be/],
-        [send({ step: action, retry: { maxAttempts: 2, initialBackoffMs: 10, base: Number.NaN } }), /^Step option `retry.base` must be .* got NaN$/],
-        [send({ step: action }, { maxParallelism: 500 }), /^startSteps `workpoolOptions.maxParallelism` must be a whole number from 0 to 200, got 500$/],
-        [send({ step: action }, { defaultRetryBehavior: { maxAttempts: 1.5, initialBackoffMs: 10, base: 2 } }), /^startSteps `workpoolOptions.defaultRetryBehavior.maxAttempts` must be/],
+        [
+          send({ step: action, retry: { maxAttempts: 2, initialBackoffMs: Number.POSITIVE_INFINITY, base: 2 } }),
+          /^Step option `retry.initialBackoffMs` must be/,
+        ],
+        [
+          send({ step: action, retry: { maxAttempts: 2, initialBackoffMs: 10, base: Number.NaN } }),
+          /^Step option `retry.base` must be .* got NaN$/,
+        ],
+        [
+          send({ step: action }, { maxParallelism: 500 }),
+          /^startSteps `workpoolOptions.maxParallelism` must be a whole number from 0 to 200, got 500$/,
+        ],
+        [
+          send({ step: action }, { defaultRetryBehavior: { maxAttempts: 1.5, initialBackoffMs: 10, base: 2 } }),
+          /^startSteps `workpoolOptions.defaultRetryBehavior.maxAttempts` must be/,
+        ],
       ];
       for (const [call, pattern] of cases) expect(await rejected(f.t, call)).toMatch(pattern);
       await runningStillCompletes(f);
@@ -839,7 +1006,11 @@ describe("bad input", () => {
     // -----------------------------------------------------------------------------------
     test("reproduction: onComplete that is not a function handle is refused at start, by the workflow mutation and the component", async () => {
       const args = { tag: "a", program: program([]) };
-      expect(await rejected(f.t, (ctx) => ctx.runMutation(flow, { args, onComplete: "not a handle" as never, context: null }))).toBe(
+      expect(
+        await rejected(f.t, (ctx) =>
+          ctx.runMutation(flow, { args, onComplete: "not a handle" as never, context: null }),
+        ),
+      ).toBe(
         'onComplete must be a function handle of a mutation (from createFunctionHandle, starting with "function://"), got "not a handle"',
       );
       const create = (ctx: Ctx) =>
@@ -850,7 +1021,9 @@ describe("bad input", () => {
           onComplete: { fnHandle: "chaosWorkflows:chaosOnComplete", context: null },
           startAsync: true,
         });
-      expect(await rejected(f.t, create)).toMatch(/^onComplete must be a function handle of a mutation .* got "chaosWorkflows:chaosOnComplete"$/);
+      expect(await rejected(f.t, create)).toMatch(
+        /^onComplete must be a function handle of a mutation .* got "chaosWorkflows:chaosOnComplete"$/,
+      );
       await runningStillCompletes(f);
     });
   });
@@ -858,14 +1031,21 @@ describe("bad input", () => {
   // =====================================================================================
   describe("sizes at the call, and stored errors", () => {
     test("workflow arguments over 800 KiB: refused at start, nothing created", async () => {
-      const error = await rejected(f.t, (ctx) => chaos.start(ctx, flow, { tag: "x".repeat(900 << 10), program: program([]) }));
+      const error = await rejected(f.t, (ctx) =>
+        chaos.start(ctx, flow, { tag: "x".repeat(900 << 10), program: program([]) }),
+      );
       expect(error).toMatch(/^Workflow arguments too large \(\d+ bytes\)\. Maximum is 819200 bytes\.$/);
       await runningStillCompletes(f);
     });
 
     test("an onComplete context over 64 KiB: refused at start, nothing created", async () => {
       const error = await rejected(f.t, (ctx) =>
-        chaos.start(ctx, flow, { tag: "a", program: program([]) }, { onComplete: internal.chaosWorkflows.chaosOnComplete, context: "x".repeat(100_000) }),
+        chaos.start(
+          ctx,
+          flow,
+          { tag: "a", program: program([]) },
+          { onComplete: internal.chaosWorkflows.chaosOnComplete, context: "x".repeat(100_000) },
+        ),
       );
       expect(error).toMatch(/^onComplete `context` too large \(\d+ bytes\)\. Maximum is 65536 bytes\.$/);
       await runningStillCompletes(f);
@@ -873,16 +1053,24 @@ describe("bad input", () => {
 
     test("sendEvent with an error over 64 Ki characters: refused, nothing sent; the waiting workflow carries on", async () => {
       expect(
-        await rejected(f.t, (ctx) => chaos.sendEvent(ctx, { workflowId: f.running, name: "e1", error: "e".repeat(70_000) })),
+        await rejected(f.t, (ctx) =>
+          chaos.sendEvent(ctx, { workflowId: f.running, name: "e1", error: "e".repeat(70_000) }),
+        ),
       ).toBe("sendEvent `error` too long (70000 characters). Maximum is 65536 characters.");
       await runningStillCompletes(f);
     });
 
     test("a step failing with a 200 KB error: stored cut to 64 Ki characters; a handler's throw is stored once and cut too", async () => {
       const t = f.t;
-      const failing = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.stepFailsLong, { length: 200_000 }));
-      const thrownLong = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.throwsLong, { length: 200_000 }));
-      const thrownShort = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.throwsLong, { length: 10 }));
+      const failing = await t.mutation((ctx) =>
+        probes.start(ctx, internal.optionProbes.stepFailsLong, { length: 200_000 }),
+      );
+      const thrownLong = await t.mutation((ctx) =>
+        probes.start(ctx, internal.optionProbes.throwsLong, { length: 200_000 }),
+      );
+      const thrownShort = await t.mutation((ctx) =>
+        probes.start(ctx, internal.optionProbes.throwsLong, { length: 10 }),
+      );
       const bystander = await t.mutation((ctx) => probes.start(ctx, internal.optionProbes.bystander, {}));
       await drain(t);
       const caught = (await t.query((ctx) => probes.status(ctx, failing))) as { result: number };

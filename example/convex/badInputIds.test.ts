@@ -151,7 +151,22 @@ async function fixture(): Promise<Fixture> {
   expect(await t.mutation((ctx) => cleanup(ctx, c, gone))).toBe(true);
   await drain(t);
   const appRow = await t.run((ctx) => ctx.db.insert("effects", { key: "unrelated" }));
-  const fx = { t, a, createdA, stepOfA: (await steps(t, a))[0].stepId, b, createdB, done, doneEvent, failed, canceled, gone, goneEvent, goneStep, appRow };
+  const fx = {
+    t,
+    a,
+    createdA,
+    stepOfA: (await steps(t, a))[0].stepId,
+    b,
+    createdB,
+    done,
+    doneEvent,
+    failed,
+    canceled,
+    gone,
+    goneEvent,
+    goneStep,
+    appRow,
+  };
   expect((await status(t, a)).type).toBe("inProgress");
   expect((await status(t, b)).type).toBe("inProgress");
   expect(await status(t, done)).toEqual({ type: "completed", result: ["hi"] });
@@ -207,7 +222,10 @@ describe("bad ids", () => {
     ["restart", (ctx, id) => restart(ctx, c, id as WorkflowId)],
     ["restart from a step", (ctx, id) => workflow.restart(ctx, id as WorkflowId, { from: 0 })],
     ["cleanup", (ctx, id) => cleanup(ctx, c, id as WorkflowId)],
-    ["cleanup with force (component)", (ctx, id) => ctx.runMutation(c.workflow.cleanup, { workflowId: id, force: true })],
+    [
+      "cleanup with force (component)",
+      (ctx, id) => ctx.runMutation(c.workflow.cleanup, { workflowId: id, force: true }),
+    ],
     ["listSteps", (ctx, id) => listSteps(ctx, c, id as WorkflowId)],
     ["createEvent", (ctx, id) => createEvent(ctx, c, { name: "x", workflowId: id as WorkflowId })],
     ["notify", (ctx, id) => notify(ctx, c, id as WorkflowId)],
@@ -216,51 +234,75 @@ describe("bad ids", () => {
 
   // A deleted workflow: the calls that need it say it is not found; cleanup and listSteps
   // answer as for any unknown workflow (0.4.8): false, an empty page.
-  test.each(byWorkflowId)("%s: other tables' ids and malformed ones refused, naming the id; a deleted workflow", async (name, call) => {
-    await unrelatedStillCompletes(f.t, async () => {
-      for (const [what, idOf] of workflowIds) {
-        const id = idOf(f);
-        expect(await rejected(f.t, (ctx) => call(ctx, id)), what).toBe(invalid(id));
-      }
-      if (name.startsWith("cleanup")) {
-        expect(await noOp(f.t, (ctx) => call(ctx, f.gone))).toBe(false);
-      } else if (name === "listSteps") {
-        expect(await noOp(f.t, (ctx) => call(ctx, f.gone))).toMatchObject({ page: [], isDone: true });
-      } else {
-        expect(await rejected(f.t, (ctx) => call(ctx, f.gone))).toBe(notFound(f.gone));
-      }
-    });
-  });
+  test.each(byWorkflowId)(
+    "%s: other tables' ids and malformed ones refused, naming the id; a deleted workflow",
+    async (name, call) => {
+      await unrelatedStillCompletes(f.t, async () => {
+        for (const [what, idOf] of workflowIds) {
+          const id = idOf(f);
+          expect(await rejected(f.t, (ctx) => call(ctx, id)), what).toBe(invalid(id));
+        }
+        if (name.startsWith("cleanup")) {
+          expect(await noOp(f.t, (ctx) => call(ctx, f.gone))).toBe(false);
+        } else if (name === "listSteps") {
+          expect(await noOp(f.t, (ctx) => call(ctx, f.gone))).toMatchObject({ page: [], isDone: true });
+        } else {
+          expect(await rejected(f.t, (ctx) => call(ctx, f.gone))).toBe(notFound(f.gone));
+        }
+      });
+    },
+  );
 
   // The component's own functions that take `v.id("workflows")`: the argument validator refuses
   // any other string, naming the argument and the value; a deleted id is not found.
   const byTypedWorkflowId: Array<[string, (ctx: Ctx, id: string) => Promise<unknown>]> = [
-    ["workflow.complete", (ctx, id) => ctx.runMutation(c.workflow.complete, { workflowId: id, generationNumber: 0, runResult: { kind: "canceled" } })],
+    [
+      "workflow.complete",
+      (ctx, id) =>
+        ctx.runMutation(c.workflow.complete, { workflowId: id, generationNumber: 0, runResult: { kind: "canceled" } }),
+    ],
     ["journal.load", (ctx, id) => ctx.runQuery(c.journal.load, { workflowId: id, generationNumber: 0 })],
-    ["journal.startSteps", (ctx, id) => ctx.runMutation(c.journal.startSteps, { workflowId: id, generationNumber: 0, steps: [] })],
-    ["executor.coordinator.replayIfReady", (ctx, id) => ctx.runMutation(c.executor.coordinator.replayIfReady, { workflowId: id })],
+    [
+      "journal.startSteps",
+      (ctx, id) => ctx.runMutation(c.journal.startSteps, { workflowId: id, generationNumber: 0, steps: [] }),
+    ],
+    [
+      "executor.coordinator.replayIfReady",
+      (ctx, id) => ctx.runMutation(c.executor.coordinator.replayIfReady, { workflowId: id }),
+    ],
   ];
-  test.each(byTypedWorkflowId)("component %s: refused by the argument validator, naming the id; a deleted workflow", async (name, call) => {
-    await unrelatedStillCompletes(f.t, async () => {
-      for (const [what, idOf] of workflowIds) {
-        const id = idOf(f);
-        expect(await rejected(f.t, (ctx) => call(ctx, id)), what).toMatch(validatorRefused("workflows", id));
-      }
-      if (name === "executor.coordinator.replayIfReady") expect(await noOp(f.t, (ctx) => call(ctx, f.gone))).toBe(false);
-      else expect(await rejected(f.t, (ctx) => call(ctx, f.gone))).toBe(notFound(f.gone));
-    });
-  });
+  test.each(byTypedWorkflowId)(
+    "component %s: refused by the argument validator, naming the id; a deleted workflow",
+    async (name, call) => {
+      await unrelatedStillCompletes(f.t, async () => {
+        for (const [what, idOf] of workflowIds) {
+          const id = idOf(f);
+          expect(await rejected(f.t, (ctx) => call(ctx, id)), what).toMatch(validatorRefused("workflows", id));
+        }
+        if (name === "executor.coordinator.replayIfReady")
+          expect(await noOp(f.t, (ctx) => call(ctx, f.gone))).toBe(false);
+        else expect(await rejected(f.t, (ctx) => call(ctx, f.gone))).toBe(notFound(f.gone));
+      });
+    },
+  );
 
   test("the executor's component functions with ids that are not task ids: refused by the argument validator; a step not on a queue: skipped", async () => {
     await unrelatedStillCompletes(f.t, async () => {
       const fence = { shard: 0, epoch: 0, instance: 0 };
       const calls = (id: string): Array<(ctx: Ctx) => Promise<unknown>> => [
-        (ctx) => ctx.runMutation(c.executor.taskQueue.recordResults, { ...fence, results: [{ stepId: id, result: { kind: "success", returnValue: 1 } }] }),
+        (ctx) =>
+          ctx.runMutation(c.executor.taskQueue.recordResults, {
+            ...fence,
+            results: [{ stepId: id, result: { kind: "success", returnValue: 1 } }],
+          }),
         (ctx) => ctx.runMutation(c.executor.taskQueue.runMutationTasks, { ...fence, stepIds: [id] }),
         (ctx) => ctx.runMutation(c.executor.shards.handoff, { ...fence, stepIds: [id], until: Date.now() }),
       ];
       // A task is named by its step's id: any other id is refused.
-      const notSteps: Array<[string, IdOf]> = [...workflowIds.filter(([what]) => what !== "a step's id"), ["a workflow's id", (fx) => fx.a]];
+      const notSteps: Array<[string, IdOf]> = [
+        ...workflowIds.filter(([what]) => what !== "a step's id"),
+        ["a workflow's id", (fx) => fx.a],
+      ];
       for (const [what, idOf] of notSteps) {
         const id = idOf(f);
         for (const call of calls(id)) expect(await rejected(f.t, call), what).toMatch(validatorRefused("steps", id));
@@ -300,9 +342,12 @@ describe("bad ids", () => {
         const id = idOf(f);
         expect(await rejected(f.t, (ctx) => sendEvent(ctx, c, { id: id as never, value: 1 })), what).toBe(expected(id));
         // With a workflow and name too, the error says what the send was for.
-        expect(await rejected(f.t, (ctx) => workflow.sendEvent(ctx, { id: id as never, workflowId: f.a, name: "x", value: 1 })), what).toBe(
-          `${expected(id)} (sending "x" to workflow ${f.a})`,
-        );
+        expect(
+          await rejected(f.t, (ctx) =>
+            workflow.sendEvent(ctx, { id: id as never, workflowId: f.a, name: "x", value: 1 }),
+          ),
+          what,
+        ).toBe(`${expected(id)} (sending "x" to workflow ${f.a})`);
       }
     });
   });
@@ -310,14 +355,20 @@ describe("bad ids", () => {
   test("sendEvent by id of another workflow's event: refused, naming both workflows; neither changes", async () => {
     await unrelatedStillCompletes(f.t, async () => {
       for (const target of [f.b, f.done, f.gone, "nope"]) {
-        expect(await rejected(f.t, (ctx) => sendEvent(ctx, c, { id: f.createdA as never, workflowId: target as WorkflowId, name: "x", value: 1 }))).toBe(
+        expect(
+          await rejected(f.t, (ctx) =>
+            sendEvent(ctx, c, { id: f.createdA as never, workflowId: target as WorkflowId, name: "x", value: 1 }),
+          ),
+        ).toBe(
           `Cannot send event ${f.createdA} ("x") of workflow ${f.a} to workflow ${target}: it belongs to another workflow`,
         );
       }
       // The right workflow under another name.
-      expect(await rejected(f.t, (ctx) => sendEvent(ctx, c, { id: f.createdA as never, workflowId: f.a, name: "y", value: 1 }))).toBe(
-        `Cannot send event ${f.createdA} ("x") of workflow ${f.a} as "y": the event's name is "x"`,
-      );
+      expect(
+        await rejected(f.t, (ctx) =>
+          sendEvent(ctx, c, { id: f.createdA as never, workflowId: f.a, name: "y", value: 1 }),
+        ),
+      ).toBe(`Cannot send event ${f.createdA} ("x") of workflow ${f.a} as "y": the event's name is "x"`);
     });
   });
 
@@ -327,7 +378,10 @@ describe("bad ids", () => {
       const id = await f.t.mutation((ctx) => sendEvent(ctx, c, { workflowId: f.a, name: "y", value: 1 }));
       expect(id).not.toBe(f.createdB);
       expect(await eventsOf(f.t, f.b)).toEqual(before);
-      expect((await eventsOf(f.t, f.a)).find((e) => e._id === id)).toMatchObject({ name: "y", state: { kind: "sent" } });
+      expect((await eventsOf(f.t, f.a)).find((e) => e._id === id)).toMatchObject({
+        name: "y",
+        state: { kind: "sent" },
+      });
     });
   });
 
@@ -338,11 +392,16 @@ describe("bad ids", () => {
     ["malformed", () => "nope", (id, w) => `Invalid event ID: ${id} (awaited as "${id}" by workflow ${w})`],
     ["a workflow's id", (fx) => fx.b, (id, w) => `Invalid event ID: ${id} (awaited as "${id}" by workflow ${w})`],
     ["a step's id", (fx) => fx.stepOfA, (id, w) => `Invalid event ID: ${id} (awaited as "${id}" by workflow ${w})`],
-    ["a deleted event's id", (fx) => fx.goneEvent, (id, w) => `Event not found: ${id} (awaited as "${id}" by workflow ${w})`],
+    [
+      "a deleted event's id",
+      (fx) => fx.goneEvent,
+      (id, w) => `Event not found: ${id} (awaited as "${id}" by workflow ${w})`,
+    ],
     [
       "another workflow's event",
       (fx) => fx.createdB,
-      (id, w, fx) => `Cannot await event ${id} ("y") of workflow ${fx.b} from workflow ${w}: it belongs to another workflow`,
+      (id, w, fx) =>
+        `Cannot await event ${id} ("y") of workflow ${fx.b} from workflow ${w}: it belongs to another workflow`,
     ],
   ];
   test("step.awaitEvent({ id }) with a bad id: that workflow fails, naming the id; the event's own workflow is untouched", async () => {
@@ -351,7 +410,12 @@ describe("bad ids", () => {
       const started: Array<[string, string, WorkflowId, (id: string, w: string, fx: Fixture) => string]> = [];
       for (const [what, idOf, expected] of awaitedIds) {
         const id = idOf(f);
-        started.push([what, id, await f.t.mutation((ctx) => workflow.start(ctx, flows.awaitById, { eventId: id })), expected]);
+        started.push([
+          what,
+          id,
+          await f.t.mutation((ctx) => workflow.start(ctx, flows.awaitById, { eventId: id })),
+          expected,
+        ]);
       }
       await drain(f.t);
       for (const [what, id, w, expected] of started) {
@@ -368,11 +432,17 @@ describe("bad ids", () => {
   // Other id-shaped inputs.
   test("listSteps with a cursor from another workflow's listSteps: never another workflow's steps", async () => {
     await unrelatedStillCompletes(f.t, async () => {
-      const other = await f.t.query((ctx) => listSteps(ctx, c, f.done, { paginationOpts: { cursor: null, numItems: 1 } }));
+      const other = await f.t.query((ctx) =>
+        listSteps(ctx, c, f.done, { paginationOpts: { cursor: null, numItems: 1 } }),
+      );
       expect(other.page).toHaveLength(1);
       let page: unknown[] = [];
       try {
-        page = (await f.t.query((ctx) => listSteps(ctx, c, f.a, { paginationOpts: { cursor: other.continueCursor, numItems: 10 } }))).page;
+        page = (
+          await f.t.query((ctx) =>
+            listSteps(ctx, c, f.a, { paginationOpts: { cursor: other.continueCursor, numItems: 10 } }),
+          )
+        ).page;
       } catch (e) {
         expect(message(e)).toMatch(/cursor/i);
       }
@@ -384,7 +454,10 @@ describe("bad ids", () => {
     await unrelatedStillCompletes(f.t, async () => {
       for (const name of ["nope", f.a, ""]) {
         expect((await noOp(f.t, (ctx) => listByName(ctx, c, name))).page).toEqual([]);
-        expect((await noOp(f.t, (ctx) => timelinePage(ctx, c, { name, paginationOpts: { cursor: null, numItems: 10 } }))).page).toEqual([]);
+        expect(
+          (await noOp(f.t, (ctx) => timelinePage(ctx, c, { name, paginationOpts: { cursor: null, numItems: 10 } })))
+            .page,
+        ).toEqual([]);
       }
       expect((await noOp(f.t, (ctx) => list(ctx, c))).page.map((w) => w.workflowId)).not.toContain(f.gone);
     });
@@ -392,7 +465,10 @@ describe("bad ids", () => {
 });
 
 /** The events of a workflow, read in the component (the public API has no event listing). */
-async function eventsOf(t: TestConvex, workflowId: string): Promise<Array<{ _id: string; name: string; state: { kind: string } }>> {
+async function eventsOf(
+  t: TestConvex,
+  workflowId: string,
+): Promise<Array<{ _id: string; name: string; state: { kind: string } }>> {
   const runInComponent = (t as unknown as { runInComponent: RunInComponent }).runInComponent;
   return (await runInComponent("workflow", async (ctx) =>
     (await ctx.db.query("events").collect()).filter((e) => e.workflowId === workflowId),
@@ -431,31 +507,46 @@ describe("wrong states", () => {
     });
   });
 
-  test.each(finished)("a %s workflow: cancel refused naming the id and result; the component's replay functions refused or no-ops; notify nudges nothing", async (_what, idOf, kind) => {
-    await unrelatedStillCompletes(f.t, async () => {
-      const id = idOf(f);
-      expect(await rejected(f.t, (ctx) => cancel(ctx, c, id))).toBe(`Workflow not running: ${id} already ${kind}`);
-      expect(await rejected(f.t, (ctx) => workflow.cancel(ctx, id))).toBe(`Workflow not running: ${id} already ${kind}`);
-      const { workflow: doc } = await f.t.query((ctx) => ctx.runQuery(c.workflow.getStatus, { workflowId: id }));
-      const generationNumber = doc.generationNumber;
-      expect(await rejected(f.t, (ctx) => ctx.runMutation(c.workflow.complete, { workflowId: id, generationNumber, runResult: { kind: "canceled" } }))).toBe(
-        `Workflow ${id} is not running: it already ${kind}`,
-      );
-      expect(await rejected(f.t, (ctx) => ctx.runMutation(c.journal.startSteps, { workflowId: id, generationNumber, steps: [] }))).toBe(
-        `Workflow not running: ${id} already ${kind}`,
-      );
-      const stale = await rejected(f.t, (ctx) =>
-        ctx.runMutation(c.journal.startSteps, { workflowId: id, generationNumber: generationNumber + 1, steps: [] }),
-      );
-      expect(stale).toBe(`Invalid generation number: ${generationNumber + 1} for workflow badInputWorkflows:waitFor (${id}), which is at ${generationNumber}`);
-      expect((await noOp(f.t, (ctx) => ctx.runQuery(c.journal.load, { workflowId: id, generationNumber }))).state).toBe("finished");
-      expect(await noOp(f.t, (ctx) => ctx.runMutation(c.executor.coordinator.replayIfReady, { workflowId: id }))).toBe(false);
-      // A replay of a finished workflow (a late or duplicate one) does nothing.
-      expect(await noOp(f.t, (ctx) => ctx.runMutation(flows.waitFor, replayArgs(id, generationNumber)))).toBe(id);
-      expect(await noOp(f.t, (ctx) => ctx.runMutation(c.wait.notify, { workflowId: id }))).toBe(0);
-      await noOp(f.t, (ctx) => notify(ctx, c, id));
-    });
-  });
+  test.each(finished)(
+    "a %s workflow: cancel refused naming the id and result; the component's replay functions refused or no-ops; notify nudges nothing",
+    async (_what, idOf, kind) => {
+      await unrelatedStillCompletes(f.t, async () => {
+        const id = idOf(f);
+        expect(await rejected(f.t, (ctx) => cancel(ctx, c, id))).toBe(`Workflow not running: ${id} already ${kind}`);
+        expect(await rejected(f.t, (ctx) => workflow.cancel(ctx, id))).toBe(
+          `Workflow not running: ${id} already ${kind}`,
+        );
+        const { workflow: doc } = await f.t.query((ctx) => ctx.runQuery(c.workflow.getStatus, { workflowId: id }));
+        const generationNumber = doc.generationNumber;
+        expect(
+          await rejected(f.t, (ctx) =>
+            ctx.runMutation(c.workflow.complete, { workflowId: id, generationNumber, runResult: { kind: "canceled" } }),
+          ),
+        ).toBe(`Workflow ${id} is not running: it already ${kind}`);
+        expect(
+          await rejected(f.t, (ctx) =>
+            ctx.runMutation(c.journal.startSteps, { workflowId: id, generationNumber, steps: [] }),
+          ),
+        ).toBe(`Workflow not running: ${id} already ${kind}`);
+        const stale = await rejected(f.t, (ctx) =>
+          ctx.runMutation(c.journal.startSteps, { workflowId: id, generationNumber: generationNumber + 1, steps: [] }),
+        );
+        expect(stale).toBe(
+          `Invalid generation number: ${generationNumber + 1} for workflow badInputWorkflows:waitFor (${id}), which is at ${generationNumber}`,
+        );
+        expect(
+          (await noOp(f.t, (ctx) => ctx.runQuery(c.journal.load, { workflowId: id, generationNumber }))).state,
+        ).toBe("finished");
+        expect(
+          await noOp(f.t, (ctx) => ctx.runMutation(c.executor.coordinator.replayIfReady, { workflowId: id })),
+        ).toBe(false);
+        // A replay of a finished workflow (a late or duplicate one) does nothing.
+        expect(await noOp(f.t, (ctx) => ctx.runMutation(flows.waitFor, replayArgs(id, generationNumber)))).toBe(id);
+        expect(await noOp(f.t, (ctx) => ctx.runMutation(c.wait.notify, { workflowId: id }))).toBe(0);
+        await noOp(f.t, (ctx) => notify(ctx, c, id));
+      });
+    },
+  );
 
   test("notify of a running workflow with no condition wait: nothing to nudge, nothing changes", async () => {
     await unrelatedStillCompletes(f.t, async () => {
@@ -529,14 +620,20 @@ describe("wrong states", () => {
       const consumed = await f.t.mutation((ctx) => sendEvent(ctx, c, { workflowId: consumer, name: "x", value: 1 }));
       await drain(f.t);
       await f.t.mutation((ctx) => sendEvent(ctx, c, { workflowId: consumer, name: "which", value: consumed }));
-      const timedOut = await f.t.mutation((ctx) => workflow.start(ctx, flows.awaitThenById, { first: "x", firstTimeout: 1_000 }));
+      const timedOut = await f.t.mutation((ctx) =>
+        workflow.start(ctx, flows.awaitThenById, { first: "x", firstTimeout: 1_000 }),
+      );
       await drain(f.t);
       const closed = ((await steps(f.t, timedOut))[0] as { eventId: string }).eventId;
       await f.t.mutation((ctx) => sendEvent(ctx, c, { workflowId: timedOut, name: "which", value: closed }));
       await drain(f.t);
       const failure = async (id: WorkflowId) => firstLine(((await status(f.t, id)) as { error: string }).error);
-      expect(await failure(consumer)).toBe(`Cannot await event ${consumed} ("x") of workflow ${consumer}: it is already consumed`);
-      expect(await failure(timedOut)).toBe(`Cannot await event ${closed} ("x") of workflow ${timedOut}: it is already closed: its wait timed out`);
+      expect(await failure(consumer)).toBe(
+        `Cannot await event ${consumed} ("x") of workflow ${consumer}: it is already consumed`,
+      );
+      expect(await failure(timedOut)).toBe(
+        `Cannot await event ${closed} ("x") of workflow ${timedOut}: it is already closed: its wait timed out`,
+      );
     });
   });
 
@@ -557,19 +654,27 @@ describe("wrong states", () => {
       await f.t.mutation((ctx) => cancel(ctx, c, child));
       await f.t.mutation((ctx) => sendEvent(ctx, c, { workflowId: parent, name: "after", value: 1 }));
       await drain(f.t);
-      expect(await status(f.t, parent)).toEqual({ type: "completed", result: { child: { caught: "Canceled" }, after: 1 } });
+      expect(await status(f.t, parent)).toEqual({
+        type: "completed",
+        result: { child: { caught: "Canceled" }, after: 1 },
+      });
     });
   });
 
   test("forced cleanup of a running child (component `force`): the parent's step is canceled instead of waiting forever", async () => {
     await unrelatedStillCompletes(f.t, async () => {
       const { parent, child } = await parentWithChild();
-      expect(await f.t.mutation((ctx) => ctx.runMutation(c.workflow.cleanup, { workflowId: child, force: true }))).toBe(true);
+      expect(await f.t.mutation((ctx) => ctx.runMutation(c.workflow.cleanup, { workflowId: child, force: true }))).toBe(
+        true,
+      );
       await drain(f.t);
       expect(await rejected(f.t, (ctx) => getStatus(ctx, c, child))).toBe(`Workflow not found: ${child}`);
       await f.t.mutation((ctx) => sendEvent(ctx, c, { workflowId: parent, name: "after", value: 1 }));
       await drain(f.t);
-      expect(await status(f.t, parent)).toEqual({ type: "completed", result: { child: { caught: "Canceled" }, after: 1 } });
+      expect(await status(f.t, parent)).toEqual({
+        type: "completed",
+        result: { child: { caught: "Canceled" }, after: 1 },
+      });
     });
   });
 

@@ -15,7 +15,9 @@ import { drain, initConvexTest, type TestConvex } from "./setup.testing.js";
 const KiB = 1 << 10;
 
 /** Follow a paginated listing to its end; returns each page. */
-async function pages<T>(fetch: (cursor: string | null) => Promise<PaginationResult<T>>): Promise<PaginationResult<T>[]> {
+async function pages<T>(
+  fetch: (cursor: string | null) => Promise<PaginationResult<T>>,
+): Promise<PaginationResult<T>[]> {
   const result: PaginationResult<T>[] = [];
   let cursor: string | null = null;
   for (let i = 0; i < 200; i++) {
@@ -72,7 +74,9 @@ describe("pages bounded in bytes", () => {
     // listByName pages the same way; a caller's smaller budget is kept.
     const byName = await pages((cursor) =>
       t.query((ctx) =>
-        bounds.listByName(ctx, "boundsWorkflows:bigArgs", { paginationOpts: { cursor, numItems: 10, maximumBytesRead: 1 } }),
+        bounds.listByName(ctx, "boundsWorkflows:bigArgs", {
+          paginationOpts: { cursor, numItems: 10, maximumBytesRead: 1 },
+        }),
       ),
     );
     expect(byName.filter((p) => p.page.length > 0).map((p) => p.page.length)).toEqual(Array(24).fill(1));
@@ -84,10 +88,15 @@ describe("pages bounded in bytes", () => {
     const t = initConvexTest();
     const ids: WorkflowId[] = [];
     for (let i = 0; i < 3; i++) {
-      ids.push(await t.mutation((ctx) => bounds.start(ctx, internal.boundsWorkflows.bigResults, { steps: 50, size: 120 * KiB })));
+      ids.push(
+        await t.mutation((ctx) =>
+          bounds.start(ctx, internal.boundsWorkflows.bigResults, { steps: 50, size: 120 * KiB }),
+        ),
+      );
     }
     await drain(t);
-    for (const id of ids) expect(await t.query((ctx) => bounds.status(ctx, id))).toEqual({ type: "completed", result: 50 });
+    for (const id of ids)
+      expect(await t.query((ctx) => bounds.status(ctx, id))).toEqual({ type: "completed", result: 50 });
 
     // The timeline used to read all 18 MiB of steps in one page.
     const timeline = await pages((cursor) =>
@@ -139,7 +148,10 @@ describe("page sizes", () => {
     await drain(t);
     const reads: [string, (opts: PaginationOptions) => Promise<unknown>][] = [
       ["list", (paginationOpts) => t.query((ctx) => bounds.list(ctx, { paginationOpts }))],
-      ["listByName", (paginationOpts) => t.query((ctx) => bounds.listByName(ctx, "boundsWorkflows:small", { paginationOpts }))],
+      [
+        "listByName",
+        (paginationOpts) => t.query((ctx) => bounds.listByName(ctx, "boundsWorkflows:small", { paginationOpts })),
+      ],
       ["listSteps", (paginationOpts) => t.query((ctx) => bounds.listSteps(ctx, id, { paginationOpts }))],
       ["timelinePage", (paginationOpts) => t.query((ctx) => bounds.timelinePage(ctx, { paginationOpts }))],
     ];
@@ -160,7 +172,9 @@ describe("page sizes", () => {
     }
     for (const maxStepsPerWorkflow of [NaN, 0, -1, 2.5, 501]) {
       await expect(
-        t.query((ctx) => bounds.timelinePage(ctx, { paginationOpts: { cursor: null, numItems: 5 }, maxStepsPerWorkflow })),
+        t.query((ctx) =>
+          bounds.timelinePage(ctx, { paginationOpts: { cursor: null, numItems: 5 }, maxStepsPerWorkflow }),
+        ),
       ).rejects.toThrow(`maxStepsPerWorkflow must be a whole number from 1 to 500; got ${maxStepsPerWorkflow}.`);
     }
     await expectOthersUnaffected(t);
@@ -188,7 +202,9 @@ describe("executor mode's replay groups", () => {
     // their rendezvous step, finish it in one flush and come to one coordinator transaction,
     // which used to read all 25 MiB of journals: "Read too much data", and all 25 stuck.
     const finished = async () =>
-      (await Promise.all(ids.map((id) => t.query((ctx) => bigExecutor.status(ctx, id))))).every((s) => s.type !== "inProgress");
+      (await Promise.all(ids.map((id) => t.query((ctx) => bigExecutor.status(ctx, id))))).every(
+        (s) => s.type !== "inProgress",
+      );
     for (let i = 0; i < 300 && !(await finished()); i++) {
       await vi.advanceTimersByTimeAsync(100);
       await realTick();

@@ -30,7 +30,9 @@ export const bigResults = bounds.define({
   returns: v.number(),
   handler: async (step, { steps, size }): Promise<number> => {
     const results: string[] = await Promise.all(
-      Array.from({ length: steps }, (_, i) => step.runQuery(internal.boundsWorkflows.bigValue, { size, i }, { inline: true })),
+      Array.from({ length: steps }, (_, i) =>
+        step.runQuery(internal.boundsWorkflows.bigValue, { size, i }, { inline: true }),
+      ),
     );
     return results.length;
   },
@@ -40,7 +42,8 @@ export const bigResults = bounds.define({
 export const small = bounds.define({
   args: { n: v.number() },
   returns: v.number(),
-  handler: async (step, { n }): Promise<number> => await step.runQuery(internal.boundsWorkflows.bigValue, { size: 4, i: n }).then(() => n),
+  handler: async (step, { n }): Promise<number> =>
+    await step.runQuery(internal.boundsWorkflows.bigValue, { size: 4, i: n }).then(() => n),
 });
 
 // ---------------------------------------------------------------------------------------

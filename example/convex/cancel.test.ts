@@ -64,7 +64,9 @@ describe("cancel", () => {
     expect(steps[0].runResult).toEqual({ kind: "canceled" });
 
     // A control run of the same workflow, not canceled, does run the delayed step.
-    const control = await t.mutation((ctx) => lifecycle.start(ctx, internal.lifecycleWorkflows.delayed, { key: "ctrl" }));
+    const control = await t.mutation((ctx) =>
+      lifecycle.start(ctx, internal.lifecycleWorkflows.delayed, { key: "ctrl" }),
+    );
 
     await drain(t); // runs every timer, including the step's original due time
     expect(await t.query((ctx) => lifecycle.status(ctx, control))).toEqual({ type: "completed", result: "finished" });
@@ -94,7 +96,10 @@ describe("cancel", () => {
     expect(await effectCount(t, "a:action")).toBe(1);
     // ... but its result was not recorded, and nothing after it ran.
     const steps = await stepsOf(t, id);
-    expect(steps.map((s) => s.name)).toEqual(["lifecycleWorkflows:cancelWhileRunning", "lifecycleWorkflows:recordEffect"]);
+    expect(steps.map((s) => s.name)).toEqual([
+      "lifecycleWorkflows:cancelWhileRunning",
+      "lifecycleWorkflows:recordEffect",
+    ]);
     expectNoStepInProgress(steps);
     expect(steps[0].runResult).toEqual({ kind: "canceled" });
     expect(steps[1].runResult).toEqual({ kind: "canceled" });
@@ -152,7 +157,12 @@ describe("cancel", () => {
   test("a workflow started async can be canceled before its first replay", async () => {
     const t = initConvexTest();
     const id = await t.mutation((ctx) =>
-      lifecycle.start(ctx, internal.lifecycleWorkflows.restartable, { key: "s" }, { startAsync: true, onComplete, context: 1 }),
+      lifecycle.start(
+        ctx,
+        internal.lifecycleWorkflows.restartable,
+        { key: "s" },
+        { startAsync: true, onComplete, context: 1 },
+      ),
     );
     await t.mutation((ctx) => lifecycle.cancel(ctx, id));
     await drain(t);
@@ -243,7 +253,12 @@ async function expectTreeCanceled(t: TestConvex, root: WorkflowId, size: number)
 /** A small workflow of another caller, waiting on one event: it must complete meanwhile. */
 async function startBystander(t: TestConvex): Promise<WorkflowId> {
   return await t.mutation((ctx) =>
-    lifecycle.start(ctx, internal.lifecycleWorkflows.waiter, { key: "bystander" }, { onComplete, context: "bystander" }),
+    lifecycle.start(
+      ctx,
+      internal.lifecycleWorkflows.waiter,
+      { key: "bystander" },
+      { onComplete, context: "bystander" },
+    ),
   );
 }
 
@@ -258,7 +273,12 @@ describe("cancel of trees too big for one transaction", { timeout: 300_000 }, ()
     // all in one transaction reads ~4,400 index ranges, over Convex's 4,096 (before the fix
     // cancel threw "Too many index ranges read" and the parent could never be canceled).
     const parent = await t.mutation((ctx) =>
-      cancelFlows.start(ctx, internal.cancelWorkflows.bigFanOut, { children: 6, steps: 180, pad: "" }, { onComplete, context: "big" }),
+      cancelFlows.start(
+        ctx,
+        internal.cancelWorkflows.bigFanOut,
+        { children: 6, steps: 180, pad: "" },
+        { onComplete, context: "big" },
+      ),
     );
     const bystander = await startBystander(t);
     await drainUntilWaiting(t);
@@ -281,14 +301,21 @@ describe("cancel of trees too big for one transaction", { timeout: 300_000 }, ()
     vi.advanceTimersByTime(2 * DAY_MS);
     await drain(t);
     expect(await effectCount(t, "late:0")).toBe(0);
-    expect((await t.run((ctx) => ctx.db.query("effects").collect())).filter((r) => r.key.startsWith("late:"))).toHaveLength(0);
+    expect(
+      (await t.run((ctx) => ctx.db.query("effects").collect())).filter((r) => r.key.startsWith("late:")),
+    ).toHaveLength(0);
     expect((await completionsOf(t, parent)).map((c) => c.result)).toEqual([{ kind: "canceled" }]);
   });
 
   test("pending awaits: descendants become canceled as the cascade reaches them; nothing wakes them", async () => {
     const t = initConvexTest();
     const parent = await t.mutation((ctx) =>
-      cancelFlows.start(ctx, internal.cancelWorkflows.fanOut, { children: 4, awaits: 150 }, { onComplete, context: "awaits" }),
+      cancelFlows.start(
+        ctx,
+        internal.cancelWorkflows.fanOut,
+        { children: 4, awaits: 150 },
+        { onComplete, context: "awaits" },
+      ),
     );
     await drainUntilWaiting(t);
     const children = await treeOf(t, parent);
@@ -311,7 +338,12 @@ describe("cancel of trees too big for one transaction", { timeout: 300_000 }, ()
   test("a chain 7 deep with awaits at every level: every workflow canceled, onComplete once", async () => {
     const t = initConvexTest();
     const root = await t.mutation((ctx) =>
-      cancelFlows.start(ctx, internal.cancelWorkflows.chain, { depth: 6, awaits: 40 }, { onComplete, context: "chain" }),
+      cancelFlows.start(
+        ctx,
+        internal.cancelWorkflows.chain,
+        { depth: 6, awaits: 40 },
+        { onComplete, context: "chain" },
+      ),
     );
     const bystander = await startBystander(t);
     await drainUntilWaiting(t);
@@ -333,7 +365,12 @@ describe("cancel of trees too big for one transaction", { timeout: 300_000 }, ()
     // 4 children × 16 steps × 300 KiB of arguments in flight: ~19 MiB, more than one
     // transaction may read. Each step would write an effects row a day from now.
     const parent = await t.mutation((ctx) =>
-      cancelFlows.start(ctx, internal.cancelWorkflows.bigFanOut, { children: 4, steps: 16, pad: big }, { onComplete, context: "bytes" }),
+      cancelFlows.start(
+        ctx,
+        internal.cancelWorkflows.bigFanOut,
+        { children: 4, steps: 16, pad: big },
+        { onComplete, context: "bytes" },
+      ),
     );
     await drainUntilWaiting(t);
     await t.mutation((ctx) => cancelFlows.cancel(ctx, parent));
@@ -349,7 +386,12 @@ describe("cancel of trees too big for one transaction", { timeout: 300_000 }, ()
   test("restart while the cascade runs takes over: nothing stranded, the new run can be canceled", async () => {
     const t = initConvexTest();
     const parent = await t.mutation((ctx) =>
-      cancelFlows.start(ctx, internal.cancelWorkflows.fanOut, { children: 2, awaits: 100 }, { onComplete, context: "re" }),
+      cancelFlows.start(
+        ctx,
+        internal.cancelWorkflows.fanOut,
+        { children: 2, awaits: 100 },
+        { onComplete, context: "re" },
+      ),
     );
     await drainUntilWaiting(t);
     const firstChildren = await treeOf(t, parent);
@@ -388,12 +430,18 @@ describe("cancel of trees too big for one transaction", { timeout: 300_000 }, ()
     const t = initConvexTest();
     // 5 levels, each with 100 mutation tasks queued a day out.
     const root = await t.mutation((ctx) =>
-      cancelExecFlows.start(ctx, internal.cancelWorkflows.execChain, { tag: "x", depth: 4, steps: 100 }, { onComplete, context: "exec" }),
+      cancelExecFlows.start(
+        ctx,
+        internal.cancelWorkflows.execChain,
+        { tag: "x", depth: 4, steps: 100 },
+        { onComplete, context: "exec" },
+      ),
     );
     const bystander = await startBystander(t);
     await advanceSmoothly(5_000);
     expect(await treeOf(t, root)).toHaveLength(4);
-    const queued = async () => (await t.query((ctx) => cancelExecFlows.diagnose(ctx))).reduce((n, s) => n + s.queued, 0);
+    const queued = async () =>
+      (await t.query((ctx) => cancelExecFlows.diagnose(ctx))).reduce((n, s) => n + s.queued, 0);
     expect(await queued()).toBe(500);
 
     await t.mutation((ctx) => cancelExecFlows.cancel(ctx, root));
@@ -413,9 +461,16 @@ describe("cancel of trees too big for one transaction", { timeout: 300_000 }, ()
   test("cleanup right after cancel deletes the whole tree, stopping what is still in flight", async () => {
     const t = initConvexTest();
     const parent = await t.mutation((ctx) =>
-      cancelFlows.start(ctx, internal.cancelWorkflows.fanOut, { children: 3, awaits: 100 }, { onComplete, context: "gone" }),
+      cancelFlows.start(
+        ctx,
+        internal.cancelWorkflows.fanOut,
+        { children: 3, awaits: 100 },
+        { onComplete, context: "gone" },
+      ),
     );
-    const delayed = await t.mutation((ctx) => cancelFlows.start(ctx, internal.cancelWorkflows.delayed, { tag: "late", steps: 60 }));
+    const delayed = await t.mutation((ctx) =>
+      cancelFlows.start(ctx, internal.cancelWorkflows.delayed, { tag: "late", steps: 60 }),
+    );
     await drainUntilWaiting(t);
     const children = await treeOf(t, parent);
     await t.mutation((ctx) => cancelFlows.cancel(ctx, parent));

@@ -100,7 +100,12 @@ describe("budgets and fencing across transactions", { timeout: 300_000 }, () => 
     const t = initConvexTest();
     const bystander = await startBystander(t);
     const id = await t.mutation((ctx) =>
-      cancelFlows.start(ctx, internal.cancelWorkflows.bigResults, { count: 22, kib: 790 }, { onComplete, context: "big" }),
+      cancelFlows.start(
+        ctx,
+        internal.cancelWorkflows.bigResults,
+        { count: 22, kib: 790 },
+        { onComplete, context: "big" },
+      ),
     );
     await drainUntilWaiting(t, 20);
     const failed = await t.query((ctx) => cancelFlows.status(ctx, id));
@@ -125,7 +130,12 @@ describe("budgets and fencing across transactions", { timeout: 300_000 }, () => 
     for (let i = 0; i < 6; i++) {
       roots.push(
         await t.mutation((ctx) =>
-          cancelFlows.start(ctx, internal.cancelWorkflows.bigFanOut, { children: 2, steps: 8, pad }, { onComplete, context: i }),
+          cancelFlows.start(
+            ctx,
+            internal.cancelWorkflows.bigFanOut,
+            { children: 2, steps: 8, pad },
+            { onComplete, context: i },
+          ),
         ),
       );
     }
@@ -133,7 +143,8 @@ describe("budgets and fencing across transactions", { timeout: 300_000 }, () => 
     // ~29 MiB of step arguments in flight. Before the fix each cancel had a budget of its own
     // (4 MiB): together they read more than a transaction may (16 MiB).
     await t.mutation(internal.cancelWorkflows.cancelMany, { workflowIds: roots });
-    for (const root of roots) expect(await t.query((ctx) => cancelFlows.status(ctx, root))).toEqual({ type: "canceled" });
+    for (const root of roots)
+      expect(await t.query((ctx) => cancelFlows.status(ctx, root))).toEqual({ type: "canceled" });
     await drainUntilWaiting(t, 40);
     for (const root of roots) {
       for (const child of await childrenOf(t, root)) {
@@ -150,7 +161,9 @@ describe("budgets and fencing across transactions", { timeout: 300_000 }, () => 
     const bystander = await startBystander(t);
     // A child with 200 awaits, and 199 of its own: more than one transaction stops; its last
     // awaits are reached by the continuation.
-    const id = await t.mutation((ctx) => cancelFlows.start(ctx, internal.cancelWorkflows.chain, { depth: 1, awaits: 200 }));
+    const id = await t.mutation((ctx) =>
+      cancelFlows.start(ctx, internal.cancelWorkflows.chain, { depth: 1, awaits: 200 }),
+    );
     await drainUntilWaiting(t, 10);
     await t.mutation((ctx) => cancelFlows.cancel(ctx, id));
     const name = await lastWaiting(t, id);
@@ -168,7 +181,9 @@ describe("budgets and fencing across transactions", { timeout: 300_000 }, () => 
   test("a send between a restart and its stop of the old run lands on the new run, not an old step", async () => {
     const t = initConvexTest();
     const bystander = await startBystander(t);
-    const id = await t.mutation((ctx) => cancelFlows.start(ctx, internal.cancelWorkflows.chain, { depth: 1, awaits: 200 }));
+    const id = await t.mutation((ctx) =>
+      cancelFlows.start(ctx, internal.cancelWorkflows.chain, { depth: 1, awaits: 200 }),
+    );
     await drainUntilWaiting(t, 10);
     await t.mutation((ctx) => cancelFlows.cancel(ctx, id));
     const name = await lastWaiting(t, id);
@@ -190,7 +205,12 @@ describe("budgets and fencing across transactions", { timeout: 300_000 }, () => 
     const t = initConvexTest();
     const bystander = await startBystander(t);
     const parent = await t.mutation((ctx) =>
-      cancelFlows.start(ctx, internal.cancelWorkflows.orphanParent, { children: 3, awaits: 300, key: "orphan" }, { onComplete, context: "o" }),
+      cancelFlows.start(
+        ctx,
+        internal.cancelWorkflows.orphanParent,
+        { children: 3, awaits: 300, key: "orphan" },
+        { onComplete, context: "o" },
+      ),
     );
     await drainUntilWaiting(t, 10);
     const children = await childrenOf(t, parent);

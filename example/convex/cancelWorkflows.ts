@@ -45,7 +45,11 @@ const bodies = {
     await awaitAll(step, awaits);
     return null;
   },
-  fanOut: async (step: WorkflowCtx, { children, awaits }: { children: number; awaits: number }, awaiter: Self): Promise<null> => {
+  fanOut: async (
+    step: WorkflowCtx,
+    { children, awaits }: { children: number; awaits: number },
+    awaiter: Self,
+  ): Promise<null> => {
     await Promise.all(range(children).map(() => step.runWorkflow(awaiter, { awaits })));
     return null;
   },
@@ -58,7 +62,9 @@ const bodies = {
   },
   delayed: async (step: WorkflowCtx, { tag, steps }: { tag: string; steps: number }): Promise<null> => {
     await Promise.all(
-      range(steps).map((i) => step.runMutation(internal.cancelWorkflows.lateEffect, { key: `${tag}:${i}` }, { runAfter: DAY })),
+      range(steps).map((i) =>
+        step.runMutation(internal.cancelWorkflows.lateEffect, { key: `${tag}:${i}` }, { runAfter: DAY }),
+      ),
     );
     return null;
   },
@@ -100,7 +106,9 @@ export const execChain = cancelExecFlows.define({
   args: { tag: v.string(), depth: v.number(), steps: v.number() },
   handler: async (step, { tag, depth, steps }): Promise<null> => {
     await Promise.all([
-      depth > 0 ? step.runWorkflow(internal.cancelWorkflows.execChain, { tag: `${tag}/${depth}`, depth: depth - 1, steps }) : null,
+      depth > 0
+        ? step.runWorkflow(internal.cancelWorkflows.execChain, { tag: `${tag}/${depth}`, depth: depth - 1, steps })
+        : null,
       bodies.delayed(step, { tag, steps }),
     ]);
     return null;
@@ -132,7 +140,9 @@ export const bigResult = internalMutation({
 export const bigResults = cancelFlows.define({
   args: { count: v.number(), kib: v.number() },
   handler: async (step, { count, kib }): Promise<number> => {
-    const results = await Promise.all(range(count).map((i) => step.runMutation(internal.cancelWorkflows.bigResult, { kib, i })));
+    const results = await Promise.all(
+      range(count).map((i) => step.runMutation(internal.cancelWorkflows.bigResult, { kib, i })),
+    );
     return results.length;
   },
 });

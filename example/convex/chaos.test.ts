@@ -43,12 +43,17 @@ describe("chaos regressions", () => {
     const t = initConvexTest();
     await t.mutation((ctx) => chaosExec.startExecutors(ctx));
     const program = { ops: [{ t: "mutation", key: "m0", catch: false }] };
-    const id = await t.mutation((ctx) => chaosExec.start(ctx, internal.chaosWorkflows.executorFlow, { tag: "r3", program }));
+    const id = await t.mutation((ctx) =>
+      chaosExec.start(ctx, internal.chaosWorkflows.executorFlow, { tag: "r3", program }),
+    );
     // Let the work finish in small steps, so the executors stay alive (idle) afterwards.
     for (let i = 0; i < 200 && (await t.query((ctx) => chaosExec.status(ctx, id))).type === "inProgress"; i++) {
       await vi.advanceTimersByTimeAsync(50);
     }
-    expect(await t.query((ctx) => chaosExec.status(ctx, id))).toEqual({ type: "completed", result: [{ ok: "m:r3/m0" }] });
+    expect(await t.query((ctx) => chaosExec.status(ctx, id))).toEqual({
+      type: "completed",
+      result: [{ ok: "m:r3/m0" }],
+    });
     // Every executor dies at its next claim.
     const next = chaosControl.claimCalls;
     chaosControl.killClaimAt = new Set([next + 1, next + 2, next + 3, next + 4]);
@@ -70,7 +75,10 @@ describe("chaos regressions", () => {
   // then completed concurrently with that `startSteps`: its steps (here a nested workflow)
   // get journaled after the end and run on, or the transaction is used after it closed
   // ("Transaction already committed or rolled back", which wedged the test backend).
-  for (const [mode, seed] of [["standard", 163], ["executor", 35]] as const) {
+  for (const [mode, seed] of [
+    ["standard", 163],
+    ["executor", 35],
+  ] as const) {
     test(`seed ${seed} (${mode}): restart mid-batch, the replay fails before the rest of the batch is journaled`, async () => {
       const manager = mode === "standard" ? chaos : chaosExec;
       const flow = mode === "standard" ? internal.chaosWorkflows.standardFlow : internal.chaosWorkflows.executorFlow;
@@ -121,7 +129,10 @@ describe("chaos regressions", () => {
   // member journaled late is an inline mutation. The replay runs it (its effect commits with
   // the replay) but the workflow is completed before the step is journaled: an effect the
   // journal does not know about, so the next restart runs it again.
-  for (const [mode, seed] of [["standard", 194], ["executor", 163]] as const) {
+  for (const [mode, seed] of [
+    ["standard", 194],
+    ["executor", 163],
+  ] as const) {
     test(`seed ${seed} (${mode}): an inline mutation's effect is journaled whenever it commits`, async () => {
       const manager = mode === "standard" ? chaos : chaosExec;
       const flow = mode === "standard" ? internal.chaosWorkflows.standardFlow : internal.chaosWorkflows.executorFlow;
@@ -145,7 +156,9 @@ describe("chaos regressions", () => {
         await settle(t, mode);
         expect(await t.query((ctx) => manager.status(ctx, id))).toMatchObject({ type: "failed" });
         const rows = async () =>
-          ((await t.query(internal.chaosWorkflows.snapshot, {})).effects as Array<{ key: string }>).filter((e) => e.key === `${tag}/m1`);
+          ((await t.query(internal.chaosWorkflows.snapshot, {})).effects as Array<{ key: string }>).filter(
+            (e) => e.key === `${tag}/m1`,
+          );
         expect(await rows()).toHaveLength(1);
 
         await t.mutation((ctx) => manager.restart(ctx, id, { from: 1, startAsync })); // deletes m1 and q2
@@ -154,9 +167,10 @@ describe("chaos regressions", () => {
         const steps = (await t.query((ctx) => manager.listSteps(ctx, id))).page;
         const rerun = steps.filter((s) => s.name === "chaosWorkflows:chaosMutation" && s.runResult?.kind === "success");
         // One row from the first run, plus one for each journaled successful re-run.
-        expect(await rows(), `startAsync ${startAsync}, journal ${JSON.stringify(steps.map((s) => [s.name, s.runResult?.kind]))}`).toHaveLength(
-          1 + rerun.length,
-        );
+        expect(
+          await rows(),
+          `startAsync ${startAsync}, journal ${JSON.stringify(steps.map((s) => [s.name, s.runResult?.kind]))}`,
+        ).toHaveLength(1 + rerun.length);
       }
     });
   }
@@ -164,7 +178,9 @@ describe("chaos regressions", () => {
   // The same race, without restart: a handler that returns without awaiting its step.
   test("seed 163 (standard): a handler that returns while its step is being journaled", async () => {
     const t = initConvexTest();
-    const id: WorkflowId = await t.mutation((ctx) => chaos.start(ctx, internal.chaosWorkflows.fireAndForget, { key: "ff" }));
+    const id: WorkflowId = await t.mutation((ctx) =>
+      chaos.start(ctx, internal.chaosWorkflows.fireAndForget, { key: "ff" }),
+    );
     await drain(t); // must not throw
     expect(await t.query((ctx) => chaos.status(ctx, id))).toEqual({ type: "completed", result: "returned" });
     const steps = (await t.query((ctx) => chaos.listSteps(ctx, id))).page;

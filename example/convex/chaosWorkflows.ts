@@ -103,7 +103,12 @@ async function runLeaf(
   }
 }
 
-function callLeaf(step: WorkflowCtx, tag: string, op: Leaf, self: FunctionReference<"mutation", "internal">): Promise<unknown> {
+function callLeaf(
+  step: WorkflowCtx,
+  tag: string,
+  op: Leaf,
+  self: FunctionReference<"mutation", "internal">,
+): Promise<unknown> {
   const key = `${tag}/${op.key}`;
   switch (op.t) {
     case "query":
@@ -197,15 +202,13 @@ const vChaosArgs = { tag: v.string(), program: v.any(), pad: v.optional(v.string
 export const standardFlow = chaos.define({
   args: vChaosArgs,
   returns: v.any(),
-  handler: (step, args): Promise<unknown[]> =>
-    interpret(step, args, internal.chaosWorkflows.standardFlow),
+  handler: (step, args): Promise<unknown[]> => interpret(step, args, internal.chaosWorkflows.standardFlow),
 });
 
 export const executorFlow = chaosExec.define({
   args: vChaosArgs,
   returns: v.any(),
-  handler: (step, args): Promise<unknown[]> =>
-    interpret(step, args, internal.chaosWorkflows.executorFlow),
+  handler: (step, args): Promise<unknown[]> => interpret(step, args, internal.chaosWorkflows.executorFlow),
 });
 
 export const chaosExecutor = withExecutorTestHooks(
@@ -432,19 +435,41 @@ async function probeCall(step: WorkflowCtx, call: ProbeCall, eventId: string | u
     case "waitPollTooSmall":
       return await step.waitUntil(internal.chaosWorkflows.chaosFlag, { key }, { pollInterval: 50 });
     case "waitMaxBelowPoll":
-      return await step.waitUntil(internal.chaosWorkflows.chaosFlag, { key }, { pollInterval: 5_000, maxPollInterval: 1_000 });
+      return await step.waitUntil(
+        internal.chaosWorkflows.chaosFlag,
+        { key },
+        { pollInterval: 5_000, maxPollInterval: 1_000 },
+      );
     case "inlineRunAfter":
-      return await step.runMutation(internal.chaosWorkflows.chaosMutation, { key, workflowId: step.workflowId }, any({ inline: true, runAfter: 10 }));
+      return await step.runMutation(
+        internal.chaosWorkflows.chaosMutation,
+        { key, workflowId: step.workflowId },
+        any({ inline: true, runAfter: 10 }),
+      );
     case "inlineRunAt":
-      return await step.runQuery(internal.chaosWorkflows.chaosQuery, { key }, any({ inline: true, runAt: Date.now() + 10 }));
+      return await step.runQuery(
+        internal.chaosWorkflows.chaosQuery,
+        { key },
+        any({ inline: true, runAt: Date.now() + 10 }),
+      );
     case "inlineAction":
       return await step.runAction(internal.chaosWorkflows.chaosAction, { key }, any({ inline: true }));
     case "limitsWithoutInline":
-      return await step.runQuery(internal.chaosWorkflows.chaosQuery, { key }, any({ transactionLimits: { bytesRead: 1000 } }));
+      return await step.runQuery(
+        internal.chaosWorkflows.chaosQuery,
+        { key },
+        any({ transactionLimits: { bytesRead: 1000 } }),
+      );
     case "argsTooLarge":
-      return await step.runMutation(internal.chaosWorkflows.chaosMutation, { key: "x".repeat(900 << 10), workflowId: step.workflowId });
+      return await step.runMutation(internal.chaosWorkflows.chaosMutation, {
+        key: "x".repeat(900 << 10),
+        workflowId: step.workflowId,
+      });
     case "childArgsTooLarge":
-      return await step.runWorkflow(internal.chaosWorkflows.standardFlow, { tag: "x".repeat(900 << 10), program: { ops: [] } });
+      return await step.runWorkflow(internal.chaosWorkflows.standardFlow, {
+        tag: "x".repeat(900 << 10),
+        program: { ops: [] },
+      });
     case "resultTooLarge":
       return await step.runQuery(internal.chaosWorkflows.chaosBig, { bytes: 900 << 10 });
     case "childBadArgs":
@@ -452,7 +477,11 @@ async function probeCall(step: WorkflowCtx, call: ProbeCall, eventId: string | u
     case "awaitEventById":
       return await step.awaitEvent({ id: any(eventId) });
     case "retryNonsense":
-      return await step.runAction(internal.chaosWorkflows.chaosAction, { key }, { retry: any({ maxAttempts: 0, initialBackoffMs: -5, base: 0 }) });
+      return await step.runAction(
+        internal.chaosWorkflows.chaosAction,
+        { key },
+        { retry: any({ maxAttempts: 0, initialBackoffMs: -5, base: 0 }) },
+      );
     case "runAfterNaN":
       return await step.runQuery(internal.chaosWorkflows.chaosQuery, { key }, { runAfter: Number.NaN });
     case "runAtString":
@@ -480,7 +509,6 @@ export const probeReturns = chaos.define({
   returns: v.number(),
   handler: async (): Promise<number> => "not a number" as unknown as number,
 });
-
 
 /**
  * Returns without awaiting its step (chaos regression for seeds 35 and 163): the handler

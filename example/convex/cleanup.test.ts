@@ -38,7 +38,9 @@ describe("cleanup", () => {
 
   test("false while running; then deletes the workflow, its steps, its events and its nested workflow", async () => {
     const t = initConvexTest();
-    const id = await t.mutation((ctx) => lifecycle.start(ctx, internal.lifecycleWorkflows.eventThenChild, { key: "c" }));
+    const id = await t.mutation((ctx) =>
+      lifecycle.start(ctx, internal.lifecycleWorkflows.eventThenChild, { key: "c" }),
+    );
     await drain(t);
     expect(await t.mutation((ctx) => lifecycle.cleanup(ctx, id))).toBe(false);
     expect(await t.mutation((ctx) => cleanup(ctx, components.workflow, id))).toBe(false);
@@ -84,7 +86,9 @@ describe("cleanup", () => {
 
   test("a canceled workflow with canceled nested workflows is cleaned up entirely", async () => {
     const t = initConvexTest();
-    const parent = await t.mutation((ctx) => lifecycle.start(ctx, internal.lifecycleWorkflows.treeParent, { key: "t" }));
+    const parent = await t.mutation((ctx) =>
+      lifecycle.start(ctx, internal.lifecycleWorkflows.treeParent, { key: "t" }),
+    );
     await drain(t);
     const child = nestedIdOf((await allSteps(t, parent))[0]);
     const grandchild = nestedIdOf((await allSteps(t, child))[0]);
@@ -127,26 +131,32 @@ describe("cleanup", () => {
   });
 
   // Slow (~30 s): a thousand nested workflows have to run before there is anything to clean.
-  test("a workflow with a thousand nested workflows is deleted completely, children included", { timeout: 240_000 }, async () => {
-    const CHILDREN = 1000;
-    const t = initConvexTest();
-    const id = await t.mutation((ctx) => lifecycle.start(ctx, internal.lifecycleWorkflows.fanOut, { children: CHILDREN }));
-    await t.finishAllScheduledFunctions(vi.runAllTimers, 100_000);
-    expect(await status(t, id)).toEqual({ type: "completed", result: (CHILDREN * (CHILDREN - 1)) / 2 });
-    const steps = await allSteps(t, id, 1000);
-    expect(steps).toHaveLength(CHILDREN);
-    const children = steps.map(nestedIdOf);
+  test(
+    "a workflow with a thousand nested workflows is deleted completely, children included",
+    { timeout: 240_000 },
+    async () => {
+      const CHILDREN = 1000;
+      const t = initConvexTest();
+      const id = await t.mutation((ctx) =>
+        lifecycle.start(ctx, internal.lifecycleWorkflows.fanOut, { children: CHILDREN }),
+      );
+      await t.finishAllScheduledFunctions(vi.runAllTimers, 100_000);
+      expect(await status(t, id)).toEqual({ type: "completed", result: (CHILDREN * (CHILDREN - 1)) / 2 });
+      const steps = await allSteps(t, id, 1000);
+      expect(steps).toHaveLength(CHILDREN);
+      const children = steps.map(nestedIdOf);
 
-    // The first cleanup transaction fills its 1000-entry budget with nested-workflow entries;
-    // deleting their workflows and continuing must still fit the per-transaction limits
-    // (at most 1000 scheduled functions).
-    expect(await t.mutation((ctx) => lifecycle.cleanup(ctx, id))).toBe(true);
-    await drain(t);
-    await expect(status(t, id)).rejects.toThrow(/Workflow not found/);
-    expect(await allSteps(t, id)).toEqual([]);
-    for (const child of [children[0], children[CHILDREN - 1]]) {
-      await expect(status(t, child)).rejects.toThrow(/Workflow not found/);
-    }
-    expect((await t.query((ctx) => lifecycle.list(ctx))).page).toEqual([]);
-  });
+      // The first cleanup transaction fills its 1000-entry budget with nested-workflow entries;
+      // deleting their workflows and continuing must still fit the per-transaction limits
+      // (at most 1000 scheduled functions).
+      expect(await t.mutation((ctx) => lifecycle.cleanup(ctx, id))).toBe(true);
+      await drain(t);
+      await expect(status(t, id)).rejects.toThrow(/Workflow not found/);
+      expect(await allSteps(t, id)).toEqual([]);
+      for (const child of [children[0], children[CHILDREN - 1]]) {
+        await expect(status(t, child)).rejects.toThrow(/Workflow not found/);
+      }
+      expect((await t.query((ctx) => lifecycle.list(ctx))).page).toEqual([]);
+    },
+  );
 });

@@ -42,7 +42,12 @@ describe("starting a workflow", () => {
   test("workflow.start with startAsync journals nothing until the scheduled first replay", async () => {
     const t = initConvexTest();
     const { id, steps, status } = await t.mutation(async (ctx) => {
-      const id = await workflow.start(ctx, internal.testWorkflows.basic, { key: "async", name: "Bo" }, { startAsync: true });
+      const id = await workflow.start(
+        ctx,
+        internal.testWorkflows.basic,
+        { key: "async", name: "Bo" },
+        { startAsync: true },
+      );
       return { id, steps: (await workflow.listSteps(ctx, id)).page, status: await workflow.status(ctx, id) };
     });
     expect(steps).toEqual([]);
@@ -234,9 +239,9 @@ describe("argument and return validation", () => {
     await expect(
       t.mutation(async (ctx) => workflow.start(ctx, internal.testWorkflows.pure, { n: 1 }, options)),
     ).rejects.toThrow(/context/);
-    await expect(
-      t.mutation(async (ctx) => start(ctx, internal.testWorkflows.pure, { n: 1 }, options)),
-    ).rejects.toThrow(/context/);
+    await expect(t.mutation(async (ctx) => start(ctx, internal.testWorkflows.pure, { n: 1 }, options))).rejects.toThrow(
+      /context/,
+    );
   });
 });
 
@@ -263,7 +268,11 @@ describe("onComplete", () => {
     const t = initConvexTest();
     const id = (await t.mutation(async (ctx) => {
       const handle = await createFunctionHandle(internal.testWorkflows.onCompleteRecorder);
-      return await ctx.runMutation(internal.testWorkflows.pure, { args: { n: 5 }, onComplete: handle, context: "direct" });
+      return await ctx.runMutation(internal.testWorkflows.pure, {
+        args: { n: 5 },
+        onComplete: handle,
+        context: "direct",
+      });
     })) as WorkflowId;
     await drain(t);
     const done = await completions(t);
@@ -324,7 +333,9 @@ describe("onComplete", () => {
     // Its own writes were rolled back; the workflow's were not.
     expect(await completions(t)).toEqual([]);
     expect(await effectsOf(t, "oct")).toHaveLength(1);
-    expect(logged("error")).toEqual([expect.stringMatching(new RegExp(`^onComplete for workflow ${id} threw: Error: [^\n]+$`))]);
+    expect(logged("error")).toEqual([
+      expect.stringMatching(new RegExp(`^onComplete for workflow ${id} threw: Error: [^\n]+$`)),
+    ]);
   });
 });
 

@@ -126,12 +126,18 @@ describe("example app: the safe pattern", () => {
     }
     for (const quantity of [0, 1.5, NaN, Infinity, 1001]) {
       expect(
-        await thrown(() => alice.mutation(api.runs.startOrder, { sku: "mug", quantity, paymentMethod: "pm_card_visa_4242" })),
+        await thrown(() =>
+          alice.mutation(api.runs.startOrder, { sku: "mug", quantity, paymentMethod: "pm_card_visa_4242" }),
+        ),
       ).toContain("quantity must be an integer from 1 to 1000");
     }
     expect(await workflowCount(t)).toBe(0);
 
-    const id = await alice.mutation(api.runs.startOrder, { sku: "mug", quantity: 1, paymentMethod: "pm_card_visa_4242" });
+    const id = await alice.mutation(api.runs.startOrder, {
+      sku: "mug",
+      quantity: 1,
+      paymentMethod: "pm_card_visa_4242",
+    });
     await drain(t);
     const steps = await t.query((ctx) => workflow.listSteps(ctx, id));
     const stored = JSON.stringify({ steps: steps.page, workflows: (await t.query((ctx) => workflow.list(ctx))).page });
@@ -151,7 +157,9 @@ describe("example app: the safe pattern", () => {
       "Batch item 1 must be 1 to 200 characters, got 201",
     );
     expect(
-      await thrown(() => alice.mutation(api.runs.startTranscription, { audioUrl: "https://e.com/" + "a".repeat(3000) })),
+      await thrown(() =>
+        alice.mutation(api.runs.startTranscription, { audioUrl: "https://e.com/" + "a".repeat(3000) }),
+      ),
     ).toContain("audioUrl must be 1 to 2048 characters");
     expect(await workflowCount(t)).toBe(0);
     await expectUnrelatedWorkflowCompletes(t);

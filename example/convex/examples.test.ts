@@ -51,7 +51,10 @@ describe("example workflows", () => {
   test("transcription fails once retries are exhausted", async () => {
     const t = initConvexTest();
     const id = await t.mutation(async (ctx) =>
-      workflow.start(ctx, internal.transcription.transcribe, { audioUrl: "https://example.com/x.mp3", flakyFailures: 10 }),
+      workflow.start(ctx, internal.transcription.transcribe, {
+        audioUrl: "https://example.com/x.mp3",
+        flakyFailures: 10,
+      }),
     );
     await drain(t);
     const status = await t.query(async (ctx) => workflow.status(ctx, id));
@@ -65,7 +68,11 @@ describe("example workflows", () => {
     const t = initConvexTest();
     await t.mutation(internal.orders.restock, { sku: "mug", quantity: 10, priceCents: 1200 });
     const alice = t.withIdentity(ALICE);
-    const id = await alice.mutation(api.runs.startOrder, { sku: "mug", quantity: 3, paymentMethod: "pm_card_visa_4242" });
+    const id = await alice.mutation(api.runs.startOrder, {
+      sku: "mug",
+      quantity: 3,
+      paymentMethod: "pm_card_visa_4242",
+    });
     await drain(t);
 
     const run = await alice.query(api.runs.getRun, { workflowId: id });
@@ -81,7 +88,11 @@ describe("example workflows", () => {
     const t = initConvexTest();
     await t.mutation(internal.orders.restock, { sku: "mug", quantity: 10 });
     const alice = t.withIdentity(ALICE);
-    const id = await alice.mutation(api.runs.startOrder, { sku: "mug", quantity: 4, paymentMethod: DECLINED_PAYMENT_METHOD });
+    const id = await alice.mutation(api.runs.startOrder, {
+      sku: "mug",
+      quantity: 4,
+      paymentMethod: DECLINED_PAYMENT_METHOD,
+    });
     await drain(t);
 
     const run = await alice.query(api.runs.getRun, { workflowId: id });
@@ -89,11 +100,7 @@ describe("example workflows", () => {
     expect(run.status).toBe("completed");
     expect(run.result).toMatchObject({ status: "compensated" });
     expect((run.result as { reason: string }).reason).toContain("Card declined");
-    expect(run.steps.map((s) => s.name)).toEqual([
-      "orders:reserveStock",
-      "orders:chargeCard",
-      "orders:releaseStock",
-    ]);
+    expect(run.steps.map((s) => s.name)).toEqual(["orders:reserveStock", "orders:chargeCard", "orders:releaseStock"]);
     const stock = await t.run((ctx) => ctx.db.query("stock").collect());
     expect(stock[0].available).toBe(10); // given back
     const reservations = await t.run((ctx) => ctx.db.query("reservations").collect());
@@ -109,7 +116,11 @@ describe("example workflows", () => {
 
     const run = await alice.query(api.runs.getRun, { workflowId: id });
     expect(run.status).toBe("completed");
-    const result = run.result as { processed: { item: string }[]; failed: { item: string; error: string }[]; totalScore: number };
+    const result = run.result as {
+      processed: { item: string }[];
+      failed: { item: string; error: string }[];
+      totalScore: number;
+    };
     expect(result.processed.map((p) => p.item)).toEqual(["apple", "plum"]);
     expect(result.failed).toHaveLength(1);
     expect(result.failed[0].item).toBe("bad-pear");

@@ -95,7 +95,10 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
 async function drainWithin(t: TestConvex, realMs: number, what: string, maxIterations = 10_000): Promise<void> {
   let timer: ReturnType<typeof realSetTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = realSetTimeout(() => reject(new Error(`${what}: scheduled functions still running after ${realMs} ms`)), realMs);
+    timer = realSetTimeout(
+      () => reject(new Error(`${what}: scheduled functions still running after ${realMs} ms`)),
+      realMs,
+    );
   });
   try {
     await Promise.race([t.finishAllScheduledFunctions(vi.runAllTimers, maxIterations), timeout]);
@@ -190,10 +193,13 @@ describe("executor mode", () => {
       for (const s of steps) expect(s.kind === "function" && s.workId).toBeUndefined();
     }
     // ... and its executor recorded when it began running, which the workpool does not report.
-    const timeline = (await t.query((ctx) => workflow.timelinePage(ctx, { paginationOpts: { cursor: null, numItems: 100 } }))).page;
+    const timeline = (
+      await t.query((ctx) => workflow.timelinePage(ctx, { paginationOpts: { cursor: null, numItems: 100 } }))
+    ).page;
     const ran = timeline.filter((w) => ids.includes(w.workflowId as WorkflowId));
     expect(ran).toHaveLength(ids.length);
-    for (const w of ran) for (const s of w.steps) expect(s.startedAt, `${s.name} of ${w.workflowId}`).toEqual(expect.any(Number));
+    for (const w of ran)
+      for (const s of w.steps) expect(s.startedAt, `${s.name} of ${w.workflowId}`).toEqual(expect.any(Number));
     const shards = await diagnose(t, workflow);
     expect(shards.map((s) => [s.shard, s.shards, s.epoch, s.queued])).toEqual([
       [0, 4, 1, 0],
@@ -286,7 +292,11 @@ describe("executor mode", () => {
     const t = initConvexTest();
     await t.mutation((ctx) => retryingWorkflow.startExecutors(ctx));
     const id = await t.mutation((ctx) =>
-      retryingWorkflow.start(ctx, internal.executorWorkflows.flakyFlow, { tag: "explicit", failures: 2, explicitRetry: true }),
+      retryingWorkflow.start(ctx, internal.executorWorkflows.flakyFlow, {
+        tag: "explicit",
+        failures: 2,
+        explicitRetry: true,
+      }),
     );
     await advanceUntilFinished(t, retryingWorkflow, [id], 60_000);
     await settle(t);
@@ -294,7 +304,9 @@ describe("executor mode", () => {
     expect(await actionRuns(t, "explicit:F")).toBe(3);
     expect((await effectRows(t)).filter((r) => r.key === "exec:explicit")).toHaveLength(1);
     // The executor records how many times the step ran; the timeline reports it.
-    const [row] = (await t.query((ctx) => retryingWorkflow.timelinePage(ctx, { paginationOpts: { cursor: null, numItems: 1 } }))).page;
+    const [row] = (
+      await t.query((ctx) => retryingWorkflow.timelinePage(ctx, { paginationOpts: { cursor: null, numItems: 1 } }))
+    ).page;
     expect(row.steps.map((s) => [s.name, s.attempts])).toEqual([
       ["executorWorkflows:flaky", 3],
       ["executorWorkflows:record", null],
@@ -305,7 +317,11 @@ describe("executor mode", () => {
     const t = initConvexTest();
     await t.mutation((ctx) => retryingWorkflow.startExecutors(ctx));
     const id = await t.mutation((ctx) =>
-      retryingWorkflow.start(ctx, internal.executorWorkflows.flakyFlow, { tag: "default", failures: 2, explicitRetry: false }),
+      retryingWorkflow.start(ctx, internal.executorWorkflows.flakyFlow, {
+        tag: "default",
+        failures: 2,
+        explicitRetry: false,
+      }),
     );
     await advanceUntilFinished(t, retryingWorkflow, [id], 60_000);
     await settle(t);
@@ -317,7 +333,9 @@ describe("executor mode", () => {
   test("a batch mixing a task with a sleep and an event goes on only when all three are done", async () => {
     const t = initConvexTest();
     await t.mutation((ctx) => workflow.startExecutors(ctx));
-    const id = await t.mutation((ctx) => workflow.start(ctx, internal.executorWorkflows.mixedBatch, { tag: "mix", n: 5 }));
+    const id = await t.mutation((ctx) =>
+      workflow.start(ctx, internal.executorWorkflows.mixedBatch, { tag: "mix", n: 5 }),
+    );
     // The action and the sleep finish; the event has not been sent.
     await advance(5_000, 100);
     const steps = (await t.query((ctx) => workflow.listSteps(ctx, id))).page;
@@ -333,7 +351,9 @@ describe("executor mode", () => {
       t.mutation((ctx) => ctx.runMutation(components.workflow.executor.coordinator.replayIfReady, { workflowId: id }));
     expect(await nudge()).toBe(false);
 
-    await t.mutation((ctx) => workflow.sendEvent(ctx, { workflowId: id, name: "bonus", validator: v.number(), value: 100 }));
+    await t.mutation((ctx) =>
+      workflow.sendEvent(ctx, { workflowId: id, name: "bonus", validator: v.number(), value: 100 }),
+    );
     // Ready now, with its replay already scheduled: two more nudges queue two more replays,
     // which must find the workflow moved on and change nothing.
     expect(await nudge()).toBe(true);
@@ -343,7 +363,12 @@ describe("executor mode", () => {
     expect(await t.query((ctx) => workflow.status(ctx, id))).toEqual({ type: "completed", result: 107 });
     expect((await effectRows(t)).filter((r) => r.key === "exec:mix")).toHaveLength(1);
     const after = (await t.query((ctx) => workflow.listSteps(ctx, id))).page;
-    expect(after.map((s) => s.name)).toEqual(["executorWorkflows:fetchB", "sleep", "bonus", "executorWorkflows:record"]);
+    expect(after.map((s) => s.name)).toEqual([
+      "executorWorkflows:fetchB",
+      "sleep",
+      "bonus",
+      "executorWorkflows:record",
+    ]);
   });
 
   test("sequential steps follow each other promptly, not at the idle claim interval", async () => {
@@ -363,14 +388,19 @@ describe("executor mode", () => {
     expect(perStep).toBeLessThan(5_000); // ~150 ms here; 60 s if it waited for the idle claim
     await settle(t);
     // (0 + 2) + (1 + 2) + ... + (7 + 2)
-    expect(await t.query((ctx) => sequentialWorkflow.status(ctx, id))).toEqual({ type: "completed", result: 28 + 2 * steps });
+    expect(await t.query((ctx) => sequentialWorkflow.status(ctx, id))).toEqual({
+      type: "completed",
+      result: 28 + 2 * steps,
+    });
   });
 
   test("a workflow that fails right after starting a step cancels that step and its task", async () => {
     const t = initConvexTest();
     await t.mutation((ctx) => workflow.startExecutors(ctx));
     closeGate(); // if fetchA ever ran, it would wait here
-    const id = await t.mutation((ctx) => workflow.start(ctx, internal.executorWorkflows.givesUpEarly, { tag: "ge", n: 1 }));
+    const id = await t.mutation((ctx) =>
+      workflow.start(ctx, internal.executorWorkflows.givesUpEarly, { tag: "ge", n: 1 }),
+    );
     await advanceUntilFinished(t, workflow, [id], 30_000);
     openGate();
     await settle(t);
@@ -389,7 +419,9 @@ describe("executor mode", () => {
   test("an executor waiting on a slow step backs off its claims instead of claiming every 50 ms", async () => {
     const t = initConvexTest();
     // No startExecutors: only the shard with work gets an executor.
-    const id = await t.mutation((ctx) => faultyWorkflow.start(ctx, internal.executorWorkflows.slowStep, { ms: 20_000 }));
+    const id = await t.mutation((ctx) =>
+      faultyWorkflow.start(ctx, internal.executorWorkflows.slowStep, { ms: 20_000 }),
+    );
     await advanceUntilFinished(t, faultyWorkflow, [id], 60_000);
     expect(await t.query((ctx) => faultyWorkflow.status(ctx, id))).toEqual({ type: "completed", result: 20_000 });
     // 20 s busy: every 50 ms would be 400 claims; doubling up to the 1 s idle interval is ~25.

@@ -35,7 +35,11 @@ async function startBig(t: TestConvex, wait = false): Promise<WorkflowId[]> {
   await t.mutation((ctx) => boundsExec.startExecutors(ctx));
   const ids: WorkflowId[] = [];
   for (let i = 0; i < WORKFLOWS; i++) {
-    ids.push(await t.mutation((ctx) => boundsExec.start(ctx, internal.executorBoundsWorkflows.fanOut, { steps: STEPS, size: SIZE, wait })));
+    ids.push(
+      await t.mutation((ctx) =>
+        boundsExec.start(ctx, internal.executorBoundsWorkflows.fanOut, { steps: STEPS, size: SIZE, wait }),
+      ),
+    );
   }
   return ids;
 }
@@ -56,10 +60,15 @@ async function runUntil(done: () => Promise<boolean>): Promise<void> {
 /** Each workflow completes, with `result` unless it is undefined (then any result). */
 async function expectCompleted(t: TestConvex, ids: WorkflowId[], result: number | undefined) {
   const done = async () =>
-    (await Promise.all(ids.map((id) => t.query((ctx) => boundsExec.status(ctx, id))))).every((s) => s.type !== "inProgress");
+    (await Promise.all(ids.map((id) => t.query((ctx) => boundsExec.status(ctx, id))))).every(
+      (s) => s.type !== "inProgress",
+    );
   await runUntil(done);
   for (const id of ids) {
-    expect(await t.query((ctx) => boundsExec.status(ctx, id))).toEqual({ type: "completed", result: result ?? expect.any(Number) });
+    expect(await t.query((ctx) => boundsExec.status(ctx, id))).toEqual({
+      type: "completed",
+      result: result ?? expect.any(Number),
+    });
   }
 }
 
@@ -113,9 +122,15 @@ describe("executor mode's reads bounded in bytes", () => {
       stepIds.push(...tasks.map((task) => task.stepId));
     }
     expect(stepIds.length).toBeGreaterThan(12);
-    const results = stepIds.map((stepId) => ({ stepId: stepId as never, result: { kind: "success" as const, returnValue: 1 }, attempts: 1 }));
+    const results = stepIds.map((stepId) => ({
+      stepId: stepId as never,
+      result: { kind: "success" as const, returnValue: 1 },
+      attempts: 1,
+    }));
     const record = (batch: typeof results) =>
-      t.mutation((ctx) => ctx.runMutation(components.workflow.executor.taskQueue.recordResults, { ...f, results: batch }));
+      t.mutation((ctx) =>
+        ctx.runMutation(components.workflow.executor.taskQueue.recordResults, { ...f, results: batch }),
+      );
     for (const bad of [Number.NaN, -1, 0, 1.5]) {
       await expect(record([results[0], { ...results[1], attempts: bad }])).rejects.toThrow(
         `recordResults \`results[1].attempts\` must be a whole number from 1 to 1000, got ${bad}`,
@@ -249,7 +264,9 @@ async function runExecutor(
 describe("executor flushes", () => {
   test("only the results the component consumed leave the buffer; the rest go in the next flush", async () => {
     // The component takes at most 3 per call (its byte budget); it used to lose the rest.
-    const { flushes, recorded, finished } = await runExecutor(8, (results) => ({ consumed: Math.min(3, results.length) }));
+    const { flushes, recorded, finished } = await runExecutor(8, (results) => ({
+      consumed: Math.min(3, results.length),
+    }));
     expect(finished).toBe(true);
     expect(flushes).toEqual([8, 5, 2]);
     expect(recorded.sort()).toEqual(Array.from({ length: 8 }, (_, i) => `step${i}`).sort());
@@ -283,7 +300,14 @@ async function runWithHooks(tasks: object[], hooks: ExecutorTestHooks) {
         mutationGroups.push(args.stepIds!);
         return { recorded: args.stepIds!.length, skipped: 0, replays: 0 };
       }
-      if (name === "recordResults") return { recorded: args.results!.length, skipped: 0, current: true, replays: 0, consumed: args.results!.length };
+      if (name === "recordResults")
+        return {
+          recorded: args.results!.length,
+          skipped: 0,
+          current: true,
+          replays: 0,
+          consumed: args.results!.length,
+        };
       if (name === "exitExecutor") return { exit: true };
       if (name === "heartbeat") return true;
       throw new Error(name);
@@ -295,18 +319,39 @@ async function runWithHooks(tasks: object[], hooks: ExecutorTestHooks) {
     _handler: (ctx: unknown, args: unknown) => Promise<null>;
   };
   const run = action._handler(ctx, { shard: 0, epoch: 1, instance: 0 });
-  const timeout = new Promise<never>((_, reject) => realSetTimeout(() => reject(new Error("executor did not finish")), 3_000));
+  const timeout = new Promise<never>((_, reject) =>
+    realSetTimeout(() => reject(new Error("executor did not finish")), 3_000),
+  );
   return { finished: Promise.race([run, timeout]), mutationGroups };
 }
 
-const mutationTask = (i: number) => ({ stepId: `m${i}`, workflowId: `w${i}`, functionType: "mutation", handle: "h", name: "save", args: {}, readyAt: 0 });
-const actionTask = (i: number) => ({ stepId: `a${i}`, workflowId: `w${i}`, functionType: "action", handle: "h", actionName: "echo", name: "echo", args: {}, readyAt: 0 });
+const mutationTask = (i: number) => ({
+  stepId: `m${i}`,
+  workflowId: `w${i}`,
+  functionType: "mutation",
+  handle: "h",
+  name: "save",
+  args: {},
+  readyAt: 0,
+});
+const actionTask = (i: number) => ({
+  stepId: `a${i}`,
+  workflowId: `w${i}`,
+  functionType: "action",
+  handle: "h",
+  actionName: "echo",
+  name: "echo",
+  args: {},
+  readyAt: 0,
+});
 
 describe("executor test hooks", () => {
   test("mutation steps run in groups of MAX_MUTATION_TASKS, by step id; beforeMutationGroup sees each group", async () => {
     const counts: number[] = [];
     const tasks = Array.from({ length: MAX_MUTATION_TASKS + 5 }, (_, i) => mutationTask(i));
-    const { finished, mutationGroups } = await runWithHooks(tasks, { beforeMutationGroup: (count) => void counts.push(count) });
+    const { finished, mutationGroups } = await runWithHooks(tasks, {
+      beforeMutationGroup: (count) => void counts.push(count),
+    });
     await finished;
     expect(counts).toEqual([MAX_MUTATION_TASKS, 5]);
     expect(mutationGroups.map((g) => g.length)).toEqual([MAX_MUTATION_TASKS, 5]);
@@ -342,9 +387,12 @@ describe("executor options", () => {
     );
     expect(make({ rateLimitBackoffMs: 5_000, rateLimitMaxBackoffMs: 5_000 })).not.toThrow();
     expect(
-      () => new WorkflowManager(components.workflow, {
-        executor: { rateLimitBackoffMs: 5_000, rateLimitMaxBackoffMs: 2_000 },
-      }),
-    ).toThrow("WorkflowManager `executor.rateLimitMaxBackoffMs` (2000 ms) must not be less than `executor.rateLimitBackoffMs` (5000 ms)");
+      () =>
+        new WorkflowManager(components.workflow, {
+          executor: { rateLimitBackoffMs: 5_000, rateLimitMaxBackoffMs: 2_000 },
+        }),
+    ).toThrow(
+      "WorkflowManager `executor.rateLimitMaxBackoffMs` (2000 ms) must not be less than `executor.rateLimitBackoffMs` (5000 ms)",
+    );
   });
 });

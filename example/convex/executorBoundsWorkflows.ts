@@ -31,7 +31,9 @@ export const fanOut = boundsExec.define({
   args: { steps: v.number(), size: v.number(), wait: v.optional(v.boolean()) },
   returns: v.number(),
   handler: async (step, { steps, size, wait }): Promise<number> => {
-    const runs = Array.from({ length: steps }, (_, i) => step.runAction(internal.executorBoundsWorkflows.measure, { blob: blob(size, i) }));
+    const runs = Array.from({ length: steps }, (_, i) =>
+      step.runAction(internal.executorBoundsWorkflows.measure, { blob: blob(size, i) }),
+    );
     const [lengths] = await Promise.all([
       Promise.all(runs),
       wait ? step.waitUntil(internal.executorBoundsWorkflows.isReady, {}) : Promise.resolve(true),
@@ -44,7 +46,8 @@ export const fanOut = boundsExec.define({
 export const small = boundsExec.define({
   args: { n: v.number() },
   returns: v.number(),
-  handler: async (step, { n }): Promise<number> => (await step.runAction(internal.executorBoundsWorkflows.measure, { blob: "x" })) + n,
+  handler: async (step, { n }): Promise<number> =>
+    (await step.runAction(internal.executorBoundsWorkflows.measure, { blob: "x" })) + n,
 });
 
 /** How many running steps `status()` lists for each workflow, all in one query. */

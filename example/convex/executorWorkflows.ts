@@ -87,16 +87,24 @@ export const record = internalMutation({
   },
 });
 
-
 const vFetchArgs = { tag: v.string(), n: v.number() };
 type FetchRef = FunctionReference<"action", "internal", { tag: string; n: number }, number>;
 
-async function countAction(ctx: Pick<GenericActionCtx<GenericDataModel>, "runMutation">, tag: string, action: string): Promise<number> {
+async function countAction(
+  ctx: Pick<GenericActionCtx<GenericDataModel>, "runMutation">,
+  tag: string,
+  action: string,
+): Promise<number> {
   return await ctx.runMutation(internal.attempts.countAttempt, { key: `${tag}:${action}` });
 }
 
 /** The 4-step body: query, two actions in parallel, mutation. Returns the recorded value. */
-async function fourSteps(step: WorkflowCtx, { tag, n }: { tag: string; n: number }, a: FetchRef, b: FetchRef): Promise<number> {
+async function fourSteps(
+  step: WorkflowCtx,
+  { tag, n }: { tag: string; n: number },
+  a: FetchRef,
+  b: FetchRef,
+): Promise<number> {
   const base = await step.runQuery(internal.executorWorkflows.lookup, { n });
   const [x, y] = await Promise.all([step.runAction(a, { tag, n: base }), step.runAction(b, { tag, n: base })]);
   await step.runMutation(internal.executorWorkflows.record, { tag, workflowId: step.workflowId, value: x + y });

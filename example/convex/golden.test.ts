@@ -35,21 +35,37 @@ describe("golden journals", () => {
     expect(compareGolden(base, current)).toEqual([]);
 
     // A step's arguments changed (say the handler now passes another model name).
-    const args = compareGolden(edit((g) => ((g.journal[1].args as { model: string }).model = "turbo")), current);
+    const args = compareGolden(
+      edit((g) => ((g.journal[1].args as { model: string }).model = "turbo")),
+      current,
+    );
     expect(args).toHaveLength(1);
-    expect(args[0]).toMatch(/^Journal entry mismatch: step 1 was recorded as .*"turbo".* but today's code asks for .*"fast"/);
+    expect(args[0]).toMatch(
+      /^Journal entry mismatch: step 1 was recorded as .*"turbo".* but today's code asks for .*"fast"/,
+    );
 
     // A step renamed, and a step the recording never had.
-    expect(compareGolden(edit((g) => (g.journal[3].name = "transcription:storeTranscript")), current)[0]).toMatch(
-      /^Journal entry mismatch: step 3 .*storeTranscript.*saveTranscript/,
-    );
-    expect(compareGolden(edit((g) => g.journal.pop()), current)[0]).toMatch(
-      /^Journal entry mismatch: step 3 was recorded as nothing but today's code asks for .*saveTranscript/,
-    );
+    expect(
+      compareGolden(
+        edit((g) => (g.journal[3].name = "transcription:storeTranscript")),
+        current,
+      )[0],
+    ).toMatch(/^Journal entry mismatch: step 3 .*storeTranscript.*saveTranscript/);
+    expect(
+      compareGolden(
+        edit((g) => g.journal.pop()),
+        current,
+      )[0],
+    ).toMatch(/^Journal entry mismatch: step 3 was recorded as nothing but today's code asks for .*saveTranscript/);
 
     // Same requests, different result: a step function changed behaviour.
-    const result = compareGolden(edit((g) => ((g.journal[0].runResult as { returnValue: { durationSec: number } }).returnValue.durationSec = 1)), current);
-    expect(result).toEqual([expect.stringMatching(/^Result mismatch: step 0 \("transcription:fetchAudio"\) recorded .*"durationSec":1/)]);
+    const result = compareGolden(
+      edit((g) => ((g.journal[0].runResult as { returnValue: { durationSec: number } }).returnValue.durationSec = 1)),
+      current,
+    );
+    expect(result).toEqual([
+      expect.stringMatching(/^Result mismatch: step 0 \("transcription:fetchAudio"\) recorded .*"durationSec":1/),
+    ]);
   });
 
   test("a change inside a nested workflow's journal is caught too", async () => {

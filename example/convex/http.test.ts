@@ -94,7 +94,8 @@ describe("GET /timeline and /timeline.json", () => {
     const t = initConvexTest();
     // 120 workflows that never ran: paging is what this checks.
     await t.mutation(async (ctx) => {
-      for (let i = 0; i < 120; i++) await workflow.start(ctx, internal.example.greeting, { name: `n${i}` }, { startAsync: true });
+      for (let i = 0; i < 120; i++)
+        await workflow.start(ctx, internal.example.greeting, { name: `n${i}` }, { startAsync: true });
     });
     const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
     const all = (await (await t.fetch("/timeline.json", auth)).json()) as TimelineData;
@@ -117,7 +118,9 @@ describe("GET /timeline and /timeline.json", () => {
     const html = await res.text();
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain("<canvas");
-    const config = JSON.parse(/<script type="application\/json" id="timeline-config">(.*?)<\/script>/s.exec(html)![1]) as {
+    const config = JSON.parse(
+      /<script type="application\/json" id="timeline-config">(.*?)<\/script>/s.exec(html)![1],
+    ) as {
       liveUrl: string;
       data: unknown;
     };
@@ -134,7 +137,10 @@ describe("GET /timeline and /timeline.json", () => {
     const t = initConvexTest();
     // The "accurate" model fails every attempt: 4 in all (MODEL_RETRY), then the step fails.
     const id = await t.mutation((ctx) =>
-      workflow.start(ctx, internal.transcription.transcribe, { audioUrl: "https://example.com/a.mp3", flakyFailures: 10 }),
+      workflow.start(ctx, internal.transcription.transcribe, {
+        audioUrl: "https://example.com/a.mp3",
+        flakyFailures: 10,
+      }),
     );
     const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
     const accurateStep = async () => {

@@ -31,7 +31,10 @@ http.route({
       const value = url.searchParams.get(key);
       if (value !== null) live.set(key, value);
     }
-    const html = renderTimelineHtml({ liveUrl: `/timeline.json?${live.toString()}`, title: "Workflow timeline (live)" });
+    const html = renderTimelineHtml({
+      liveUrl: `/timeline.json?${live.toString()}`,
+      title: "Workflow timeline (live)",
+    });
     return new Response(html, {
       status: 200,
       headers: {
@@ -53,7 +56,9 @@ http.route({
     if (!auth.ok) return auth.response;
     const url = new URL(request.url);
     const limitParam = Number(url.searchParams.get("limit") ?? MAX_WORKFLOWS);
-    const limit = Number.isFinite(limitParam) ? Math.max(1, Math.min(MAX_WORKFLOWS, Math.floor(limitParam))) : MAX_WORKFLOWS;
+    const limit = Number.isFinite(limitParam)
+      ? Math.max(1, Math.min(MAX_WORKFLOWS, Math.floor(limitParam)))
+      : MAX_WORKFLOWS;
     const data = await readTimeline(ctx, { limit, name: url.searchParams.get("name") ?? undefined });
     return new Response(JSON.stringify(data), {
       status: 200,

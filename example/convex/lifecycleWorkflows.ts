@@ -14,7 +14,12 @@ export const lifecycle = new WorkflowManager(components.workflow, {
 });
 
 async function countEffects(ctx: MutationCtx, key: string): Promise<number> {
-  return (await ctx.db.query("effects").withIndex("key", (q) => q.eq("key", key)).collect()).length;
+  return (
+    await ctx.db
+      .query("effects")
+      .withIndex("key", (q) => q.eq("key", key))
+      .collect()
+  ).length;
 }
 
 /** One side effect: inserts an `effects` row and returns how many rows with that key exist now. */

@@ -2,16 +2,7 @@
 // (docs/managing-workflows.md), and the errors getStatus / cancel / restart / cleanup /
 // listSteps give for unknown and malformed ids.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import {
-  cancel,
-  cleanup,
-  getStatus,
-  list,
-  listByName,
-  listSteps,
-  restart,
-  type WorkflowId,
-} from "convex-workflow";
+import { cancel, cleanup, getStatus, list, listByName, listSteps, restart, type WorkflowId } from "convex-workflow";
 import type { PaginationResult } from "convex/server";
 import { components, internal } from "./_generated/api.js";
 import { lifecycle } from "./lifecycleWorkflows.js";
@@ -21,7 +12,9 @@ const A = "lifecycleWorkflows:listA";
 const B = "lifecycleWorkflows:listB";
 
 /** Follow a paginated listing to its end; returns each page. */
-async function pages<T>(fetch: (cursor: string | null) => Promise<PaginationResult<T>>): Promise<PaginationResult<T>[]> {
+async function pages<T>(
+  fetch: (cursor: string | null) => Promise<PaginationResult<T>>,
+): Promise<PaginationResult<T>[]> {
   const result: PaginationResult<T>[] = [];
   let cursor: string | null = null;
   for (let i = 0; i < 100; i++) {
@@ -54,10 +47,15 @@ describe("list and listByName", () => {
     const t = initConvexTest();
     const ids = await startFive(t);
     const withContext = await t.mutation((ctx) =>
-      lifecycle.start(ctx, internal.lifecycleWorkflows.waiter, { key: "w" }, {
-        onComplete: internal.lifecycleWorkflows.onComplete,
-        context: { who: "w" },
-      }),
+      lifecycle.start(
+        ctx,
+        internal.lifecycleWorkflows.waiter,
+        { key: "w" },
+        {
+          onComplete: internal.lifecycleWorkflows.onComplete,
+          context: { who: "w" },
+        },
+      ),
     );
     await drain(t);
 

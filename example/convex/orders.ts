@@ -34,11 +34,12 @@ export const placeOrder = workflow.define({
   args: { sku: v.string(), quantity: v.number(), paymentMethod: v.string() },
   returns: vOrderResult,
   handler: async (step, { sku, quantity, paymentMethod }): Promise<Infer<typeof vOrderResult>> => {
-    const { reservationId, amountCents }: { reservationId: Id<"reservations">; amountCents: number } = await step.runMutation(internal.orders.reserveStock, {
-      workflowId: step.workflowId,
-      sku,
-      quantity,
-    });
+    const { reservationId, amountCents }: { reservationId: Id<"reservations">; amountCents: number } =
+      await step.runMutation(internal.orders.reserveStock, {
+        workflowId: step.workflowId,
+        sku,
+        quantity,
+      });
     let chargeId: string;
     try {
       // No retries: a declined card will not succeed on a second try.

@@ -20,7 +20,9 @@ async function stepsOf(t: TestConvex, id: WorkflowId) {
   const steps = [];
   let cursor: string | null = null;
   for (;;) {
-    const page = await t.query(async (ctx) => workflow.listSteps(ctx, id, { paginationOpts: { cursor, numItems: 100 } }));
+    const page = await t.query(async (ctx) =>
+      workflow.listSteps(ctx, id, { paginationOpts: { cursor, numItems: 100 } }),
+    );
     steps.push(...page.page);
     if (page.isDone) return steps;
     cursor = page.continueCursor;
@@ -150,7 +152,9 @@ describe("environment", () => {
     const keys = ["Math", "Date", "console", "process", "crypto"];
     const before = Object.fromEntries(keys.map((k) => [k, g[k]]));
     const t = initConvexTest();
-    const id = await t.mutation(async (ctx) => workflow.start(ctx, internal.testWorkflows.nondeterministic, { key: "nd2" }));
+    const id = await t.mutation(async (ctx) =>
+      workflow.start(ctx, internal.testWorkflows.nondeterministic, { key: "nd2" }),
+    );
     await drain(t);
     expect((await statusOf(t, id)).type).toBe("failed");
     for (const k of keys) expect(g[k], k).toBe(before[k]);
@@ -255,7 +259,11 @@ describe("the sandbox's clocks", () => {
     // Each prototype of a date (under fake timers: the fake Date's, the native Date's, Object's).
     const datePrototypes = () => {
       const chain: unknown[] = [];
-      for (let p: object | null = Object.getPrototypeOf(new Date(0)) as object; p; p = Object.getPrototypeOf(p) as object | null) {
+      for (
+        let p: object | null = Object.getPrototypeOf(new Date(0)) as object;
+        p;
+        p = Object.getPrototypeOf(p) as object | null
+      ) {
         chain.push(Object.getOwnPropertyDescriptor(p, "constructor"));
       }
       return chain;
@@ -339,7 +347,9 @@ describe("the sandbox's clocks", () => {
     );
     // A deterministic workflow does not warn.
     warn.mockClear();
-    const ok = await t.mutation(async (ctx) => workflow.start(ctx, internal.testWorkflows.randomness, { key: "quiet" }));
+    const ok = await t.mutation(async (ctx) =>
+      workflow.start(ctx, internal.testWorkflows.randomness, { key: "quiet" }),
+    );
     await drain(t);
     expect((await statusOf(t, ok)).type).toBe("completed");
     expect(warn.mock.calls.filter((args) => String(args[0]).includes("finished without asking"))).toEqual([]);

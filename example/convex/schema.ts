@@ -2,7 +2,12 @@ import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 
 export const vRunKind = v.union(v.literal("transcription"), v.literal("order"), v.literal("batch"));
-export const vRunStatus = v.union(v.literal("running"), v.literal("completed"), v.literal("failed"), v.literal("canceled"));
+export const vRunStatus = v.union(
+  v.literal("running"),
+  v.literal("completed"),
+  v.literal("failed"),
+  v.literal("canceled"),
+);
 
 export default defineSchema({
   /** Side effects of example steps, one row per mutation step run. */

@@ -9,7 +9,12 @@ describe("smoke", () => {
   test("greeting runs to completion", async () => {
     const t = initConvexTest();
     const id = await t.mutation(async (ctx) =>
-      workflow.start(ctx, internal.example.greeting, { name: "Ada" }, { onComplete: internal.example.onDone, context: { n: 1 } }),
+      workflow.start(
+        ctx,
+        internal.example.greeting,
+        { name: "Ada" },
+        { onComplete: internal.example.onDone, context: { n: 1 } },
+      ),
     );
     await drain(t);
     const status = await t.query(async (ctx) => workflow.status(ctx, id));

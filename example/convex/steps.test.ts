@@ -19,9 +19,7 @@ const stepsOf = async (t: TestConvex, id: WorkflowId) =>
 const effectsOf = (t: TestConvex, key: string) =>
   t.run(async (ctx) => (await ctx.db.query("effects").collect()).filter((e) => e.key === key));
 const attemptsOf = async (t: TestConvex, key: string) =>
-  (
-    await t.run(async (ctx) => (await ctx.db.query("attempts").collect()).find((a) => a.key === key))
-  )?.count ?? 0;
+  (await t.run(async (ctx) => (await ctx.db.query("attempts").collect()).find((a) => a.key === key)))?.count ?? 0;
 
 async function resultOf(t: TestConvex, id: WorkflowId): Promise<unknown> {
   const status = await statusOf(t, id);

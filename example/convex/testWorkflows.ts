@@ -68,7 +68,6 @@ export const double = internalAction({
   handler: (_ctx, { n }) => n * 2,
 });
 
-
 /** Fails its first `failTimes` attempts, then returns the attempt number. */
 export const flaky = internalAction({
   args: { key: v.string(), failTimes: v.number() },
@@ -149,12 +148,10 @@ export const pure = workflow.define({
 });
 
 /** The fluent form of define. */
-export const fluent = workflow
-  .define({ args: { n: v.number() }, returns: v.number() })
-  .handler(async (step, { n }) => {
-    const doubled: number = await step.runAction(internal.testWorkflows.double, { n });
-    return doubled + 1;
-  });
+export const fluent = workflow.define({ args: { n: v.number() }, returns: v.number() }).handler(async (step, { n }) => {
+  const doubled: number = await step.runAction(internal.testWorkflows.double, { n });
+  return doubled + 1;
+});
 
 /** The standalone form, without a manager. */
 export const standalone = defineWorkflow(components.workflow, { args: { n: v.number() }, returns: v.number() }).handler(
@@ -345,7 +342,14 @@ export const inlineSteps = workflow.define({
 
 /** Tries one invalid option combination; returns the error message. */
 export const badOptions = workflow.define({
-  args: { which: v.union(v.literal("inlineRunAfter"), v.literal("inlineRunAt"), v.literal("inlineAction"), v.literal("limits")) },
+  args: {
+    which: v.union(
+      v.literal("inlineRunAfter"),
+      v.literal("inlineRunAt"),
+      v.literal("inlineAction"),
+      v.literal("limits"),
+    ),
+  },
   returns: v.string(),
   handler: async (step, { which }) => {
     try {
@@ -559,7 +563,8 @@ function readClocks() {
     dateNow: Date.now(),
     newDateConstructor: new dateConstructor().getTime(),
     prototypeConstructor: new (Date.prototype.constructor as DateConstructor)().getTime(),
-    instancePrototypeConstructor: new ((Object.getPrototypeOf(new Date()) as Date).constructor as DateConstructor)().getTime(),
+    instancePrototypeConstructor: new ((Object.getPrototypeOf(new Date()) as Date)
+      .constructor as DateConstructor)().getTime(),
     constructorIsDate: dateConstructor === Date,
     parentNow: typeof parent.now === "function" ? parent.now() : null,
     dateCalled: Date(),

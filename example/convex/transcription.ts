@@ -82,7 +82,6 @@ export const transcribeWithModel = internalAction({
   },
 });
 
-
 export const saveTranscript = internalMutation({
   args: { workflowId: v.string(), audioUrl: v.string(), ...vTranscription.fields },
   returns: v.id("transcripts"),

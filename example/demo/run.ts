@@ -110,11 +110,21 @@ function captureConsole(): { lines: string[]; restore: () => void } {
 }
 
 const icon = (w: { runResult?: { kind: string } }) =>
-  !w.runResult ? yellow("…") : w.runResult.kind === "success" ? green("✔") : w.runResult.kind === "canceled" ? yellow("■") : red("✘");
+  !w.runResult
+    ? yellow("…")
+    : w.runResult.kind === "success"
+      ? green("✔")
+      : w.runResult.kind === "canceled"
+        ? yellow("■")
+        : red("✘");
 
 /** Ids of workflows started by another workflow's step. */
 function childrenOf(snap: Snapshot): Set<string> {
-  return new Set(snap.workflows.flatMap((w) => w.steps.flatMap((s) => (s.kind === "workflow" ? [s.nestedWorkflowId as string] : []))));
+  return new Set(
+    snap.workflows.flatMap((w) =>
+      w.steps.flatMap((s) => (s.kind === "workflow" ? [s.nestedWorkflowId as string] : [])),
+    ),
+  );
 }
 
 function describeResult(w: WorkflowSnap): string {
@@ -146,7 +156,9 @@ async function timelineOf(t: Backend): Promise<TimelineData> {
   const workflows: TimelineData["workflows"] = [];
   let cursor: string | null = null;
   for (;;) {
-    const page = await t.query(async (ctx) => workflow.timelinePage(ctx, { paginationOpts: { cursor, numItems: 100 } }));
+    const page = await t.query(async (ctx) =>
+      workflow.timelinePage(ctx, { paginationOpts: { cursor, numItems: 100 } }),
+    );
     workflows.push(...page.page);
     if (page.isDone) return { now: Date.now(), workflows };
     cursor = page.continueCursor;
@@ -191,10 +203,17 @@ export async function main({ outFile }: { outFile: string }): Promise<number> {
     await alice.mutation(api.runs.startOrder, { sku: "mug", quantity: 2, paymentMethod: "pm_card_visa_4242" });
     await alice.mutation(api.runs.startOrder, { sku: "lamp", quantity: 1, paymentMethod: DECLINED_PAYMENT_METHOD });
     const batchId = await bob.mutation(api.runs.startBatch, { items: ["apple", "plum", "bad-pear", "fig", "kiwi"] });
-    const toCancel = await bob.mutation(api.runs.startTranscription, { audioUrl: "https://media.example.com/podcast.mp3" });
+    const toCancel = await bob.mutation(api.runs.startTranscription, {
+      audioUrl: "https://media.example.com/podcast.mp3",
+    });
     // A privileged start from server code (no owner; onComplete still records it).
     await t.mutation(async (ctx) =>
-      workflow.start(ctx, internal.example.greeting, { name: "Ada" }, { onComplete: internal.example.onDone, context: { from: "demo" } }),
+      workflow.start(
+        ctx,
+        internal.example.greeting,
+        { name: "Ada" },
+        { onComplete: internal.example.onDone, context: { from: "demo" } },
+      ),
     );
 
     try {
@@ -283,14 +302,18 @@ export async function main({ outFile }: { outFile: string }): Promise<number> {
       const retries = retriesOf(snap, w.workflowId);
       out(
         `  ${icon(w)} ${bold((w.name ?? "?").padEnd(25))} ${label.padEnd(14)} ${statusOf(w).padEnd(9)} ` +
-          dim(`${who}, ${w.steps.length} step${w.steps.length === 1 ? "" : "s"}${retries ? `, ${retries} retries` : ""}, ${secs(durationOf(w.steps))}`),
+          dim(
+            `${who}, ${w.steps.length} step${w.steps.length === 1 ? "" : "s"}${retries ? `, ${retries} retries` : ""}, ${secs(durationOf(w.steps))}`,
+          ),
       );
       out(`      ${describeResult(w)}`);
       for (const s of w.steps) {
         if (s.kind !== "workflow") continue;
         const child = byId.get(s.nestedWorkflowId);
         if (!child) continue;
-        out(`      ${icon(child)} ${dim("child")} ${(child.args as { item?: string }).item ?? child.name}: ${describeResult(child)}`);
+        out(
+          `      ${icon(child)} ${dim("child")} ${(child.args as { item?: string }).item ?? child.name}: ${describeResult(child)}`,
+        );
       }
     }
     out();
@@ -330,7 +353,9 @@ export async function main({ outFile }: { outFile: string }): Promise<number> {
 
     const count = (status: string) => snap.workflows.filter((w) => statusOf(w) === status).length;
     const failedChildren = snap.workflows.filter((w) => statusOf(w) === "failed" && childIds.has(w.workflowId)).length;
-    const failedNote = failedChildren ? ` (${failedChildren} ${failedChildren === 1 ? "child" : "children"}, handled by the parent)` : "";
+    const failedNote = failedChildren
+      ? ` (${failedChildren} ${failedChildren === 1 ? "child" : "children"}, handled by the parent)`
+      : "";
     const stepCount = snap.workflows.reduce((n, w) => n + w.steps.length, 0);
     const allFinished = count("running") === 0;
     const rel = (p: string) => path.relative(process.cwd(), p) || p;

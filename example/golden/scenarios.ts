@@ -14,7 +14,14 @@ import { workflow } from "../convex/example.js";
 import { DECLINED_PAYMENT_METHOD } from "../convex/orders.js";
 import { drain, initConvexTest, type TestConvex } from "../convex/setup.testing.js";
 
-export type GoldenEntry = { stepNumber: number; name: string; kind: string; args: unknown; runResult: unknown; nested?: GoldenEntry[] };
+export type GoldenEntry = {
+  stepNumber: number;
+  name: string;
+  kind: string;
+  args: unknown;
+  runResult: unknown;
+  nested?: GoldenEntry[];
+};
 export type Golden = {
   scenario: string;
   workflow: string;
@@ -53,14 +60,19 @@ export const SCENARIOS: Record<string, Scenario> = {
   transcribeExhausted: {
     workflow: "transcription:transcribe",
     args: { audioUrl: "https://example.com/x.mp3", flakyFailures: 10 },
-    run: (t) => start(t, internal.transcription.transcribe, { audioUrl: "https://example.com/x.mp3", flakyFailures: 10 }),
+    run: (t) =>
+      start(t, internal.transcription.transcribe, { audioUrl: "https://example.com/x.mp3", flakyFailures: 10 }),
   },
   orderConfirmed: {
     workflow: "orders:placeOrder",
     args: { sku: "mug", quantity: 3, paymentMethod: "pm_card_visa_4242" },
     run: async (t) => {
       await t.mutation(internal.orders.restock, { sku: "mug", quantity: 10, priceCents: 1200 });
-      return await start(t, internal.orders.placeOrder, { sku: "mug", quantity: 3, paymentMethod: "pm_card_visa_4242" });
+      return await start(t, internal.orders.placeOrder, {
+        sku: "mug",
+        quantity: 3,
+        paymentMethod: "pm_card_visa_4242",
+      });
     },
   },
   orderCompensated: {
@@ -68,7 +80,11 @@ export const SCENARIOS: Record<string, Scenario> = {
     args: { sku: "mug", quantity: 4, paymentMethod: DECLINED_PAYMENT_METHOD },
     run: async (t) => {
       await t.mutation(internal.orders.restock, { sku: "mug", quantity: 10, priceCents: 1200 });
-      return await start(t, internal.orders.placeOrder, { sku: "mug", quantity: 4, paymentMethod: DECLINED_PAYMENT_METHOD });
+      return await start(t, internal.orders.placeOrder, {
+        sku: "mug",
+        quantity: 4,
+        paymentMethod: DECLINED_PAYMENT_METHOD,
+      });
     },
   },
   batch: {
@@ -80,7 +96,9 @@ export const SCENARIOS: Record<string, Scenario> = {
     workflow: "approvals:approvalWorkflow",
     args: { title: "Ship it", approver: BOB.tokenIdentifier },
     run: async (t) => {
-      const id = await t.withIdentity(ALICE).mutation(api.approvals.requestApproval, { title: "Ship it", approver: BOB.tokenIdentifier });
+      const id = await t
+        .withIdentity(ALICE)
+        .mutation(api.approvals.requestApproval, { title: "Ship it", approver: BOB.tokenIdentifier });
       await settle(t, 2_000); // the request is opened (a step), well before its deadline
       await t.withIdentity(BOB).mutation(api.approvals.decide, { workflowId: id, approved: true, comment: "lgtm" });
       return id;
@@ -90,13 +108,21 @@ export const SCENARIOS: Record<string, Scenario> = {
     workflow: "approvals:approvalWorkflow",
     args: { title: "Ship it later", approver: BOB.tokenIdentifier, timeoutMs: 60_000 },
     run: (t) =>
-      t.withIdentity(ALICE).mutation(api.approvals.requestApproval, { title: "Ship it later", approver: BOB.tokenIdentifier, timeoutMs: 60_000 }),
+      t.withIdentity(ALICE).mutation(api.approvals.requestApproval, {
+        title: "Ship it later",
+        approver: BOB.tokenIdentifier,
+        timeoutMs: 60_000,
+      }),
   },
   paymentPaid: {
     workflow: "payments:awaitPayment",
     args: { orderId: "o1", amountCents: 500, timeoutMs: 3_600_000 },
     run: async (t) => {
-      const id = await start(t, internal.payments.awaitPayment, { orderId: "o1", amountCents: 500, timeoutMs: 3_600_000 });
+      const id = await start(t, internal.payments.awaitPayment, {
+        orderId: "o1",
+        amountCents: 500,
+        timeoutMs: 3_600_000,
+      });
       await t.mutation(internal.payments.recordPayment, { orderId: "o1", amountCents: 200, reference: "a" });
       await t.mutation(internal.payments.recordPayment, { orderId: "o1", amountCents: 300, reference: "b" });
       return id;
@@ -123,7 +149,11 @@ export function normalizer() {
     if (typeof value === "string") return value.replace(ID, id);
     if (Array.isArray(value)) return value.map(normalize);
     if (value && typeof value === "object") {
-      return Object.fromEntries(Object.keys(value).sort().map((k) => [k, normalize((value as Record<string, unknown>)[k])]));
+      return Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .map((k) => [k, normalize((value as Record<string, unknown>)[k])]),
+      );
     }
     return value;
   };
@@ -137,7 +167,11 @@ export function normalizer() {
 }
 
 async function stepsOf(t: TestConvex, id: string): Promise<WorkflowStep[]> {
-  return (await t.query((ctx) => workflow.listSteps(ctx, id as WorkflowId, { paginationOpts: { cursor: null, numItems: 1000 } }))).page;
+  return (
+    await t.query((ctx) =>
+      workflow.listSteps(ctx, id as WorkflowId, { paginationOpts: { cursor: null, numItems: 1000 } }),
+    )
+  ).page;
 }
 
 async function journalOf(t: TestConvex, id: string, n: ReturnType<typeof normalizer>): Promise<GoldenEntry[]> {
@@ -173,7 +207,10 @@ export async function recordScenario(scenario: string): Promise<Golden> {
       scenario,
       workflow: spec.workflow,
       args: spec.args,
-      status: status.type === "failed" ? { type: "failed", error: n.normalize(status.error.split("\n")[0]) } : n.normalize(status),
+      status:
+        status.type === "failed"
+          ? { type: "failed", error: n.normalize(status.error.split("\n")[0]) }
+          : n.normalize(status),
       journal,
     };
   } finally {
@@ -181,7 +218,8 @@ export async function recordScenario(scenario: string): Promise<Golden> {
   }
 }
 
-const show = (e: GoldenEntry | undefined) => (e ? JSON.stringify({ name: e.name, kind: e.kind, args: e.args }) : "nothing");
+const show = (e: GoldenEntry | undefined) =>
+  e ? JSON.stringify({ name: e.name, kind: e.kind, args: e.args }) : "nothing";
 
 /**
  * Differences between a recorded journal and today's. Request differences (name, kind,
@@ -198,7 +236,9 @@ export function compareJournals(recorded: GoldenEntry[], current: GoldenEntry[],
       break; // past a mismatch the rest of this journal is not comparable
     }
     if (JSON.stringify(r.runResult) !== JSON.stringify(c.runResult)) {
-      out.push(`Result mismatch: ${where} ("${r.name}") recorded ${JSON.stringify(r.runResult)}, today ${JSON.stringify(c.runResult)}`);
+      out.push(
+        `Result mismatch: ${where} ("${r.name}") recorded ${JSON.stringify(r.runResult)}, today ${JSON.stringify(c.runResult)}`,
+      );
     }
     if (r.nested || c.nested) out.push(...compareJournals(r.nested ?? [], c.nested ?? [], `${where} → nested `));
   }

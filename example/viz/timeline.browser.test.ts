@@ -48,7 +48,11 @@ async function runExamples(): Promise<TimelineData> {
     // takes the executor for dead and its successor counts attempts from 1 again.
     await t.mutation((ctx) => retryingWorkflow.startExecutors(ctx));
     const flaky = await t.mutation((ctx) =>
-      retryingWorkflow.start(ctx, internal.executorWorkflows.flakyFlow, { tag: "viz", failures: 2, explicitRetry: true }),
+      retryingWorkflow.start(ctx, internal.executorWorkflows.flakyFlow, {
+        tag: "viz",
+        failures: 2,
+        explicitRetry: true,
+      }),
     );
     for (let ms = 0; ms < 30_000; ms += 50) {
       await vi.advanceTimersByTimeAsync(50);
@@ -60,9 +64,13 @@ async function runExamples(): Promise<TimelineData> {
       for (const name of ["Ada", "Grace"]) await workflow.start(ctx, internal.example.greeting, { name });
       // Retried twice, then succeeds; and one that runs out of retries and fails.
       await workflow.start(ctx, internal.transcription.transcribe, { audioUrl: "https://example.com/talk.mp3" });
-      await workflow.start(ctx, internal.transcription.transcribe, { audioUrl: "https://example.com/x.mp3", flakyFailures: 10 });
+      await workflow.start(ctx, internal.transcription.transcribe, {
+        audioUrl: "https://example.com/x.mp3",
+        flakyFailures: 10,
+      });
       // Executor mode: steps with a recorded start (queue time vs execution time).
-      for (let n = 0; n < 3; n++) await executorWorkflow.start(ctx, internal.executorWorkflows.fourStep, { tag: `viz${n}`, n });
+      for (let n = 0; n < 3; n++)
+        await executorWorkflow.start(ctx, internal.executorWorkflows.fourStep, { tag: `viz${n}`, n });
     });
     const waiter = await t.mutation((ctx) => lifecycle.start(ctx, internal.lifecycleWorkflows.waiter, { key: "viz" }));
     await drain(t);
@@ -97,9 +105,13 @@ function expectedRange(data: TimelineData) {
 }
 
 async function waitRendered(page: Page, minRenders = 1): Promise<RenderedTimeline> {
-  await page.waitForFunction((n) => document.body.dataset.rendered === "1" && (window.__timeline?.renders ?? 0) >= n, minRenders, {
-    timeout: 15_000,
-  });
+  await page.waitForFunction(
+    (n) => document.body.dataset.rendered === "1" && (window.__timeline?.renders ?? 0) >= n,
+    minRenders,
+    {
+      timeout: 15_000,
+    },
+  );
   return (await page.evaluate(() => window.__timeline))!;
 }
 
@@ -214,7 +226,12 @@ describe.skipIf(!haveChromium && !process.env.CI)("timeline page in Chromium", (
         const g = canvas.getContext("2d")!;
         const scale = canvas.width / canvas.getBoundingClientRect().width;
         return bars.map((b) => {
-          const px = g.getImageData(Math.floor(((b.x0 + b.x1) / 2) * scale), Math.floor((b.y + b.h / 2) * scale), 1, 1).data;
+          const px = g.getImageData(
+            Math.floor(((b.x0 + b.x1) / 2) * scale),
+            Math.floor((b.y + b.h / 2) * scale),
+            1,
+            1,
+          ).data;
           return Math.max(px[0], px[1], px[2]);
         });
       },
@@ -227,13 +244,20 @@ describe.skipIf(!haveChromium && !process.env.CI)("timeline page in Chromium", (
     // in its tooltip; steps that ran once have no mark.
     const retried = data.workflows.flatMap((w) => w.steps.filter((s) => (s.attempts ?? 0) > 1).map((s) => ({ w, s })));
     expect(retried.map(({ s }) => [s.name, s.attempts])).toEqual([["executorWorkflows:flaky", 3]]);
-    const retriedBar = drawn.bars.find((b) => b.workflowId === retried[0].w.workflowId && b.stepNumber === retried[0].s.stepNumber)!;
+    const retriedBar = drawn.bars.find(
+      (b) => b.workflowId === retried[0].w.workflowId && b.stepNumber === retried[0].s.stepNumber,
+    )!;
     expect(retriedBar.attempts).toBe(3);
     const markPixels = await page.evaluate((b) => {
       const canvas = document.getElementById("timeline") as HTMLCanvasElement;
       const g = canvas.getContext("2d")!;
       const scale = canvas.width / canvas.getBoundingClientRect().width;
-      const px = g.getImageData(Math.ceil((Math.max(b.x1, b.x0 + 2) + 3) * scale), Math.floor(b.y * scale), Math.ceil(16 * scale), Math.ceil(b.h * scale)).data;
+      const px = g.getImageData(
+        Math.ceil((Math.max(b.x1, b.x0 + 2) + 3) * scale),
+        Math.floor(b.y * scale),
+        Math.ceil(16 * scale),
+        Math.ceil(b.h * scale),
+      ).data;
       let bright = 0;
       for (let i = 0; i < px.length; i += 4) if (Math.min(px[i], px[i + 1], px[i + 2]) > 180) bright++;
       return bright;
@@ -266,7 +290,12 @@ describe.skipIf(!haveChromium && !process.env.CI)("timeline page in Chromium", (
       Array.from(document.querySelectorAll<HTMLElement>("#legend [data-legend]")).map((el) => {
         const sw = el.firstElementChild as HTMLElement | null;
         const box = sw?.getBoundingClientRect();
-        return { key: el.dataset.legend!, text: el.textContent ?? "", visible: el.offsetParent !== null, swatch: !!box && box.width > 0 && box.height > 0 };
+        return {
+          key: el.dataset.legend!,
+          text: el.textContent ?? "",
+          visible: el.offsetParent !== null,
+          swatch: !!box && box.width > 0 && box.height > 0,
+        };
       }),
     );
     expect(shown.map((s) => s.key)).toEqual(keys);
@@ -277,7 +306,10 @@ describe.skipIf(!haveChromium && !process.env.CI)("timeline page in Chromium", (
     expect(shown.find((s) => s.key === "retried")!.text).toContain("×N");
     // A step's swatch has the colour its bars are painted with.
     const flakyColor = await page.evaluate(
-      () => getComputedStyle(document.querySelector<HTMLElement>('#legend [data-legend="step:executorWorkflows:flaky"] .sw')!).backgroundColor,
+      () =>
+        getComputedStyle(
+          document.querySelector<HTMLElement>('#legend [data-legend="step:executorWorkflows:flaky"] .sw')!,
+        ).backgroundColor,
     );
     expect(flakyColor).toMatch(/^rgb\(/);
 

@@ -7,7 +7,7 @@ import type { WorkpoolOptions, WorkpoolRetryOptions } from "@convex-dev/workpool
 import { parse } from "convex-helpers/validators";
 import {
   createFunctionHandle,
-    internalActionGeneric,
+  internalActionGeneric,
   type RegisteredAction,
   type FunctionArgs,
   type FunctionReturnType,
@@ -113,14 +113,13 @@ const listDefaults = (opts?: ListOptions) => ({
  * Define a workflow without a manager:
  * `export const w = defineWorkflow(components.workflow, { args }).handler(async (step, args) => ...)`.
  */
-export function defineWorkflow<
-  AV extends PropertyValidators,
-  RV extends Validator<any, "required", any> | void = void,
->(
+export function defineWorkflow<AV extends PropertyValidators, RV extends Validator<any, "required", any> | void = void>(
   component: WorkflowComponent,
   config: WorkflowDefinition<AV, RV>,
 ): {
-  handler(fn: (step: WorkflowCtx, args: ObjectType<AV>) => Promise<ReturnValueForOptionalValidator<RV>>): RegisteredMutation<"internal", WorkflowArgs<AV>, WorkflowMutationResult<InferFromOptionalValidator<RV>>>;
+  handler(
+    fn: (step: WorkflowCtx, args: ObjectType<AV>) => Promise<ReturnValueForOptionalValidator<RV>>,
+  ): RegisteredMutation<"internal", WorkflowArgs<AV>, WorkflowMutationResult<InferFromOptionalValidator<RV>>>;
 } {
   return { handler: (fn) => workflowMutation(component, { ...config, handler: fn }) };
 }
@@ -134,7 +133,10 @@ type StartOptions<Context = unknown> = CallbackOptions<Context> & {
  * Start a workflow; returns its id. Unless `startAsync`, the handler runs up to its first
  * step in this transaction, so bad arguments or references fail here.
  */
-export async function start<Context = unknown, F extends FunctionReference<"mutation", "internal"> = FunctionReference<"mutation", "internal">>(
+export async function start<
+  Context = unknown,
+  F extends FunctionReference<"mutation", "internal"> = FunctionReference<"mutation", "internal">,
+>(
   ctx: MutationCtx | ActionCtx,
   workflow: F,
   args: FunctionArgs<F>["args"],
@@ -147,7 +149,7 @@ export async function start<Context = unknown, F extends FunctionReference<"muta
   if (options?.onComplete) call.onComplete = await createFunctionHandle(options.onComplete);
   if (options?.context !== undefined) call.context = options.context;
   if (options?.startAsync !== undefined) call.startAsync = options.startAsync;
-  return (await ctx.runMutation(workflow, call));
+  return await ctx.runMutation(workflow, call);
 }
 
 /** A workflow's status: in progress (with its running steps), completed, failed or canceled. Reactive. */
@@ -170,7 +172,11 @@ export async function getStatus(
 }
 
 /** Cancel a running workflow: pending steps and running child workflows are canceled too. */
-export async function cancel(ctx: MutationCtx | ActionCtx, component: WorkflowComponent, workflowId: WorkflowId): Promise<void> {
+export async function cancel(
+  ctx: MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  workflowId: WorkflowId,
+): Promise<void> {
   await ctx.runMutation(component.workflow.cancel, { workflowId });
 }
 
@@ -200,7 +206,10 @@ export async function restart(
 export async function sendEvent<T = null, Name extends string = string>(
   ctx: MutationCtx | ActionCtx,
   component: WorkflowComponent,
-  args: ({ workflowId: WorkflowId; name: Name; id?: EventId<Name> } | { workflowId?: undefined; name?: Name; id: EventId<Name> }) &
+  args: (
+    | { workflowId: WorkflowId; name: Name; id?: EventId<Name> }
+    | { workflowId?: undefined; name?: Name; id: EventId<Name> }
+  ) &
     (
       | { validator?: undefined; value?: T }
       | { validator: Validator<T, any, any>; value: T }
@@ -226,7 +235,11 @@ export async function sendEvent<T = null, Name extends string = string>(
  * Re-check the `step.waitUntil` conditions of a workflow now. Call it after changing the
  * data a condition reads; without it, conditions are re-checked on their back-off.
  */
-export async function notify(ctx: MutationCtx | ActionCtx, component: WorkflowComponent, workflowId: WorkflowId): Promise<void> {
+export async function notify(
+  ctx: MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  workflowId: WorkflowId,
+): Promise<void> {
   await ctx.runMutation(component.wait.notify, { workflowId });
 }
 
@@ -258,7 +271,12 @@ export async function listByName(ctx: ReadCtx, component: WorkflowComponent, nam
 }
 
 /** The journal of a workflow: its steps with args, results and times. Default: 100, first first. */
-export async function listSteps(ctx: ReadCtx, component: WorkflowComponent, workflowId: WorkflowId, opts?: ListOptions) {
+export async function listSteps(
+  ctx: ReadCtx,
+  component: WorkflowComponent,
+  workflowId: WorkflowId,
+  opts?: ListOptions,
+) {
   const page = await ctx.runQuery(component.workflow.listSteps, { workflowId, ...listDefaults(opts) });
   return page as PaginationResult<WorkflowStep>;
 }
@@ -267,7 +285,11 @@ export async function listSteps(ctx: ReadCtx, component: WorkflowComponent, work
  * Delete a finished workflow with its steps, events and nested workflows. Returns false
  * (and deletes nothing) if it is still running or does not exist.
  */
-export async function cleanup(ctx: MutationCtx | ActionCtx, component: WorkflowComponent, workflowId: WorkflowId): Promise<boolean> {
+export async function cleanup(
+  ctx: MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  workflowId: WorkflowId,
+): Promise<boolean> {
   return await ctx.runMutation(component.workflow.cleanup, { workflowId });
 }
 
@@ -284,7 +306,7 @@ export async function timelinePage(
   component: WorkflowComponent,
   opts: { paginationOpts: PaginationOptions; name?: string; order?: "asc" | "desc"; maxStepsPerWorkflow?: number },
 ): Promise<PaginationResult<TimelineWorkflow>> {
-  return (await ctx.runQuery(component.timeline.timelinePage, opts));
+  return await ctx.runQuery(component.timeline.timelinePage, opts);
 }
 
 /**
@@ -369,7 +391,8 @@ export class WorkflowManager {
     },
   ): RegisteredAction<"internal", ObjectType<Args>, ReturnValueForOptionalValidator<Returns>> {
     if (!name || typeof name !== "string") throw new Error("workflow.action needs a name (the action's export name)");
-    if (this.actions.has(name)) throw new Error(`Executor action "${name}" is already registered on this WorkflowManager`);
+    if (this.actions.has(name))
+      throw new Error(`Executor action "${name}" is already registered on this WorkflowManager`);
     this.actions.set(name, { name, args: definition.args, handler: definition.handler as ExecutorAction["handler"] });
     return internalActionGeneric({
       args: definition.args,
@@ -420,7 +443,9 @@ export class WorkflowManager {
   define<AV extends PropertyValidators, RV extends Validator<unknown, "required", string> | void>(
     workflow: WorkflowDefinition<AV, RV>,
   ): {
-    handler(fn: (step: WorkflowCtx, args: ObjectType<AV>) => Promise<ReturnValueForOptionalValidator<RV>>): RegisteredMutation<"internal", WorkflowArgs<AV>, WorkflowMutationResult<InferFromOptionalValidator<RV>>>;
+    handler(
+      fn: (step: WorkflowCtx, args: ObjectType<AV>) => Promise<ReturnValueForOptionalValidator<RV>>,
+    ): RegisteredMutation<"internal", WorkflowArgs<AV>, WorkflowMutationResult<InferFromOptionalValidator<RV>>>;
   };
   define<AV extends PropertyValidators, RV extends Validator<unknown, "required", string> | void>(
     workflow: WorkflowDefinition<AV, RV> & { handler?: WorkflowHandler<AV, RV> },
@@ -431,7 +456,10 @@ export class WorkflowManager {
   }
 
   /** Start a workflow; see the standalone `start`. */
-  async start<Context = unknown, F extends FunctionReference<"mutation", "internal"> = FunctionReference<"mutation", "internal">>(
+  async start<
+    Context = unknown,
+    F extends FunctionReference<"mutation", "internal"> = FunctionReference<"mutation", "internal">,
+  >(
     ctx: MutationCtx | ActionCtx,
     workflow: F,
     args: FunctionArgs<F>["args"],
@@ -473,7 +501,10 @@ export class WorkflowManager {
   ): Promise<EventId<Name>> {
     return sendEvent<T, Name>(ctx, this.component, args);
   }
-  createEvent<Name extends string>(ctx: MutationCtx | ActionCtx, args: { name: Name; workflowId: WorkflowId }): Promise<EventId<Name>> {
+  createEvent<Name extends string>(
+    ctx: MutationCtx | ActionCtx,
+    args: { name: Name; workflowId: WorkflowId },
+  ): Promise<EventId<Name>> {
     return createEvent(ctx, this.component, args);
   }
   timelinePage(
@@ -482,11 +513,7 @@ export class WorkflowManager {
   ): Promise<PaginationResult<TimelineWorkflow>> {
     return timelinePage(ctx, this.component, opts);
   }
-  counts(
-    ctx: ReadCtx,
-    name?: string,
-    page?: { cursor?: string | null; numNames?: number },
-  ): Promise<WorkflowCounts> {
+  counts(ctx: ReadCtx, name?: string, page?: { cursor?: string | null; numNames?: number }): Promise<WorkflowCounts> {
     return counts(ctx, this.component, name, page);
   }
   /** Re-check the workflow's `waitUntil` conditions now; see the standalone `notify`. */

@@ -180,7 +180,9 @@ export const send = mutation({
         args.name || args.workflowId ? ` (sending "${args.name ?? ""}" to workflow ${args.workflowId ?? "?"})` : "",
       );
       if (args.workflowId && args.workflowId !== event.workflowId) {
-        throw new Error(`Cannot send ${describe(event)} to workflow ${args.workflowId}: it belongs to another workflow`);
+        throw new Error(
+          `Cannot send ${describe(event)} to workflow ${args.workflowId}: it belongs to another workflow`,
+        );
       }
       if (args.name && args.name !== event.name) {
         throw new Error(`Cannot send ${describe(event)} as "${args.name}": the event's name is "${event.name}"`);

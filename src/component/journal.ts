@@ -12,7 +12,13 @@ import { logLevel } from "../shared/logging.js";
 import { hasStepsInFlight } from "./readiness.js";
 import { type StepBatch, startStep } from "./stepWork.js";
 import { journalDocument, type JournalEntry, type StepEntry, workflowDocument } from "./schema.js";
-import { type StepRequest, vJournalEntry, vStepRequest, vWorkpoolOptions, type WorkpoolOptionsArg } from "../shared/protocol.js";
+import {
+  type StepRequest,
+  vJournalEntry,
+  vStepRequest,
+  vWorkpoolOptions,
+  type WorkpoolOptionsArg,
+} from "../shared/protocol.js";
 import { checkStepRequests } from "../shared/validateOptions.js";
 
 /**
@@ -116,7 +122,12 @@ export async function journalSteps(
   // Sequential on purpose: step numbers and event matching must follow request order.
   for (const [index, request] of steps.entries()) {
     const stepNumber = firstNumber + index;
-    console.event("started", { workflowId: workflow._id, workflowName: workflow.name, stepName: request.step.name, stepNumber });
+    console.event("started", {
+      workflowId: workflow._id,
+      workflowName: workflow.name,
+      stepName: request.step.name,
+      stepNumber,
+    });
     entries.push(await startStep(ctx, batch, request, stepNumber));
   }
   return entries;

@@ -1,12 +1,6 @@
 // The nested workpool: steps that are functions run through it, with parallelism limits
 // and action retries. Its completion callback records results on the shared record path.
-import {
-  type RetryBehavior,
-  vResultValidator,
-  vWorkIdValidator,
-  type WorkId,
-  Workpool,
-} from "@convex-dev/workpool";
+import { type RetryBehavior, vResultValidator, vWorkIdValidator, type WorkId, Workpool } from "@convex-dev/workpool";
 import type { FunctionHandle } from "convex/server";
 import { type Infer, v } from "convex/values";
 import { components, internal } from "./_generated/api.js";

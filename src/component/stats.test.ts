@@ -29,7 +29,12 @@ async function seed(t: ReturnType<typeof convexTest>, names = NAMES) {
           // All of the name's count in slot 0, zeros in the others (rows that exist all the same).
           // `started` counts every workflow of the name: the running and the finished.
           const count = status === "running" ? STATUSES.length * countOf(i) : countOf(i);
-          await ctx.db.insert("workflowCounts", { name, status: counterOf(status), slot, count: slot === 0 ? count : 0 });
+          await ctx.db.insert("workflowCounts", {
+            name,
+            status: counterOf(status),
+            slot,
+            count: slot === 0 ? count : 0,
+          });
         }
         total[status] += countOf(i);
       }
@@ -52,8 +57,12 @@ describe("counts with many names", () => {
     let cursor: string | null = null;
     let pages = 0;
     for (;;) {
-      const page: { total: unknown; byName: { name: string; counts: unknown }[]; isDone: boolean; continueCursor: string } =
-        await t.query(api.stats.counts, { cursor });
+      const page: {
+        total: unknown;
+        byName: { name: string; counts: unknown }[];
+        isDone: boolean;
+        continueCursor: string;
+      } = await t.query(api.stats.counts, { cursor });
       pages++;
       expect(page.total).toEqual(total);
       expect(page.byName.length).toBeLessThanOrEqual(MAX_COUNT_NAMES_PER_PAGE);

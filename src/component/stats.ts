@@ -114,7 +114,8 @@ export const counts = query({
       return { total: counts, byName, continueCursor: "", isDone: true };
     }
     const totals = noCounters();
-    for (const row of await ctx.db.query("workflowTotals").take(STATUS_COUNT * TOTAL_SLOTS)) totals[row.status] += row.count;
+    for (const row of await ctx.db.query("workflowTotals").take(STATUS_COUNT * TOTAL_SLOTS))
+      totals[row.status] += row.count;
     const total = countsOf(totals);
     // A page of names: whole names only (a name has at most STATUS_COUNT × COUNT_SLOTS rows), ending
     // before the name after `numNames`, or once the rows read reach the byte budget.
@@ -138,6 +139,11 @@ export const counts = query({
       bytes += getConvexSize(row);
     }
     const continueCursor = byName.length > 0 ? byName[byName.length - 1].name : (after ?? "");
-    return { total, byName: byName.map(({ name, counters }) => ({ name, counts: countsOf(counters) })), continueCursor, isDone };
+    return {
+      total,
+      byName: byName.map(({ name, counters }) => ({ name, counts: countsOf(counters) })),
+      continueCursor,
+      isDone,
+    };
   },
 });

@@ -52,7 +52,8 @@ export async function startConditionWait(
   const now = Date.now();
   const deadline = timeoutMs === undefined ? undefined : now + timeoutMs;
   const result = await evaluate(ctx, step);
-  if (result) return { ...step, wait: { ...wait, deadline, checks: 1 }, inProgress: false, runResult: result, completedAt: now };
+  if (result)
+    return { ...step, wait: { ...wait, deadline, checks: 1 }, inProgress: false, runResult: result, completedAt: now };
   const next = await scheduleCheck(ctx, entry._id, generationNumber, { ...wait, deadline, checks: 1 }, now);
   return { ...step, wait: next };
 }
@@ -102,7 +103,10 @@ export async function nudgeConditionWaits(ctx: MutationCtx, workflow: Doc<"workf
   if (workflow.runResult) return 0;
   // Bounded in documents and bytes (in-flight steps carry their arguments): past the budget,
   // the waits not reached are checked on their own back-off as usual.
-  const inFlight = await inFlightSteps(ctx, workflow._id, { maxSteps: MAX_WAITS_NUDGED, maxBytes: MAX_STATUS_READ_BYTES });
+  const inFlight = await inFlightSteps(ctx, workflow._id, {
+    maxSteps: MAX_WAITS_NUDGED,
+    maxBytes: MAX_STATUS_READ_BYTES,
+  });
   let nudged = 0;
   for (const entry of inFlight) {
     const step = entry.step;

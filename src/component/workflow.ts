@@ -44,7 +44,11 @@ export const create = mutation({
   returns: v.id("workflows"),
   handler: async (ctx, args) => {
     if (args.startAsync && args.createOnly) throw new Error("Cannot combine `startAsync` and `createOnly`.");
-    checkStartArgs({ args: args.workflowArgs, onComplete: args.onComplete?.fnHandle, context: args.onComplete?.context });
+    checkStartArgs({
+      args: args.workflowArgs,
+      onComplete: args.onComplete?.fnHandle,
+      context: args.onComplete?.context,
+    });
     if (args.maxParallelism !== undefined) await updateConfigRow(ctx, { maxParallelism: args.maxParallelism });
     const workflow = await insertWorkflow(ctx, {
       name: args.workflowName,
@@ -119,7 +123,10 @@ export const list = query({
   returns: vPaginationResult(vPublicWorkflow),
   handler: async (ctx, args) => {
     const result = await withCursorCheck(args.paginationOpts.cursor, () =>
-      paginator(ctx.db, schema).query("workflows").order(args.order).paginate(boundedPaginationOpts(args.paginationOpts)),
+      paginator(ctx.db, schema)
+        .query("workflows")
+        .order(args.order)
+        .paginate(boundedPaginationOpts(args.paginationOpts)),
     );
     return { ...result, page: result.page.map(publicWorkflow) };
   },

@@ -51,4 +51,3 @@ export function pageSizeError(numItems: unknown): string | undefined {
   }
   return `paginationOpts.numItems must be a whole number from 1 to ${MAX_PAGE_ITEMS}; got ${String(numItems)}.`;
 }
-

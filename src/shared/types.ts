@@ -8,8 +8,7 @@ export const vWorkflowId = v.string() as VString<WorkflowId>;
 export type EventId<Name extends string = string> = string & { __isEventId: true; __name: Name };
 export type VEventId<Name extends string> = VString<EventId<Name>>;
 /** Validator for an event id; the optional name only narrows the type. */
-export const vEventId = <Name extends string = string>(_name?: Name): VEventId<Name> =>
-  v.string() as VEventId<Name>;
+export const vEventId = <Name extends string = string>(_name?: Name): VEventId<Name> => v.string() as VEventId<Name>;
 
 /** A workflow as `list` and `listByName` return it. */
 export type PublicWorkflow = {

@@ -4,7 +4,13 @@
 // expectations hold for all three. Each `@ts-expect-error` is a call that must not compile;
 // if the types loosen (e.g. args become `DefaultFunctionArgs`), the directive is unused and
 // tsc fails.
-import type { FunctionArgs, GenericActionCtx, GenericDataModel, GenericMutationCtx, GenericQueryCtx } from "convex/server";
+import type {
+  FunctionArgs,
+  GenericActionCtx,
+  GenericDataModel,
+  GenericMutationCtx,
+  GenericQueryCtx,
+} from "convex/server";
 import { v } from "convex/values";
 import {
   cancel,
@@ -109,7 +115,14 @@ export async function argsOfStandalone() {
 }
 
 export async function argsOfTheOthers() {
-  for (const ref of [w.definedNull, w.fluentNull, w.standaloneNull, w.definedNoReturns, w.fluentNoReturns, w.standaloneNoReturns]) {
+  for (const ref of [
+    w.definedNull,
+    w.fluentNull,
+    w.standaloneNull,
+    w.definedNoReturns,
+    w.fluentNoReturns,
+    w.standaloneNoReturns,
+  ]) {
     expectType<{ n: number }>()(null! as FunctionArgs<typeof ref>["args"]);
     await start(ctx, ref, { n: 1 });
     await step.runWorkflow(ref, { n: 1 });

@@ -2,7 +2,13 @@
 // checks.ts reaches them only through `internal.workflows.*` (see api.ts), as an app does.
 import { internalMutationGeneric } from "convex/server";
 import { v } from "convex/values";
-import { defineWorkflow, vResultValidator, vWorkflowId, WorkflowManager, type WorkflowComponent } from "convex-workflow";
+import {
+  defineWorkflow,
+  vResultValidator,
+  vWorkflowId,
+  WorkflowManager,
+  type WorkflowComponent,
+} from "convex-workflow";
 
 // What `components.workflow` is in an app's convex/_generated/api.d.ts.
 declare const component: WorkflowComponent;
@@ -16,7 +22,9 @@ export const defined = workflow.define({
 });
 
 /** `workflow.define({ args, returns }).handler(fn)` */
-export const fluent = workflow.define({ args: { s: v.string() }, returns: v.number() }).handler(async (_step, args) => args.s.length);
+export const fluent = workflow
+  .define({ args: { s: v.string() }, returns: v.number() })
+  .handler(async (_step, args) => args.s.length);
 
 /** `defineWorkflow(component, { args, returns }).handler(fn)` */
 export const standalone = defineWorkflow(component, {
@@ -27,7 +35,9 @@ export const standalone = defineWorkflow(component, {
 /** `returns: v.null()`, in each form. */
 export const definedNull = workflow.define({ args: { n: v.number() }, returns: v.null(), handler: async () => null });
 export const fluentNull = workflow.define({ args: { n: v.number() }, returns: v.null() }).handler(async () => null);
-export const standaloneNull = defineWorkflow(component, { args: { n: v.number() }, returns: v.null() }).handler(async () => null);
+export const standaloneNull = defineWorkflow(component, { args: { n: v.number() }, returns: v.null() }).handler(
+  async () => null,
+);
 
 /** No `returns`, in each form. */
 export const definedNoReturns = workflow.define({ args: { n: v.number() }, handler: async () => {} });

@@ -70,7 +70,10 @@ export const replayWorkflows = internalMutation({
     let first = true;
     for (const [workflowHandle, workflowIds] of groups) {
       if (!first && bytesRead >= MAX_REPLAY_READ_BYTES) {
-        await scheduleTargets(ctx, workflowIds.map((workflowId) => ({ workflowId, workflowHandle })));
+        await scheduleTargets(
+          ctx,
+          workflowIds.map((workflowId) => ({ workflowId, workflowHandle })),
+        );
         continue;
       }
       // The first group always runs (it replays at least one workflow), so that every
@@ -86,7 +89,10 @@ export const replayWorkflows = internalMutation({
         bytesRead += out.bytesRead;
       } catch (error) {
         const console = await getLogger(ctx);
-        console.warn(`Replay group of ${workflowIds.length} workflows failed; replaying them one by one:`, String(error));
+        console.warn(
+          `Replay group of ${workflowIds.length} workflows failed; replaying them one by one:`,
+          String(error),
+        );
         // Each in a transaction of its own, so that one workflow's failure holds back no other.
         for (const workflowId of workflowIds) {
           const workflow = await ctx.db.get("workflows", workflowId);
@@ -188,7 +194,12 @@ type Loaded = { workflow: Doc<"workflows">; nextStepNumber: number };
 /** A step the replay ran in its own transaction that could write: an inline mutation. */
 function ranInlineMutation(request: StepRequest): boolean {
   const { step } = request;
-  return (step.kind ?? "function") === "function" && "functionType" in step && step.functionType === "mutation" && step.runResult !== undefined;
+  return (
+    (step.kind ?? "function") === "function" &&
+    "functionType" in step &&
+    step.functionType === "mutation" &&
+    step.runResult !== undefined
+  );
 }
 
 /**
@@ -196,7 +207,12 @@ function ranInlineMutation(request: StepRequest): boolean {
  * applied (the workflow is still running in the generation it was replayed in). With
  * `readAgain`, user code has run since the workflow was read (see replayGroup).
  */
-async function journalOutcome(ctx: MutationCtx, outcome: ReplayOutcome, before: Loaded, readAgain: boolean): Promise<boolean> {
+async function journalOutcome(
+  ctx: MutationCtx,
+  outcome: ReplayOutcome,
+  before: Loaded,
+  readAgain: boolean,
+): Promise<boolean> {
   const workflow = readAgain ? await ctx.db.get("workflows", before.workflow._id) : before.workflow;
   if (!workflow || workflow.runResult || workflow.generationNumber !== before.workflow.generationNumber) return false;
   const started =
