@@ -11,7 +11,19 @@ import { componentsGeneric, type GenericSchema, type SchemaDefinition } from "co
 import type { ComponentApi } from "./component/_generated/component.js";
 import schema from "./component/schema.js";
 
-export const modules = import.meta.glob(["./component/**/*.ts", "!./component/**/*.test.ts"]);
+// The component's function modules are loaded when this helper is imported, not on a
+// function's first call: a call made from inside a workflow handler's replay (an inline step,
+// like `step.createWebhook`'s) runs with the handler's globals hidden (`process`), and loading
+// a module there fails in the test runner. convex.config.ts stays lazy (convex-test never
+// loads it).
+const lazy = import.meta.glob(["./component/**/*.ts", "!./component/**/*.test.ts"]);
+const loaded = import.meta.glob(["./component/**/*.ts", "!./component/**/*.test.ts", "!./component/convex.config.ts"], {
+  eager: true,
+});
+export const modules: Record<string, () => Promise<unknown>> = {
+  ...lazy,
+  ...Object.fromEntries(Object.entries(loaded).map(([path, module]) => [path, () => Promise.resolve(module)])),
+};
 
 type AnyTestConvex = TestConvex<SchemaDefinition<GenericSchema, boolean>>;
 

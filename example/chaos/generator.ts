@@ -58,6 +58,20 @@ export type SendPlan = {
   duplicate: "none" | "byId" | "byName";
 };
 
+/**
+ * How the runner calls a webhook op's URL (over HTTP, like the outside world). "early": as
+ * soon as the URL is in the journal, usually before the await; "twice": two concurrent calls
+ * at phase `at` (one 200 and one 409, or both refused); "late": once the await has timed out
+ * (expect 410); "never": the await times out. An untimed await still waiting at the end is
+ * called once by the end game.
+ */
+export type WebhookPlan = {
+  path: WorkflowPath;
+  key: string;
+  when: "early" | "twice" | "late" | "never";
+  at: number;
+};
+
 export type Interference =
   | { kind: "cancel"; root: number; at: number }
   | {
@@ -90,6 +104,7 @@ export type Plan = {
   /** Planned faults: key "<tag>/<op key>" → failTimes (queries and mutations: always fail). */
   faults: Array<{ key: string; failTimes: number }>;
   sends: SendPlan[];
+  webhooks: WebhookPlan[];
   interference: Interference[];
   /** Fake milliseconds to let pass after each phase (0: only what is due now). */
   phaseMs: number[];
@@ -113,6 +128,7 @@ type Gen = {
   mode: Mode;
   faults: Plan["faults"];
   sends: SendPlan[];
+  webhooks: WebhookPlan[];
   flags: Interference[];
   phases: number;
   counter: { n: number };
@@ -271,6 +287,64 @@ function genExtraRoots(g: Gen, seed: number, roots: RootPlan[], interference: In
   }
 }
 
+/** A webhook op and how the runner will call it. */
+function genWebhookLeaf(g: Gen, path: WorkflowPath): Leaf {
+  const { rng } = g;
+  const timeout = rng.chance(0.6) ? rng.pick([1_000, 5_000, 60_000]) : undefined;
+  const key = `h${g.counter.n++}`;
+  const when = rng.weighted({
+    early: 3,
+    twice: 3,
+    late: timeout === undefined ? 0 : 2,
+    never: timeout === undefined ? 0 : 2,
+  });
+  g.webhooks.push({ path, key, when, at: rng.int(0, g.phases - 1) });
+  return { t: "webhook", key, timeout, gapMs: rng.pick([0, 500, 5_000, 20_000]), catch: rng.chance(0.6) };
+}
+
+/**
+ * A root with webhooks, drawn from its own generator (so every seed's other roots are what
+ * they were before webhooks were added): 1 to 3 webhook ops, some beside another leaf, and
+ * sometimes a child workflow with one; canceled, restarted or replayed at times.
+ */
+function genWebhookRoot(g: Gen, seed: number, roots: RootPlan[], interference: Interference[]): void {
+  const { rng, phases } = g;
+  if (!rng.chance(0.7)) return;
+  const r = roots.length;
+  const tag = `${g.mode[0]}${seed}w${r}`;
+  const path = { root: r, children: [] };
+  const ops: Op[] = [];
+  for (let i = rng.int(1, 3); i > 0; i--) {
+    const hook = genWebhookLeaf(g, path);
+    if (rng.chance(0.3)) ops.push({ t: "parallel", ops: [hook, genLeaf(g, tag, path, g.limits.maxDepth, true)] });
+    else if (rng.chance(0.2)) {
+      const k = `c${g.counter.n++}`;
+      const childPath = { root: r, children: [k] };
+      ops.push(hook, { t: "child", key: k, program: { ops: [genWebhookLeaf(g, childPath)] }, catch: rng.chance(0.5) });
+    } else ops.push(hook);
+  }
+  const startAt = rng.int(0, Math.floor(phases / 2));
+  roots.push({
+    tag,
+    program: { ops },
+    startAt,
+    startAsync: rng.chance(0.3),
+    onComplete: rng.chance(0.8) ? { throwOn: [] } : null,
+  });
+  const later = () => rng.int(startAt, phases - 1);
+  if (rng.chance(0.25)) interference.push({ kind: "cancel", root: r, at: later() });
+  if (rng.chance(0.3)) {
+    interference.push({
+      kind: "restart",
+      root: r,
+      at: "afterFinish",
+      from: rng.weighted({ none: 1, number: 3, name: 2, last: 1 }),
+      startAsync: rng.chance(0.3),
+    });
+  }
+  if (rng.chance(0.3)) interference.push({ kind: "redeliverReplay", root: r, at: later() });
+}
+
 function genProgram(g: Gen, tag: string, path: WorkflowPath, depth: number): Program {
   const n = g.rng.int(1, Math.max(1, g.limits.maxOps - depth * 2));
   const ops: Op[] = [];
@@ -288,7 +362,7 @@ function genProgram(g: Gen, tag: string, path: WorkflowPath, depth: number): Pro
 export function generatePlan(seed: number, mode: Mode, limits: Limits = DEFAULT_LIMITS): Plan {
   const rng = new Rng(seed * 2 + (mode === "executor" ? 1 : 0));
   const phases = limits.phases;
-  const g: Gen = { rng, mode, faults: [], sends: [], flags: [], phases, counter: { n: 0 }, limits };
+  const g: Gen = { rng, mode, faults: [], sends: [], webhooks: [], flags: [], phases, counter: { n: 0 }, limits };
   const rootCount = rng.int(1, limits.maxRoots);
   const roots: RootPlan[] = [];
   const interference: Interference[] = [];
@@ -321,6 +395,7 @@ export function generatePlan(seed: number, mode: Mode, limits: Limits = DEFAULT_
   const phaseMs = Array.from({ length: phases }, () => rng.pick([0, 0, 20, 100, 500, 2_000, 10_000]));
   // Deep trees and large results: their own generator, so `rng` draws what it always drew.
   genExtraRoots({ ...g, rng: new Rng(seed * 7_919 + (mode === "executor" ? 3 : 1)) }, seed, roots, interference);
+  genWebhookRoot({ ...g, rng: new Rng(seed * 104_729 + (mode === "executor" ? 7 : 5)) }, seed, roots, interference);
   if (mode === "executor" && rng.chance(0.3)) interference.push({ kind: "startExecutors", at: rng.int(0, phases - 1) });
   const kills = (n: number) => [...new Set(Array.from({ length: n }, () => rng.int(1, 40)))].sort((a, b) => a - b);
   return {
@@ -329,6 +404,7 @@ export function generatePlan(seed: number, mode: Mode, limits: Limits = DEFAULT_
     roots,
     faults: g.faults,
     sends: g.sends,
+    webhooks: g.webhooks,
     interference: [...interference, ...g.flags],
     phaseMs,
     startExecutorsFirst: mode === "executor" && rng.chance(0.5),

@@ -3,7 +3,16 @@
 // check returns human-readable violations; an empty list means the run was correct.
 import { getFunctionName } from "convex/server";
 import { type WorkflowCtx, type WorkflowStep, WorkflowTimeoutError } from "convex-workflow";
-import { CHAOS_RETRY, firstLine, interpret, type Leaf, type Program, stepName } from "../convex/chaosWorkflows.js";
+import {
+  CHAOS_RETRY,
+  firstLine,
+  interpret,
+  type Leaf,
+  type Program,
+  stepName,
+  webhookGapName,
+  webhookName,
+} from "../convex/chaosWorkflows.js";
 
 type RunResult = { kind: "success"; returnValue: unknown } | { kind: "failed"; error: string } | { kind: "canceled" };
 export type Status =
@@ -41,6 +50,28 @@ export type FinalWorkflow = {
   restartedLineage: boolean;
 };
 
+/** One POST to a webhook URL by the runner, and what it knew just before. */
+export type WebhookCall = {
+  workflowId: string;
+  tag: string;
+  key: string;
+  url: string;
+  body: unknown;
+  status: number;
+  json: unknown;
+  /** The workflow had ended (completed, failed or canceled) before the call. */
+  endedBefore: boolean;
+  /** The await of this URL's event already had a result before the call (e.g. "failed": timed out). */
+  awaitDoneBefore: string | null;
+  /** Calls made at once (a "twice" pair) share it. */
+  batchId: number;
+  /**
+   * The workflow's run (generation) at the call: a restart that keeps the `createWebhook` step
+   * keeps its URL open for the new run, which may take one delivery of its own.
+   */
+  run: number;
+};
+
 export type FinalState = {
   mode: "standard" | "executor";
   workflows: FinalWorkflow[];
@@ -55,6 +86,8 @@ export type FinalState = {
   faults: Map<string, number>;
   /** Values and errors sent to each "wfId|eventName". */
   sent: Map<string, unknown[]>;
+  /** Every webhook call, in order (200 deliveries are also in `sent` under "wfId|hook:<key>"). */
+  webhookCalls: WebhookCall[];
   /** Executor deaths plus `startExecutors` calls made while workflows ran. */
   executorDisruptions: number;
 };
@@ -79,6 +112,16 @@ const MUTATION = "chaosWorkflows:chaosMutation";
 const ACTIONS = ["chaosWorkflows:chaosAction", "chaosWorkflows:chaosExecAction"];
 const BIG = "chaosWorkflows:chaosBigResult";
 
+/**
+ * A createWebhook journal entry's webhook: its name, the path of its URL (the journal holds
+ * the token, as the step's result) and its event id. Undefined for any other entry.
+ */
+export function hookResult(entry: WorkflowStep): { name: string; url: string; eventId: string } | undefined {
+  if (entry.name !== "createWebhook" || entry.runResult?.kind !== "success") return undefined;
+  const { token, eventId } = entry.runResult.returnValue as { token: string; eventId: string };
+  return { name: (entry.args as { name: string }).name, url: `/workflow/webhooks/${token}`, eventId };
+}
+
 /** The leaf of `program` (top level, including parallel batches) that a journal entry ran. */
 export function leafOfEntry(tag: string, program: Program, entry: WorkflowStep): Leaf | undefined {
   const leaves = program.ops.flatMap((op) => (op.t === "parallel" ? op.ops : [op]));
@@ -86,6 +129,12 @@ export function leafOfEntry(tag: string, program: Program, entry: WorkflowStep):
   for (const leaf of leaves) {
     const named = stepName(leaf);
     if (named !== undefined ? entry.name === named : key === `${tag}/${leaf.key}`) return leaf;
+    if (
+      leaf.t === "webhook" &&
+      (entry.name === webhookGapName(leaf.key) ||
+        (entry.args as { name?: string } | undefined)?.name === webhookName(leaf.key))
+    )
+      return leaf;
   }
   return undefined;
 }
@@ -260,6 +309,26 @@ export function checkStepResults(state: FinalState): string[] {
           }
           break;
         }
+        case "webhook": {
+          if (entry.name === webhookGapName(leaf.key)) {
+            if (r.kind === "failed") bad("a webhook's gap sleep failed");
+            break;
+          }
+          if (entry.kind !== "event") {
+            // createWebhook: a token and an event id, or canceled.
+            if (entry.name !== "createWebhook") bad("expected a createWebhook step");
+            if (r.kind === "failed") bad("createWebhook failed");
+            if (r.kind === "success" && typeof (value as { token?: unknown })?.token !== "string")
+              bad("no webhook token");
+            break;
+          }
+          const delivered = state.sent.get(`${w.id}|${webhookName(leaf.key)}`) ?? [];
+          if (r.kind === "success" && !delivered.some((s) => sameValue(s, value)))
+            bad(`value was never delivered with a 200 (delivered: ${canonical(delivered)})`);
+          if (r.kind === "failed" && (leaf.timeout === undefined || !r.error.includes("timed out")))
+            bad("a webhook await failed without a timeout");
+          break;
+        }
         case "big":
           if (entry.name !== BIG) bad("expected a large-result query step");
           if (r.kind === "failed") bad("a large-result step failed");
@@ -342,6 +411,12 @@ export async function replayOffline(
     runMutation: (ref: any, args: any, opts: any) => answer(opts?.name ?? fnName(ref), "function", args ?? {}),
     runAction: (ref: any, args: any, opts: any) => answer(opts?.name ?? fnName(ref), "function", args ?? {}),
     runWorkflow: (ref: any, args: any, opts: any) => answer(opts?.name ?? fnName(ref), "workflow", args ?? {}),
+    createWebhook: (o: any) =>
+      answer("createWebhook", "function", {
+        workflowId: w.id,
+        name: o?.name ?? "webhook",
+        ...(o?.timeout !== undefined ? { timeoutMs: o.timeout } : {}),
+      }),
     awaitEvent: (e: any) => answer(e.name ?? e.id ?? "Event", "event", e.id ? { eventId: e.id } : {}),
     waitUntil: (ref: any, args: any, opts: any) => answer(opts?.name ?? fnName(ref), "function", args ?? {}),
     sleep: (_ms: number, opts: any) => answer(opts?.name ?? "sleep", "sleep", {}).then(() => undefined),
@@ -396,8 +471,70 @@ export async function checkReplay(state: FinalState): Promise<string[]> {
   return out;
 }
 
+/**
+ * Webhooks, from the runner's HTTP calls: each URL delivers at most once (one 200; a 409
+ * only after it); no 200 once the workflow had ended or the await had a result (a timed-out
+ * await's URL answers 410); every 200 is seen by the workflow: the await of that URL's event,
+ * if it has a result in the final journal, returned exactly the delivered value.
+ */
+export function checkWebhooks(state: FinalState): string[] {
+  const out: string[] = [];
+  // Per URL and run: each run of the workflow may take one delivery.
+  const byUrl = new Map<string, WebhookCall[]>();
+  const lastRun = new Map<string, number>();
+  for (const call of state.webhookCalls) {
+    const key = `${call.url}#${call.run}`;
+    byUrl.set(key, [...(byUrl.get(key) ?? []), call]);
+    lastRun.set(call.url, Math.max(lastRun.get(call.url) ?? 0, call.run));
+  }
+  const where = (c: WebhookCall) => `${c.tag}/${webhookName(c.key)} (${c.workflowId})`;
+  const byId = new Map(state.workflows.map((w) => [w.id, w]));
+  for (const calls of byUrl.values()) {
+    const ok = calls.filter((c) => c.status === 200);
+    if (ok.length > 1) out.push(`webhookOnce: ${where(ok[0])} answered 200 to ${ok.length} calls`);
+    let delivered = false;
+    calls.forEach((c, i) => {
+      const what = `webhook: call #${i + 1} of ${where(c)}`;
+      if (![200, 409, 410].includes(c.status))
+        out.push(`${what} answered ${c.status} ${canonical(c.json)} (want 200, 409 or 410)`);
+      if (c.status !== 200 && !(c.json && typeof (c.json as { error?: unknown }).error === "string"))
+        out.push(`${what} answered ${c.status} without a JSON { error }`);
+      if (c.status === 200 && !sameValue(c.json, { ok: true }))
+        out.push(`${what} answered 200 with ${canonical(c.json)}`);
+      // A pair made at once: either one of them may be the one that got there first.
+      const pairDelivered = calls.some((o) => o !== c && o.batchId === c.batchId && o.status === 200);
+      if (c.status === 409 && !delivered && !pairDelivered)
+        out.push(`${what} answered 409 though nothing was delivered`);
+      if (c.status === 200 && c.endedBefore)
+        out.push(`webhookAfterEnd: ${what} delivered (200) after the workflow had ended`);
+      if (c.status === 200 && c.awaitDoneBefore !== null)
+        out.push(`webhookAfterAwait: ${what} delivered (200) after its await had ended (${c.awaitDoneBefore})`);
+      if (c.awaitDoneBefore === "failed" && !delivered && c.status !== 410)
+        out.push(`${what} answered ${c.status} after its await timed out (want 410)`);
+      if (c.status === 200) delivered = true;
+    });
+    // Seen by the workflow: the await of this URL's event (if still journaled, with a result) took
+    // this value. The journal is the last run's, so only the last run's delivery is checked.
+    if (ok.length === 1 && ok[0].run === lastRun.get(ok[0].url)) {
+      const c = ok[0];
+      const w = byId.get(c.workflowId);
+      const made = w?.steps.map(hookResult).find((h) => h?.url === c.url);
+      const eventId = made?.eventId;
+      const awaited =
+        eventId && w!.steps.find((s) => s.kind === "event" && (s.args as { eventId?: string })?.eventId === eventId);
+      if (awaited && awaited.runResult && awaited.runResult.kind !== "canceled") {
+        const r = awaited.runResult;
+        if (r.kind !== "success" || !sameValue(r.returnValue, c.body))
+          out.push(`webhookSeen: ${where(c)} delivered ${canonical(c.body)} (200) but its await ended ${canonical(r)}`);
+      }
+    }
+  }
+  return out;
+}
+
 export async function checkAll(state: FinalState): Promise<string[]> {
   return [
+    ...checkWebhooks(state),
     ...checkTerminal(state),
     ...checkNoStepInProgress(state),
     ...checkOnComplete(state),

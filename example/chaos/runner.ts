@@ -20,6 +20,7 @@ import {
   resetChaosControl,
   type Leaf,
   type Program,
+  webhookName,
 } from "../convex/chaosWorkflows.js";
 import { initConvexTest } from "../convex/setup.testing.js";
 import {
@@ -32,8 +33,18 @@ import {
   type Plan,
   Rng,
   type SendPlan,
+  type WebhookPlan,
 } from "./generator.js";
-import { checkAll, type FinalState, type FinalWorkflow, sameValue, type Status, statusToResult } from "./invariants.js";
+import {
+  checkAll,
+  type FinalState,
+  type FinalWorkflow,
+  hookResult,
+  sameValue,
+  type Status,
+  statusToResult,
+  type WebhookCall,
+} from "./invariants.js";
 
 const realSetTimeout = globalThis.setTimeout;
 const realLog = console.log.bind(console);
@@ -52,6 +63,8 @@ export type SeedResult = {
   faults: number;
   kills: number;
   interference: number;
+  /** Webhook calls by answer status, e.g. { "200": 3, "409": 1 }. */
+  webhookCalls: Record<string, number>;
   violations: string[];
   ms: number;
 };
@@ -105,6 +118,9 @@ class ChaosRun {
   readonly flagsSet = new Set<string>();
   readonly violations: string[] = [];
   pendingSends: SendPlan[] = [];
+  pendingHooks: WebhookPlan[] = [];
+  /** Every call of a webhook URL, in order, with what the runner saw just before it. */
+  readonly hookCalls: WebhookCall[] = [];
   interferenceDone = 0;
   executorRestarts = 0;
   deletedSteps = 0;
@@ -130,6 +146,10 @@ class ChaosRun {
       faults: this.faultsHit,
       kills: chaosControl.claimKills + chaosControl.flushKills,
       interference: this.interferenceDone,
+      webhookCalls: this.hookCalls.reduce<Record<string, number>>(
+        (n, c) => ({ ...n, [c.status]: (n[c.status] ?? 0) + 1 }),
+        {},
+      ),
     };
   }
 
@@ -271,11 +291,13 @@ class ChaosRun {
     await this.t.mutation(internal.chaosWorkflows.planFaults, { faults: plan.faults });
     if (plan.startExecutorsFirst) await this.t.mutation((ctx) => chaosExec.startExecutors(ctx));
     this.pendingSends = plan.sends.filter((s) => s.at >= 0);
+    this.pendingHooks = plan.webhooks.filter((h) => h.when !== "never");
     for (let phase = 0; phase < plan.phaseMs.length; phase++) {
       trace(`phase ${phase} (+${plan.phaseMs[phase]} ms)`);
       for (const [r, root] of plan.roots.entries()) if (root.startAt === phase) await this.start(r);
       if (this.pendingSends.some((s) => s.at <= phase && s.path.children.length > 0)) await this.discover();
       await this.sendDue(phase);
+      await this.callWebhooksDue(phase);
       for (const action of plan.interference) if (action.at === phase) await this.interfere(action);
       await this.advance(plan.phaseMs[phase]);
     }
@@ -306,6 +328,82 @@ class ChaosRun {
     if (this.plan.sends.some((s) => s.at < 0 && s.path.root === r && s.path.children.length === 0)) {
       await this.sendDue(Number.MAX_SAFE_INTEGER, r);
     }
+    if (this.pendingHooks.some((h) => h.when === "early" && h.path.root === r)) await this.callWebhooksDue(-1, r);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Webhooks: called over HTTP (t.fetch), as the outside world would.
+
+  /** A webhook op's URL path and await entry in the current journal of `workflowId`. */
+  async findHook(workflowId: string, key: string) {
+    const steps = await this.steps(workflowId);
+    const made = steps.find((s) => hookResult(s)?.name === webhookName(key));
+    const created = made && hookResult(made)!;
+    const awaited = created
+      ? steps.find((s) => s.kind === "event" && (s.args as { eventId?: string })?.eventId === created.eventId)
+      : undefined;
+    return created ? { ...created, awaited } : undefined;
+  }
+
+  /**
+   * Calls due: "early" as soon as the URL exists, "twice" from phase `at`, "late" once the
+   * await has a result (it timed out). A plan whose workflow or URL is not there yet waits.
+   */
+  async callWebhooksDue(phase: number, onlyRoot?: number): Promise<void> {
+    const rootTags = this.plan.roots.map((r) => r.tag);
+    const later: WebhookPlan[] = [];
+    for (const plan of this.pendingHooks) {
+      const id =
+        onlyRoot === undefined || plan.path.root === onlyRoot ? this.resolve(pathTag(rootTags, plan.path)) : undefined;
+      const hook = id && (plan.when !== "twice" || plan.at <= phase) ? await this.findHook(id, plan.key) : undefined;
+      if (!id || !hook || (plan.when === "late" && !hook.awaited?.runResult)) {
+        later.push(plan);
+        continue;
+      }
+      await this.callWebhook(id, plan.key, hook.url, plan.when === "twice" ? 2 : 1);
+    }
+    this.pendingHooks = later;
+  }
+
+  /** POST `count` different values to `url` at once; checks each answer against what was true before. */
+  async callWebhook(workflowId: string, key: string, url: string, count: number): Promise<void> {
+    this.interferenceDone++;
+    const tag = this.info.get(workflowId)!.tag;
+    const before = await this.status(workflowId).catch(() => null);
+    const hook = await this.findHook(workflowId, key);
+    const batchId = this.hookCalls.length;
+    const bodies = Array.from({ length: count }, () => `v:${tag}/${webhookName(key)}#${++this.sendCounter}`);
+    trace("webhook", workflowId, key, count);
+    const answers = await Promise.all(
+      bodies.map(async (body) => {
+        const response = await this.t.fetch(url, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        return { status: response.status, json: (await response.json()) as unknown };
+      }),
+    );
+    trace("webhook answers", answers.map((a) => a.status).join(","));
+    answers.forEach((answer, i) => {
+      this.hookCalls.push({
+        workflowId,
+        tag,
+        key,
+        url,
+        body: bodies[i],
+        status: answer.status,
+        json: answer.json,
+        endedBefore: before !== null && before.type !== "inProgress",
+        awaitDoneBefore: hook?.url === url ? (hook.awaited?.runResult?.kind ?? null) : null,
+        batchId,
+        run: this.gen.get(workflowId) ?? 0,
+      });
+      if (answer.status === 200) {
+        const k = `${workflowId}|${webhookName(key)}`;
+        this.sent.set(k, [...(this.sent.get(k) ?? []), bodies[i]]);
+      }
+    });
   }
 
   async sendDue(phase: number, onlyRoot?: number): Promise<void> {
@@ -629,9 +727,13 @@ class ChaosRun {
       }
       const sendsBefore = this.sendCounter;
       await this.sendDue(Number.MAX_SAFE_INTEGER); // planned sends first
+      await this.callWebhooksDue(Number.MAX_SAFE_INTEGER);
       for (const id of blocked) {
-        for (const e of (await this.steps(id)).filter((s) => !s.runResult && s.kind === "event")) {
-          await this.send(id, { name: e.name, error: false, duplicate: "none" });
+        const steps = await this.steps(id);
+        for (const e of steps.filter((s) => !s.runResult && s.kind === "event")) {
+          const made = steps.find((s) => hookResult(s)?.name === e.name);
+          if (made) await this.callWebhook(id, e.name.slice("hook:".length), hookResult(made)!.url, 1);
+          else await this.send(id, { name: e.name, error: false, duplicate: "none" });
         }
       }
       let acted = this.sendCounter > sendsBefore;
@@ -695,6 +797,7 @@ class ChaosRun {
       ledger: this.ledger,
       faults,
       sent: this.sent,
+      webhookCalls: this.hookCalls,
       executorDisruptions: chaosControl.claimKills + chaosControl.flushKills + this.executorRestarts,
     };
     this.violations.push(...(await checkAll(state)));
@@ -777,6 +880,16 @@ class ChaosRun {
       else if (!/not found/i.test(r.error) || !r.error.includes(eventId))
         this.violation(`cleanup: send to event ${eventId}: unclear error "${r.error}"`);
     }
+    // Every webhook URL is closed with its workflow: 410 (its row stays, holding only the token's hash), or 404.
+    for (const url of new Set(this.hookCalls.map((c) => c.url))) {
+      const response = await this.t.fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify("after cleanup"),
+      });
+      if (response.status !== 410 && response.status !== 404)
+        this.violation(`cleanup: a webhook URL of a cleaned-up workflow answered ${response.status}`);
+    }
     // A late send by name to a cleaned-up workflow fails and names it.
     const root = this.rootIds.find((id) => id !== undefined);
     if (root) {
@@ -809,6 +922,16 @@ export function summarize(results: SeedResult[]): string {
     `chaos: ${results.length} seed runs (${byMode("standard")} standard, ${byMode("executor")} executor) in ${(sum((r) => r.ms) / 1000).toFixed(1)} s`,
     `  workflows ${sum((r) => r.workflows)}, steps ${sum((r) => r.steps)}, faults injected ${sum((r) => r.faults)} ` +
       `(executor deaths ${sum((r) => r.kills)}), interference ${sum((r) => r.interference)}`,
+    `  webhook calls ${
+      Object.entries(
+        results.reduce<Record<string, number>>((n, r) => {
+          for (const [k, c] of Object.entries(r.webhookCalls)) n[k] = (n[k] ?? 0) + c;
+          return n;
+        }, {}),
+      )
+        .map(([k, c]) => `${c}×${k}`)
+        .join(", ") || "none"
+    }`,
     `  invariant violations: ${sum((r) => r.violations.length)} in ${failing.length} run(s)`,
   ];
   for (const r of failing.slice(0, 20)) {

@@ -6,6 +6,7 @@
 //
 // Regression tests for what chaos runs found are named after their seed.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { checkWebhooks, type FinalState, type WebhookCall } from "../chaos/invariants.js";
 import { runSeed } from "../chaos/runner.js";
 import { internal } from "./_generated/api.js";
 import { chaos, chaosControl, chaosExec, resetChaosControl } from "./chaosWorkflows.js";
@@ -198,3 +199,65 @@ async function settle(t: TestConvex, mode: "standard" | "executor"): Promise<voi
   }
   await t.finishAllScheduledFunctions(vi.runAllTimers, 2_000);
 }
+
+describe("chaos invariants: webhooks", () => {
+  const url = "/workflow/webhooks/tok";
+  const call = (over: Partial<WebhookCall>): WebhookCall => ({
+    workflowId: "wf",
+    tag: "r",
+    key: "h1",
+    url,
+    body: "v1",
+    status: 200,
+    json: { ok: true },
+    endedBefore: false,
+    awaitDoneBefore: null,
+    batchId: 0,
+    run: 0,
+    ...over,
+  });
+  const refused = (status: number, over: Partial<WebhookCall> = {}) =>
+    call({ status, json: { error: "no" }, body: "v2", batchId: 1, ...over });
+  /** A finished workflow whose webhook's await returned `value`. */
+  const state = (calls: WebhookCall[], value: unknown = "v1") =>
+    ({
+      webhookCalls: calls,
+      workflows: [
+        {
+          id: "wf",
+          steps: [
+            {
+              name: "createWebhook",
+              kind: "function",
+              args: { name: "hook:h1" },
+              runResult: { kind: "success", returnValue: { token: "tok", eventId: "ev" } },
+            },
+            {
+              name: "hook:h1",
+              kind: "event",
+              args: { eventId: "ev" },
+              runResult: { kind: "success", returnValue: value },
+            },
+          ],
+        },
+      ],
+    }) as unknown as FinalState;
+
+  test("a correct history passes: one 200, then 409s; a pair made at once", () => {
+    expect(checkWebhooks(state([call({}), refused(409)]))).toEqual([]);
+    expect(checkWebhooks(state([refused(409, { batchId: 0 }), call({})]))).toEqual([]);
+    // A restart that kept the createWebhook step: the new run takes a delivery of its own.
+    expect(checkWebhooks(state([call({ body: "v0" }), call({ batchId: 1, run: 1 })]))).toEqual([]);
+  });
+
+  test("each way a webhook can misbehave is reported", () => {
+    const report = (calls: WebhookCall[], value?: unknown) => checkWebhooks(state(calls, value)).join("\n");
+    expect(report([call({}), call({ body: "v2", batchId: 1 })])).toMatch(/webhookOnce: .* answered 200 to 2 calls/);
+    expect(report([refused(409)])).toMatch(/answered 409 though nothing was delivered/);
+    expect(report([call({ endedBefore: true })])).toMatch(/webhookAfterEnd/);
+    expect(report([call({ awaitDoneBefore: "failed" })])).toMatch(/webhookAfterAwait[\s\S]*want 410/);
+    expect(report([refused(404, { awaitDoneBefore: "failed" })])).toMatch(/answered 404/);
+    expect(report([call({})], "another value")).toMatch(/webhookSeen: .* delivered "v1" \(200\) but its await ended/);
+    expect(report([call({ json: {} })])).toMatch(/answered 200 with \{\}/);
+  });
+});

@@ -8,7 +8,8 @@
 //   `chaosExec.action` → run in-process by the executor; retried or not) · sleep · child
 //   (a nested workflow running a sub-program) · event (awaitEvent by name, with or without
 //   a timeout) · wait (waitUntil on a flag the runner sets, with or without a timeout) ·
-//   big (a query whose result is hundreds of KiB).
+//   big (a query whose result is hundreds of KiB) · webhook (createWebhook, a sleep, then
+//   awaitEvent of its event by id, with or without a timeout; the runner calls the URL).
 // Each leaf either lets a failure propagate (failing the workflow) or catches it.
 //
 // Faults are planned in table `chaosFaults` (key "<tag>/<op key>" → failTimes), which the
@@ -39,7 +40,9 @@ export type Leaf =
   | { t: "event"; key: string; timeout?: number; catch: boolean }
   | { t: "wait"; key: string; timeout?: number; catch: boolean }
   /** A query returning `bytes` of data (large results); the handler keeps only the length. */
-  | { t: "big"; key: string; bytes: number; catch: boolean };
+  | { t: "big"; key: string; bytes: number; catch: boolean }
+  /** createWebhook, then a `gapMs` sleep (so a call can come before the await), then the await. */
+  | { t: "webhook"; key: string; timeout?: number; gapMs: number; catch: boolean };
 export type Op = Leaf | { t: "parallel"; ops: Leaf[] };
 export type Program = { ops: Op[] };
 /** What a leaf produced: its value, or the first line of the error it caught. */
@@ -67,10 +70,17 @@ export function stepName(op: Leaf): string | undefined {
       return op.key;
     case "wait":
       return `wait:${op.key}`;
+    case "webhook":
+      return webhookName(op.key); // the createWebhook step and the await (the gap sleep: hookgap:<key>)
     default:
       return undefined; // the function's name
   }
 }
+
+/** A webhook op's event name: its createWebhook and awaitEvent steps are journaled under it. */
+export const webhookName = (key: string) => `hook:${key}`;
+/** A webhook op's gap sleep. */
+export const webhookGapName = (key: string) => `hookgap:${key}`;
 
 /**
  * The interpreter, shared by both modes (and by the runner's offline replay, with a fake
@@ -145,6 +155,12 @@ function callLeaf(
       return step
         .runQuery(internal.chaosWorkflows.chaosBigResult, { key, bytes: op.bytes })
         .then((value: string) => value.length);
+    case "webhook":
+      return (async () => {
+        const { eventId } = await step.createWebhook({ name: webhookName(op.key) });
+        if (op.gapMs > 0) await step.sleep(op.gapMs, { name: webhookGapName(op.key) });
+        return await step.awaitEvent({ name: webhookName(op.key), id: eventId, timeout: op.timeout });
+      })();
   }
 }
 
@@ -186,15 +202,20 @@ export function resetChaosControl(plan?: {
 // ---------------------------------------------------------------------------------------
 // Managers and the generic workflow.
 
+/** Webhook URLs of the chaos workflows start with this (the runner calls their paths). */
+export const CHAOS_SITE_URL = "https://chaos.convex.site";
+
 /** Standard mode: steps through the workpool, replays scheduled by the component. */
 export const chaos = new WorkflowManager(components.workflow, {
   workpoolOptions: { maxParallelism: 10, logLevel: "ERROR" },
+  webhooks: { baseUrl: CHAOS_SITE_URL },
 });
 
 /** Executor mode: queries, mutations and registered actions run by per-shard executors. */
 export const chaosExec = new WorkflowManager(components.workflow, {
   executorShards: 2,
   workpoolOptions: { maxParallelism: 10, logLevel: "ERROR" },
+  webhooks: { baseUrl: CHAOS_SITE_URL },
 });
 
 const vChaosArgs = { tag: v.string(), program: v.any(), pad: v.optional(v.string()) };

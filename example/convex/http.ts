@@ -1,5 +1,6 @@
-// HTTP routes: a live timeline of the app's workflows.
+// HTTP routes: a live timeline of the app's workflows, and workflow webhooks.
 //
+//   POST /workflow/webhooks/<token>   a delivery to a `step.createWebhook` URL (registerWebhooks)
 //   GET /timeline        the canvas page (example/viz/timelineHtml.ts): it fetches /timeline.json every second
 //   GET /timeline.json   the newest workflows (up to 500) with their steps, as TimelineData
 //
@@ -10,6 +11,8 @@
 //
 // Optional query parameters: `name` (only workflows of that name), `limit` (1–500).
 import { httpRouter } from "convex/server";
+import { registerWebhooks } from "convex-workflow";
+import { components } from "./_generated/api.js";
 import { renderTimelineHtml, type TimelineData } from "../viz/timelineHtml.js";
 import { httpAction, type ActionCtx } from "./_generated/server.js";
 import { workflow } from "./example.js";
@@ -18,6 +21,9 @@ const MAX_WORKFLOWS = 500;
 const PAGE_SIZE = 100;
 
 const http = httpRouter();
+
+// POST /workflow/webhooks/<token>: deliveries to `step.createWebhook` URLs (docs/webhooks.md).
+registerWebhooks(http, components.workflow);
 
 http.route({
   path: "/timeline",

@@ -34,12 +34,17 @@ import type {
   WorkflowMutationResult,
 } from "./types.js";
 import type { WorkflowCtx } from "./replay/workflowContext.js";
-import { type WorkflowArgs, workflowMutation } from "./replay/workflowMutation.js";
+import { type WebhookOptions, type WorkflowArgs, workflowMutation } from "./replay/workflowMutation.js";
 import { makeExecutor } from "./executor/executor.js";
 import type { ExecutorOptions } from "./executor/options.js";
 import type { ExecutorAction } from "./executor/tasks.js";
 import type { TaskRouting } from "./replay/replayer.js";
-import { checkExecutorOptions, checkExecutorShards, checkWorkpoolOptions } from "../shared/validateOptions.js";
+import {
+  checkExecutorOptions,
+  checkExecutorShards,
+  checkWebhookOptions,
+  checkWorkpoolOptions,
+} from "../shared/validateOptions.js";
 
 export { vResultValidator } from "@convex-dev/workpool";
 export {
@@ -51,7 +56,15 @@ export {
   type WorkflowStep,
 } from "../shared/types.js";
 export type { RunResult, WorkflowComponent, WorkflowMutationResult } from "./types.js";
-export type { RunOptions, StepDefaults, WaitUntilOptions, WorkflowCtx } from "./replay/workflowContext.js";
+export type {
+  CreateWebhookOptions,
+  RunOptions,
+  StepDefaults,
+  WaitUntilOptions,
+  WorkflowCtx,
+} from "./replay/workflowContext.js";
+export { registerWebhooks, type RegisterWebhooksOptions } from "./webhooks.js";
+export type { WebhookOptions } from "./replay/workflowMutation.js";
 export { isTimeoutError, WorkflowTimeoutError } from "./replay/workflowContext.js";
 export type { ExecutorOptions } from "./executor/options.js";
 export { WorkflowRateLimitError } from "./executor/retries.js";
@@ -344,11 +357,17 @@ export type WorkflowManagerOptions = {
   executorShards?: number;
   /** Tuning for executor mode. */
   executor?: ExecutorOptions;
+  /**
+   * Webhook URLs (`step.createWebhook`): `baseUrl` (default: the CONVEX_SITE_URL environment
+   * variable) and `pathPrefix` (default "/workflow/webhooks"; the same as `registerWebhooks`).
+   */
+  webhooks?: WebhookOptions;
 };
 
 export class WorkflowManager {
   private readonly actions = new Map<string, ExecutorAction>();
   private executorRef: FunctionReference<"action", "internal"> | undefined;
+  private readonly webhooks: WebhookOptions;
 
   constructor(
     public component: WorkflowComponent,
@@ -358,6 +377,7 @@ export class WorkflowManager {
     checkWorkpoolOptions("WorkflowManager", options?.workpoolOptions);
     if (options?.executorShards !== undefined) checkExecutorShards(options.executorShards);
     checkExecutorOptions("WorkflowManager", options?.executor);
+    this.webhooks = checkWebhookOptions("WorkflowManager", options?.webhooks);
   }
 
   private routing(): TaskRouting | undefined {
@@ -451,7 +471,13 @@ export class WorkflowManager {
     workflow: WorkflowDefinition<AV, RV> & { handler?: WorkflowHandler<AV, RV> },
   ): unknown {
     const make = (handler: WorkflowHandler<AV, RV>) =>
-      workflowMutation(this.component, { ...workflow, handler }, this.options?.workpoolOptions, this.routing());
+      workflowMutation(
+        this.component,
+        { ...workflow, handler },
+        this.options?.workpoolOptions,
+        this.routing(),
+        this.webhooks,
+      );
     return workflow.handler ? make(workflow.handler) : { handler: make };
   }
 

@@ -61,9 +61,14 @@ async function deleteStep(ctx: MutationCtx, entry: Doc<"steps">, budget: Budget)
       budget.stop.bytes -= getConvexSize(event);
       // A value sent after this step stopped waiting (canceled) was never consumed by it:
       // it stays buffered for the next await of its name. Cleanup deletes it with the rest.
-      if (event.state.kind !== "sent") {
-        budget.stop.bytes -= getConvexSize(event);
-        budget.stop.writes -= 1;
+      if (event.state.kind === "sent") break;
+      budget.stop.bytes -= getConvexSize(event);
+      budget.stop.writes -= 1;
+      if (step.args.eventId !== undefined) {
+        // Awaited by id: the event was made before this step (createEvent, createWebhook) and
+        // outlives it. A restart that re-runs the await waits for it afresh.
+        await ctx.db.patch("events", event._id, { state: { kind: "created" } });
+      } else {
         await ctx.db.delete("events", event._id);
       }
       break;
@@ -73,10 +78,31 @@ async function deleteStep(ctx: MutationCtx, entry: Doc<"steps">, budget: Budget)
       break;
     case undefined:
     case "function":
+      await stopStepWork(ctx, entry, budget.stop);
+      await closeWebhookMadeBy(ctx, entry, budget);
+      break;
     case "sleep":
       await stopStepWork(ctx, entry, budget.stop);
       break;
   }
+}
+
+/** A deleted `createWebhook` step closes its webhook (webhooks.ts): the new run makes its own. */
+async function closeWebhookMadeBy(ctx: MutationCtx, entry: Doc<"steps">, budget: Budget): Promise<void> {
+  const result = entry.step.runResult;
+  const made = result?.kind === "success" ? (result.returnValue as { eventId?: unknown } | null) : null;
+  if (typeof made?.eventId !== "string") return;
+  const eventId = ctx.db.normalizeId("events", made.eventId);
+  if (!eventId) return;
+  budget.stop.ranges -= 1;
+  const webhook = await ctx.db
+    .query("webhooks")
+    .withIndex("by_eventId", (q) => q.eq("eventId", eventId))
+    .unique();
+  if (!webhook || webhook.workflowId !== entry.workflowId || webhook.closedAt !== undefined) return;
+  budget.stop.bytes -= 2 * getConvexSize(webhook);
+  budget.stop.writes -= 1;
+  await ctx.db.patch("webhooks", webhook._id, { closedAt: Date.now() });
 }
 
 /** Hand the nested workflows found so far to scheduled jobs, a group at a time. */
@@ -100,7 +126,11 @@ export async function deleteStepsFrom(ctx: MutationCtx, workflowId: Id<"workflow
   return next;
 }
 
-/** Delete the events of a workflow that no step points at (buffered sends, created ids); true when none is left. */
+/**
+ * Delete the events of a workflow that no step points at (buffered sends, created ids, webhooks');
+ * true when none is left. A webhook's own row stays (its token's hash and ids, no payload), so a
+ * late call is told 410 (gone) rather than 404 (never existed).
+ */
 async function deleteEvents(ctx: MutationCtx, workflowId: Id<"workflows">, budget: Budget): Promise<boolean> {
   if (!hasRoom(budget)) return false;
   budget.stop.ranges -= 1;

@@ -8,7 +8,7 @@
 //                     │
 //                     └──deadline──▶ timedOut   (only with `timeout`; closed to sends by id)
 import { type RunResult, vResultValidator } from "@convex-dev/workpool";
-import { getConvexSize, v } from "convex/values";
+import { getConvexSize, type ObjectType, v } from "convex/values";
 import { timeoutError } from "../shared/errors.js";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
@@ -139,7 +139,7 @@ async function logConsumed(
   });
 }
 
-async function insertEvent(ctx: MutationCtx, workflowId: Id<"workflows">, name: string): Promise<Doc<"events">> {
+export async function insertEvent(ctx: MutationCtx, workflowId: Id<"workflows">, name: string): Promise<Doc<"events">> {
   const id = await ctx.db.insert("events", { workflowId, name, createdAt: Date.now(), state: { kind: "created" } });
   return (await ctx.db.get("events", id))!;
 }
@@ -161,82 +161,88 @@ export async function closeEventsOfStep(ctx: MutationCtx, entry: Doc<"steps">): 
   return event ? getConvexSize(event) : 0;
 }
 
+const vSendArgs = {
+  workflowId: v.optional(v.string()),
+  eventId: v.optional(v.string()),
+  name: v.optional(v.string()),
+  result: vResultValidator,
+};
+
 export const send = mutation({
-  args: {
-    workflowId: v.optional(v.string()),
-    eventId: v.optional(v.string()),
-    name: v.optional(v.string()),
-    result: vResultValidator,
-  },
+  args: vSendArgs,
   returns: v.id("events"),
-  handler: async (ctx, args) => {
-    if (args.result.kind === "failed") checkEventError(args.result.error);
-    const result: RunResult = limitResultSize(args.result);
-    let event: Doc<"events">;
-    if (args.eventId) {
-      event = await getEventOrThrow(
-        ctx,
-        args.eventId,
-        args.name || args.workflowId ? ` (sending "${args.name ?? ""}" to workflow ${args.workflowId ?? "?"})` : "",
-      );
-      if (args.workflowId && args.workflowId !== event.workflowId) {
-        throw new Error(
-          `Cannot send ${describe(event)} to workflow ${args.workflowId}: it belongs to another workflow`,
-        );
-      }
-      if (args.name && args.name !== event.name) {
-        throw new Error(`Cannot send ${describe(event)} as "${args.name}": the event's name is "${event.name}"`);
-      }
-    } else {
-      if (!args.workflowId || !args.name) {
-        throw new Error("sendEvent needs either an event `id`, or both `workflowId` and `name`");
-      }
-      const workflow = await getWorkflowOrThrow(ctx, args.workflowId);
-      event =
-        (await findByName(ctx, workflow._id, args.name, "waiting")) ??
-        (await findByName(ctx, workflow._id, args.name, "created")) ??
-        (await insertEvent(ctx, workflow._id, args.name));
+  handler: async (ctx, args) => await sendEvent(ctx, args),
+});
+
+/**
+ * Send an event (created → sent, or waiting → consumed): `send`, and a webhook's delivery
+ * (webhooks.ts). Throws, writing nothing, for an event already sent, consumed or timed out.
+ */
+export async function sendEvent(ctx: MutationCtx, args: ObjectType<typeof vSendArgs>): Promise<Id<"events">> {
+  if (args.result.kind === "failed") checkEventError(args.result.error);
+  const result: RunResult = limitResultSize(args.result);
+  let event: Doc<"events">;
+  if (args.eventId) {
+    event = await getEventOrThrow(
+      ctx,
+      args.eventId,
+      args.name || args.workflowId ? ` (sending "${args.name ?? ""}" to workflow ${args.workflowId ?? "?"})` : "",
+    );
+    if (args.workflowId && args.workflowId !== event.workflowId) {
+      throw new Error(`Cannot send ${describe(event)} to workflow ${args.workflowId}: it belongs to another workflow`);
     }
-    const now = Date.now();
-    switch (event.state.kind) {
-      case "sent":
-        throw new Error(`Cannot send ${describe(event)}: it was already sent`);
-      case "consumed":
-        throw new Error(`Cannot send ${describe(event)}: it was already consumed`);
-      case "timedOut":
-        throw new Error(`Cannot send ${describe(event)}: the wait for it timed out, so the event is closed`);
-      case "created":
+    if (args.name && args.name !== event.name) {
+      throw new Error(`Cannot send ${describe(event)} as "${args.name}": the event's name is "${event.name}"`);
+    }
+  } else {
+    if (!args.workflowId || !args.name) {
+      throw new Error("sendEvent needs either an event `id`, or both `workflowId` and `name`");
+    }
+    const workflow = await getWorkflowOrThrow(ctx, args.workflowId);
+    event =
+      (await findByName(ctx, workflow._id, args.name, "waiting")) ??
+      (await findByName(ctx, workflow._id, args.name, "created")) ??
+      (await insertEvent(ctx, workflow._id, args.name));
+  }
+  const now = Date.now();
+  switch (event.state.kind) {
+    case "sent":
+      throw new Error(`Cannot send ${describe(event)}: it was already sent`);
+    case "consumed":
+      throw new Error(`Cannot send ${describe(event)}: it was already consumed`);
+    case "timedOut":
+      throw new Error(`Cannot send ${describe(event)}: the wait for it timed out, so the event is closed`);
+    case "created":
+      await ctx.db.patch("events", event._id, { state: { kind: "sent", result, sentAt: now } });
+      break;
+    case "waiting": {
+      const { stepId, waitingAt } = event.state;
+      const entry = await ctx.db.get("steps", stepId);
+      const workflow = await ctx.db.get("workflows", event.workflowId);
+      // Only a step of the workflow's current run consumes a send: not one of a finished
+      // workflow whose stop has not reached it yet, nor one of a run before a restart
+      // (events waited on before generations were stored: the workflow's current one).
+      const generationNumber = event.state.generationNumber ?? workflow?.generationNumber;
+      const current = entry && workflow && !workflow.runResult && workflow.generationNumber === generationNumber;
+      const outcome = current ? await recordStepResult(ctx, { stepId, generationNumber, result }) : "stale";
+      if (!entry || !workflow || outcome !== "recorded") {
+        // The waiter vanished or will never take it: keep the value for the next await.
         await ctx.db.patch("events", event._id, { state: { kind: "sent", result, sentAt: now } });
         break;
-      case "waiting": {
-        const { stepId, waitingAt } = event.state;
-        const entry = await ctx.db.get("steps", stepId);
-        const workflow = await ctx.db.get("workflows", event.workflowId);
-        // Only a step of the workflow's current run consumes a send: not one of a finished
-        // workflow whose stop has not reached it yet, nor one of a run before a restart
-        // (events waited on before generations were stored: the workflow's current one).
-        const generationNumber = event.state.generationNumber ?? workflow?.generationNumber;
-        const current = entry && workflow && !workflow.runResult && workflow.generationNumber === generationNumber;
-        const outcome = current ? await recordStepResult(ctx, { stepId, generationNumber, result }) : "stale";
-        if (!entry || !workflow || outcome !== "recorded") {
-          // The waiter vanished or will never take it: keep the value for the next await.
-          await ctx.db.patch("events", event._id, { state: { kind: "sent", result, sentAt: now } });
-          break;
-        }
-        await ctx.db.patch("events", event._id, {
-          state: { kind: "consumed", stepId, waitingAt, sentAt: now, consumedAt: now },
-        });
-        if (entry.step.kind === "event" && entry.step.timerId) await cancelTimer(ctx, entry.step.timerId);
-        await logConsumed(ctx, workflow, event, entry, result, now - waitingAt);
-        break;
       }
+      await ctx.db.patch("events", event._id, {
+        state: { kind: "consumed", stepId, waitingAt, sentAt: now, consumedAt: now },
+      });
+      if (entry.step.kind === "event" && entry.step.timerId) await cancelTimer(ctx, entry.step.timerId);
+      await logConsumed(ctx, workflow, event, entry, result, now - waitingAt);
+      break;
     }
-    // Something changed for this workflow: conditions it waits on may hold now.
-    const workflow = await ctx.db.get("workflows", event.workflowId);
-    if (workflow) await nudgeConditionWaits(ctx, workflow);
-    return event._id;
-  },
-});
+  }
+  // Something changed for this workflow: conditions it waits on may hold now.
+  const workflow = await ctx.db.get("workflows", event.workflowId);
+  if (workflow) await nudgeConditionWaits(ctx, workflow);
+  return event._id;
+}
 
 export const create = mutation({
   args: { name: v.string(), workflowId: v.string() },

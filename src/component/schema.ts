@@ -117,6 +117,33 @@ export default defineSchema({
     createdAt: v.optional(v.number()),
     state: vEventState,
   }).index("workflowId_state", ["workflowId", "state.kind", "name"]),
+  /**
+   * Webhooks (webhooks.ts): an event of a workflow reachable over HTTP by a secret token.
+   * Only the token's SHA-256 (hex) is stored.
+   */
+  webhooks: defineTable({
+    workflowId: v.id("workflows"),
+    eventId: v.id("events"),
+    /** The workflow's generation (run) when it was made. */
+    generationNumber: v.number(),
+    /**
+     * Set when a restart deleted the `createWebhook` step that made it: the new run makes its
+     * own, and this one answers 410. A restart that keeps that step keeps the webhook open.
+     */
+    closedAt: v.optional(v.number()),
+    tokenHash: v.string(),
+    name: v.string(),
+    /**
+     * The validator a delivered value must match: its JSON form (`validator.json`) as a JSON
+     * string (the form itself may hold field names a document cannot, like `$integer`).
+     */
+    validator: v.optional(v.string()),
+    expiresAt: v.optional(v.number()),
+    createdAt: v.number(),
+  })
+    .index("by_tokenHash", ["tokenHash"])
+    .index("by_workflowId", ["workflowId"])
+    .index("by_eventId", ["eventId"]),
   /** Executor mode: one row per shard — who may claim its tasks (epoch, instance) and liveness. */
   executorEpoch: defineTable({
     shard: v.number(),

@@ -161,3 +161,18 @@ export const MAX_REPLAY_GROUP_JOURNAL_BYTES = 1 << 20;
  * Convex allows a transaction 16 MiB.
  */
 export const MAX_REPLAY_READ_BYTES = 4 << 20;
+
+// ---------------------------------------------------------------------------------------
+// Webhooks (src/component/webhooks.ts, src/client/webhooks.ts, `step.createWebhook`).
+// A delivered body is refused past MAX_RETURN_VALUE_SIZE (it becomes the event's value).
+
+/** Random bytes in a webhook token (256 bits; at least 128 are required). */
+export const WEBHOOK_TOKEN_BYTES = 32;
+/** The path the webhook route is mounted under, and the one webhook URLs use, unless set. */
+export const DEFAULT_WEBHOOK_PATH_PREFIX = "/workflow/webhooks";
+/** A webhook's event name when `createWebhook` is given none. */
+export const DEFAULT_WEBHOOK_NAME = "webhook";
+/** Webhook `baseUrl` and `pathPrefix`: characters at most. */
+export const MAX_WEBHOOK_URL_PART_LENGTH = 2048;
+/** Webhook validators (their JSON form): bytes at most. */
+export const MAX_WEBHOOK_VALIDATOR_SIZE = 64 << 10;

@@ -21,6 +21,8 @@ import {
   MAX_RETRY_WAIT_MS,
   RETRY_JITTER_FACTOR,
   MAX_WORKFLOW_ARGS_SIZE,
+  MAX_WEBHOOK_URL_PART_LENGTH,
+  MAX_WEBHOOK_VALIDATOR_SIZE,
 } from "./limits.js";
 
 /** `waitUntil`'s poll intervals start here: a condition query at most ten times a second. */
@@ -330,4 +332,85 @@ export function checkStartArgs(start: { args: unknown; onComplete?: unknown; con
   checkWorkflowArgsSize(start.args);
   if (start.onComplete !== undefined) checkFunctionHandle("onComplete", start.onComplete);
   if (start.context !== undefined) checkContextSize(start.context);
+}
+
+// ---------------------------------------------------------------------------------------
+// Webhooks: `new WorkflowManager(c, { webhooks })`, `step.createWebhook(opts)`,
+// `registerWebhooks(http, c, { pathPrefix })`, and the component's `webhooks.create`.
+
+/**
+ * A webhook `baseUrl`: an absolute http(s) URL without query or fragment, like
+ * `https://happy-otter-123.convex.site`. Returned without a trailing slash.
+ */
+export function checkWebhookBaseUrl(name: string, value: unknown): string {
+  const usage = `${name} must be an absolute http(s) URL without query or fragment (like "https://<deployment>.convex.site"), got ${describeValue(value)}`;
+  if (typeof value !== "string" || value.length === 0 || value.length > MAX_WEBHOOK_URL_PART_LENGTH) {
+    throw new Error(usage);
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(usage);
+  }
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.search || url.hash || value.includes("#")) {
+    throw new Error(usage);
+  }
+  return value.replace(/\/+$/, "");
+}
+
+/** A webhook `pathPrefix`: starts with "/", no query, fragment or "//". Returned without a trailing slash. */
+export function checkWebhookPathPrefix(name: string, value: unknown): string {
+  if (
+    typeof value !== "string" ||
+    !/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/.test(value) ||
+    value.includes("//") ||
+    value.length > MAX_WEBHOOK_URL_PART_LENGTH
+  ) {
+    throw new Error(
+      `${name} must be a URL path starting with "/" (like "/workflow/webhooks"), without query, fragment or "//", got ${describeValue(value)}`,
+    );
+  }
+  const trimmed = value.replace(/\/+$/, "");
+  if (trimmed.length === 0) throw new Error(`${name} must not be "/": webhooks need a path of their own`);
+  return trimmed;
+}
+
+/** `new WorkflowManager(c, { webhooks: { baseUrl?, pathPrefix? } })`. */
+export function checkWebhookOptions(where: string, value: unknown): { baseUrl?: string; pathPrefix?: string } {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error(`${where} \`webhooks\` must be an object { baseUrl?, pathPrefix? }, got ${describeValue(value)}`);
+  }
+  const options = value as Record<string, unknown>;
+  for (const key of Object.keys(options)) {
+    if (key !== "baseUrl" && key !== "pathPrefix" && options[key] !== undefined) {
+      throw new Error(`${where} \`webhooks.${key}\` is not an option: webhooks takes { baseUrl?, pathPrefix? }`);
+    }
+  }
+  return {
+    baseUrl:
+      options.baseUrl === undefined ? undefined : checkWebhookBaseUrl(`${where} \`webhooks.baseUrl\``, options.baseUrl),
+    pathPrefix:
+      options.pathPrefix === undefined
+        ? undefined
+        : checkWebhookPathPrefix(`${where} \`webhooks.pathPrefix\``, options.pathPrefix),
+  };
+}
+
+/** A webhook's validator in its JSON form (stored as a JSON string), checked where it arrives. */
+export function checkWebhookValidatorJson(name: string, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== "string" || value.length > MAX_WEBHOOK_VALIDATOR_SIZE) {
+    throw new Error(`${name} must be a validator's JSON of at most ${MAX_WEBHOOK_VALIDATOR_SIZE} bytes`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    throw new Error(`${name} must be a validator's JSON (validator.json), got ${describeValue(value)}`);
+  }
+  if (typeof json !== "object" || json === null || typeof (json as { type?: unknown }).type !== "string") {
+    throw new Error(`${name} must be a validator's JSON (validator.json), got ${describeValue(value)}`);
+  }
 }

@@ -27,6 +27,8 @@ import type * as payments from "../payments.js";
 import type * as runs from "../runs.js";
 import type * as testWorkflows from "../testWorkflows.js";
 import type * as transcription from "../transcription.js";
+import type * as transcriptionWebhook from "../transcriptionWebhook.js";
+import type * as webhookWorkflows from "../webhookWorkflows.js";
 
 import type {
   ApiFromModules,
@@ -54,6 +56,8 @@ declare const fullApi: ApiFromModules<{
   runs: typeof runs;
   testWorkflows: typeof testWorkflows;
   transcription: typeof transcription;
+  transcriptionWebhook: typeof transcriptionWebhook;
+  webhookWorkflows: typeof webhookWorkflows;
 }>;
 
 /**

@@ -15,6 +15,7 @@ import { getConvexSize, type Validator, type Value } from "convex/values";
 import {
   DEFAULT_WAIT_MAX_POLL_INTERVAL_MS,
   DEFAULT_WAIT_POLL_INTERVAL_MS,
+  DEFAULT_WEBHOOK_NAME,
   MAX_STEP_ARGS_SIZE,
 } from "../../shared/limits.js";
 import { TIMEOUT_ERROR_PREFIX } from "../../shared/errors.js";
@@ -26,12 +27,15 @@ import {
   checkMs,
   checkRetryOption,
   checkSchedule,
+  checkWebhookBaseUrl,
+  checkWebhookPathPrefix,
+  checkWebhookValidatorJson,
   describeValue,
   MIN_POLL_INTERVAL_MS,
 } from "../../shared/validateOptions.js";
 import { functionName } from "../functionName.js";
 import type { StepCall, StepTarget } from "./replayer.js";
-import type { RunResult, TransactionLimits, WorkflowReturnType } from "../types.js";
+import type { RunResult, TransactionLimits, WorkflowComponent, WorkflowReturnType } from "../types.js";
 
 export type RunOptions = {
   /** The step's name in the journal. Default: the function's name, like "folder/file:fn". */
@@ -114,9 +118,89 @@ export type WorkflowCtx = {
   ): Promise<Exclude<FunctionReturnType<Query>, null | undefined | false>>;
   /** Pause the workflow for `duration` ms. Costs nothing while it waits. */
   sleep(duration: number, opts?: { name?: string }): Promise<void>;
+  /**
+   * Make an event of this workflow reachable at an unguessable URL (a journaled step: the
+   * same `{ url, eventId }` on every replay). Hand `url` to the outside world; a `POST` to it
+   * (route: `registerWebhooks`) delivers its body once. Take the value with
+   * `step.awaitEvent({ id: eventId, validator, timeout })`. See docs/webhooks.md.
+   */
+  createWebhook<Name extends string = string>(
+    opts?: CreateWebhookOptions<Name>,
+  ): Promise<{
+    url: string;
+    eventId: EventId<Name>;
+  }>;
   /** A ctx that applies `defaults` to every step it runs; chaining merges them. */
   withOptions(defaults: StepDefaults): WorkflowCtx;
 };
+
+export type CreateWebhookOptions<Name extends string = string> = {
+  /** The event's name (what `awaitEvent` and `listSteps` show). Default "webhook". */
+  name?: Name;
+  /**
+   * Checked by the component when a call arrives: a value it rejects is answered 400 and
+   * the webhook stays open for a correct delivery.
+   */
+  validator?: Validator<any, any, any>;
+  /** The webhook closes (calls get 410) this many ms after it is made. Default: never. */
+  timeout?: number;
+  /**
+   * Where `registerWebhooks` mounted the route. Default: the manager's `webhooks.pathPrefix`,
+   * else "/workflow/webhooks".
+   */
+  pathPrefix?: string;
+  /**
+   * The deployment's HTTP address. Default: the manager's `webhooks.baseUrl`, else the
+   * `CONVEX_SITE_URL` environment variable.
+   */
+  baseUrl?: string;
+};
+
+/**
+ * What `step.createWebhook` needs from the replay machinery: the component, and the URL parts
+ * read outside the handler's sandbox (which hides `process`).
+ */
+export type WebhookSettings = {
+  component: WorkflowComponent;
+  /** The manager's `webhooks.baseUrl`, else CONVEX_SITE_URL as the replay found it. */
+  baseUrl: string | undefined;
+  /** The manager's `webhooks.pathPrefix`, else the default. */
+  pathPrefix: string;
+};
+
+const CREATE_WEBHOOK_OPTIONS = new Set(["name", "validator", "timeout", "pathPrefix", "baseUrl"]);
+
+/** `step.createWebhook(opts)`, checked at the call, before anything is journaled. */
+function checkCreateWebhookOptions(opts: unknown): CreateWebhookOptions {
+  if (opts === undefined) return {};
+  if (typeof opts !== "object" || opts === null || Array.isArray(opts)) {
+    throw new Error(`createWebhook options must be an object, got ${describeValue(opts)}`);
+  }
+  const o = opts as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!CREATE_WEBHOOK_OPTIONS.has(key) && o[key] !== undefined) {
+      throw new Error(
+        `createWebhook option \`${key}\` is not an option: it takes { name?, validator?, timeout?, pathPrefix?, baseUrl? }`,
+      );
+    }
+  }
+  if (o.name !== undefined) checkEventName("createWebhook", o.name);
+  const validator = o.validator as { json?: unknown; isConvexValidator?: unknown } | undefined;
+  if (
+    validator !== undefined &&
+    (typeof validator !== "object" || validator === null || !validator.isConvexValidator)
+  ) {
+    throw new Error(`createWebhook \`validator\` must be a Convex validator (v.*), got ${describeValue(validator)}`);
+  }
+  return {
+    name: o.name as string | undefined,
+    validator: o.validator as Validator<any, any, any> | undefined,
+    timeout: checkDuration("createWebhook `timeout`", o.timeout, 1),
+    pathPrefix:
+      o.pathPrefix === undefined ? undefined : checkWebhookPathPrefix("createWebhook `pathPrefix`", o.pathPrefix),
+    baseUrl: o.baseUrl === undefined ? undefined : checkWebhookBaseUrl("createWebhook `baseUrl`", o.baseUrl),
+  };
+}
 
 export type WaitUntilOptions = {
   /** Give up after this many ms with a `timed out` error. Default: wait forever. */
@@ -172,12 +256,17 @@ function checkStepDefaults(defaults: unknown): StepDefaults {
 
 type Sender = BaseChannel<StepCall>;
 
-export function createWorkflowCtx(workflowId: WorkflowId, sender: Sender, defaults: StepDefaults = {}): WorkflowCtx {
+export function createWorkflowCtx(
+  workflowId: WorkflowId,
+  sender: Sender,
+  webhooks: WebhookSettings,
+  defaults: StepDefaults = {},
+): WorkflowCtx {
   const fn = (functionType: FunctionType) => (f: any, args?: any, opts?: any) =>
     runFunction(sender, functionType, f, args, opts, defaults);
   return {
     workflowId,
-    withOptions: (more) => createWorkflowCtx(workflowId, sender, { ...defaults, ...checkStepDefaults(more) }),
+    withOptions: (more) => createWorkflowCtx(workflowId, sender, webhooks, { ...defaults, ...checkStepDefaults(more) }),
     runQuery: fn("query") as WorkflowCtx["runQuery"],
     runMutation: fn("mutation") as WorkflowCtx["runMutation"],
     runAction: fn("action") as WorkflowCtx["runAction"],
@@ -227,6 +316,41 @@ export function createWorkflowCtx(workflowId: WorkflowId, sender: Sender, defaul
         timeoutMs,
       });
       return event.validator ? parse(event.validator, value) : (value as any);
+    },
+    createWebhook: async (opts) => {
+      const options = checkCreateWebhookOptions(opts);
+      const baseUrl = options.baseUrl ?? webhooks.baseUrl;
+      if (!baseUrl) {
+        throw new Error(
+          "createWebhook needs the deployment's HTTP address for the webhook's URL, and CONVEX_SITE_URL is not set: " +
+            "pass `baseUrl` to createWebhook, or set `new WorkflowManager(components.workflow, { webhooks: { baseUrl } })`.",
+        );
+      }
+      const pathPrefix = options.pathPrefix ?? webhooks.pathPrefix;
+      const args: Record<string, unknown> = { workflowId, name: options.name ?? DEFAULT_WEBHOOK_NAME };
+      // Its JSON form (`validator.json`, a public getter the types leave out), as a string.
+      if (options.validator) {
+        args.validator = JSON.stringify((options.validator as unknown as { json: unknown }).json);
+        checkWebhookValidatorJson("createWebhook `validator`", args.validator);
+      }
+      if (options.timeout !== undefined) args.timeoutMs = options.timeout;
+      // An inline mutation step: the webhook is made in this replay's transaction, and its
+      // token and event id are journaled as the step's result, the same on every replay.
+      const created = (await send(sender, {
+        name: "createWebhook",
+        target: {
+          kind: "function",
+          functionType: "mutation",
+          function: webhooks.component.webhooks.create,
+          args: checkArgs(args),
+        },
+        retry: undefined,
+        inline: true,
+        unstableArgs: false,
+        transactionLimits: undefined,
+        schedulerOptions: {},
+      })) as { token: string; eventId: string };
+      return { url: `${baseUrl}${pathPrefix}/${created.token}`, eventId: created.eventId as EventId<any> };
     },
     waitUntil: async (query, args, opts) => {
       const timeoutMs = checkDuration("waitUntil `timeout`", opts?.timeout, 1);

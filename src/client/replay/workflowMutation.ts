@@ -23,11 +23,11 @@ import { explainHiddenGlobalError, installEnvironment } from "./environment.js";
 import type { WorkflowDefinition, WorkflowHandler } from "../index.js";
 import { Replayer, type StepCall, type TaskRouting } from "./replayer.js";
 import { CollectingJournal, ComponentJournal, type StepJournal } from "./stepJournal.js";
-import { DEFAULT_BATCH_STEPS } from "../../shared/limits.js";
+import { DEFAULT_BATCH_STEPS, DEFAULT_WEBHOOK_PATH_PREFIX } from "../../shared/limits.js";
 import { type JournalEntry, type ReplayOutcome, vReplayItem, vReplayOutcome } from "../../shared/protocol.js";
 import type { InferFromOptionalValidator, RunResult, WorkflowComponent, WorkflowMutationResult } from "../types.js";
 import { checkStartArgs, checkWorkpoolOptions } from "../../shared/validateOptions.js";
-import { createWorkflowCtx } from "./workflowContext.js";
+import { createWorkflowCtx, type WebhookSettings } from "./workflowContext.js";
 
 export type WorkflowArgs<V extends PropertyValidators, Context = unknown> = {
   /** The handler's arguments. */
@@ -43,6 +43,22 @@ export type WorkflowArgs<V extends PropertyValidators, Context = unknown> = {
     }
   | { onComplete?: undefined; context?: undefined }
 );
+
+/** `new WorkflowManager(c, { webhooks })`, checked (checkWebhookOptions). */
+export type WebhookOptions = { baseUrl?: string; pathPrefix?: string };
+
+/**
+ * The webhook URL parts a replay's `step.createWebhook` uses. Called outside the handler's
+ * sandbox (which hides `process`): CONVEX_SITE_URL is read here, at each replay.
+ */
+function webhookSettings(component: WorkflowComponent, options: WebhookOptions | undefined): WebhookSettings {
+  const siteUrl = typeof process === "undefined" ? undefined : process.env?.CONVEX_SITE_URL;
+  return {
+    component,
+    baseUrl: options?.baseUrl ?? (siteUrl ? siteUrl.replace(/\/+$/, "") : undefined),
+    pathPrefix: options?.pathPrefix ?? DEFAULT_WEBHOOK_PATH_PREFIX,
+  };
+}
 
 const vReplay = v.object({ workflowId: vWorkflowId, generationNumber: v.number() });
 const vStart = v.object({
@@ -73,6 +89,7 @@ export function workflowMutation<
   },
   defaultWorkpoolOptions?: WorkpoolOptions,
   routing?: TaskRouting,
+  webhookOptions?: WebhookOptions,
 ): RegisteredMutation<
   "internal",
   WorkflowArgs<ArgsValidator>,
@@ -221,7 +238,7 @@ export function workflowMutation<
       maxBatch,
       routing,
     });
-    const step = createWorkflowCtx(workflowId, channel);
+    const step = createWorkflowCtx(workflowId, channel, webhookSettings(component, webhookOptions));
     const restore = installEnvironment(workflowId, replayer.clock);
     let outcome: { type: "done"; runResult: RunResult } | { type: "blocked" };
     try {

@@ -29,6 +29,7 @@ import type * as stepWork from "../stepWork.js";
 import type * as timeline from "../timeline.js";
 import type * as utils from "../utils.js";
 import type * as wait from "../wait.js";
+import type * as webhooks from "../webhooks.js";
 import type * as workflow from "../workflow.js";
 
 import type {
@@ -60,6 +61,7 @@ const fullApi: ApiFromModules<{
   timeline: typeof timeline;
   utils: typeof utils;
   wait: typeof wait;
+  webhooks: typeof webhooks;
   workflow: typeof workflow;
 }> = anyApi as any;
 

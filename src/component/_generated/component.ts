@@ -595,6 +595,27 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Name
       >;
     };
+    webhooks: {
+      create: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          name: string;
+          timeoutMs?: number;
+          validator?: string;
+          workflowId: string;
+        },
+        { eventId: string; token: string },
+        Name
+      >;
+      deliver: FunctionReference<
+        "mutation",
+        "internal",
+        { token: string; value: any },
+        { error?: string; status: 200 | 400 | 404 | 409 | 410 | 413 },
+        Name
+      >;
+    };
     workflow: {
       cancel: FunctionReference<
         "mutation",
