@@ -11,19 +11,7 @@ import { componentsGeneric, type GenericSchema, type SchemaDefinition } from "co
 import type { ComponentApi } from "./component/_generated/component.js";
 import schema from "./component/schema.js";
 
-// The component's function modules are loaded when this helper is imported, not on a
-// function's first call: a call made from inside a workflow handler's replay (an inline step,
-// like `step.createWebhook`'s) runs with the handler's globals hidden (`process`), and loading
-// a module there fails in the test runner. convex.config.ts stays lazy (convex-test never
-// loads it).
-const lazy = import.meta.glob(["./component/**/*.ts", "!./component/**/*.test.ts"]);
-const loaded = import.meta.glob(["./component/**/*.ts", "!./component/**/*.test.ts", "!./component/convex.config.ts"], {
-  eager: true,
-});
-export const modules: Record<string, () => Promise<unknown>> = {
-  ...lazy,
-  ...Object.fromEntries(Object.entries(loaded).map(([path, module]) => [path, () => Promise.resolve(module)])),
-};
+export const modules = import.meta.glob(["./component/**/*.ts", "!./component/**/*.test.ts"]);
 
 type AnyTestConvex = TestConvex<SchemaDefinition<GenericSchema, boolean>>;
 
@@ -42,6 +30,10 @@ export function register<Schema extends SchemaDefinition<GenericSchema, boolean>
   // Older convex-test versions return nothing from registerComponent; newer ones return
   // these same references. Building them here gives the same value on every version.
   t.registerComponent(name, schema, modules);
+  // Start loading every function module now, outside any workflow handler: a module first
+  // loaded by a call made from inside a replay (an inline step, like `step.createWebhook`'s)
+  // would load with the handler's globals hidden (`process`), which fails in the test runner.
+  for (const load of Object.values(modules)) void load().catch(() => undefined);
   workpool.register(t as unknown as AnyTestConvex, `${name}/workpool`);
   return (componentsGeneric() as Record<string, unknown>)[name] as ComponentApi<Name>;
 }
