@@ -73,6 +73,8 @@ export type { WorkflowArgs } from "./replay/workflowMutation.js";
 type QueryCtx = Pick<GenericQueryCtx<GenericDataModel>, "runQuery">;
 type MutationCtx = Pick<GenericMutationCtx<GenericDataModel>, "runQuery" | "runMutation">;
 type ActionCtx = Pick<GenericActionCtx<GenericDataModel>, "runQuery" | "runMutation" | "runAction">;
+/** A workflow, as `internal.<module>.<name>` refers to it. */
+type WorkflowRef = FunctionReference<"mutation", "internal">;
 /** Any function's ctx: reads go through `runQuery`. */
 type ReadCtx = QueryCtx | MutationCtx | ActionCtx;
 
@@ -146,10 +148,7 @@ type StartOptions<Context = unknown> = CallbackOptions<Context> & {
  * Start a workflow; returns its id. Unless `startAsync`, the handler runs up to its first
  * step in this transaction, so bad arguments or references fail here.
  */
-export async function start<
-  Context = unknown,
-  F extends FunctionReference<"mutation", "internal"> = FunctionReference<"mutation", "internal">,
->(
+export async function start<Context = unknown, F extends WorkflowRef = WorkflowRef>(
   ctx: MutationCtx | ActionCtx,
   workflow: F,
   args: FunctionArgs<F>["args"],
@@ -482,10 +481,7 @@ export class WorkflowManager {
   }
 
   /** Start a workflow; see the standalone `start`. */
-  async start<
-    Context = unknown,
-    F extends FunctionReference<"mutation", "internal"> = FunctionReference<"mutation", "internal">,
-  >(
+  async start<Context = unknown, F extends WorkflowRef = WorkflowRef>(
     ctx: MutationCtx | ActionCtx,
     workflow: F,
     args: FunctionArgs<F>["args"],

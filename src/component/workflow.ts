@@ -1,7 +1,7 @@
 // Workflow lifecycle: create, observe, cancel, complete, restart, clean up.
 import { vResultValidator, type WorkId } from "@convex-dev/workpool";
 import { paginator } from "convex-helpers/server/pagination";
-import { paginationOptsValidator } from "convex/server";
+import { type PaginationOptions, paginationOptsValidator } from "convex/server";
 import { getConvexSize, v } from "convex/values";
 import { MAX_STATUS_READ_BYTES, MAX_STATUS_STEPS } from "../shared/limits.js";
 import {
@@ -15,7 +15,7 @@ import {
 } from "../shared/types.js";
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
-import { internalMutation, mutation, type MutationCtx, query } from "./_generated/server.js";
+import { internalMutation, mutation, type MutationCtx, query, type QueryCtx } from "./_generated/server.js";
 import { deleteStepsFrom, deleteWorkflowData } from "./cleanup.js";
 import { stopBudgetOf, stopInFlightSteps } from "./cancel.js";
 import { completeWorkflow } from "./completion.js";
@@ -118,33 +118,32 @@ export function publicStep(entry: Doc<"steps">): WorkflowStep {
 
 const vOrder = v.union(v.literal("asc"), v.literal("desc"));
 
+/** A page of workflows, all of them or those of one name, as `list` and `listByName` return it. */
+async function pageOfWorkflows(
+  ctx: QueryCtx,
+  args: { name?: string; order: "asc" | "desc"; paginationOpts: PaginationOptions },
+) {
+  const workflows = paginator(ctx.db, schema).query("workflows");
+  const { name } = args;
+  const ordered = (name === undefined ? workflows : workflows.withIndex("name", (q) => q.eq("name", name))).order(
+    args.order,
+  );
+  const result = await withCursorCheck(args.paginationOpts.cursor, () =>
+    ordered.paginate(boundedPaginationOpts(args.paginationOpts)),
+  );
+  return { ...result, page: result.page.map(publicWorkflow) };
+}
+
 export const list = query({
   args: { order: vOrder, paginationOpts: paginationOptsValidator },
   returns: vPaginationResult(vPublicWorkflow),
-  handler: async (ctx, args) => {
-    const result = await withCursorCheck(args.paginationOpts.cursor, () =>
-      paginator(ctx.db, schema)
-        .query("workflows")
-        .order(args.order)
-        .paginate(boundedPaginationOpts(args.paginationOpts)),
-    );
-    return { ...result, page: result.page.map(publicWorkflow) };
-  },
+  handler: async (ctx, args) => await pageOfWorkflows(ctx, args),
 });
 
 export const listByName = query({
   args: { name: v.string(), order: vOrder, paginationOpts: paginationOptsValidator },
   returns: vPaginationResult(vPublicWorkflow),
-  handler: async (ctx, args) => {
-    const result = await withCursorCheck(args.paginationOpts.cursor, () =>
-      paginator(ctx.db, schema)
-        .query("workflows")
-        .withIndex("name", (q) => q.eq("name", args.name))
-        .order(args.order)
-        .paginate(boundedPaginationOpts(args.paginationOpts)),
-    );
-    return { ...result, page: result.page.map(publicWorkflow) };
-  },
+  handler: async (ctx, args) => await pageOfWorkflows(ctx, args),
 });
 
 export const listSteps = query({
