@@ -515,9 +515,11 @@ export function checkWebhooks(state: FinalState): string[] {
     });
     // Seen by the workflow: the await of this URL's event (if still journaled, with a result) took
     // this value. The journal is the last run's, so only the last run's delivery is checked.
-    if (ok.length === 1 && ok[0].run === lastRun.get(ok[0].url)) {
+    // A restart after the call (also one the runner made after the workflow finished) may have
+    // re-run the await, whose new result the journal now holds: only unrestarted ones are checked.
+    const w = byId.get(ok[0]?.workflowId ?? "");
+    if (ok.length === 1 && ok[0].run === lastRun.get(ok[0].url) && !w?.restartedLineage) {
       const c = ok[0];
-      const w = byId.get(c.workflowId);
       const made = w?.steps.map(hookResult).find((h) => h?.url === c.url);
       const eventId = made?.eventId;
       const awaited =
