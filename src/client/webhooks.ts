@@ -99,8 +99,8 @@ async function deliverRequest(
  * to the workflow that made the webhook (`step.createWebhook`), exactly once. Answers 200
  * `{ "ok": true }`, or `{ "error": "..." }` with 400 (invalid JSON, or a value the
  * webhook's validator rejects: it stays open), 404 (unknown token), 409 (already
- * delivered), 410 (closed: the workflow finished, was restarted or deleted, the wait timed
- * out, or the webhook expired), 413 (body over 800 KiB); other methods get 405.
+ * delivered), 410 (closed: the workflow finished or was deleted, a restart deleted the
+ * `createWebhook` step, the wait timed out, or the webhook expired), 413 (body over 800 KiB); other methods get 405.
  */
 export function registerWebhooks(
   http: HttpRouter,

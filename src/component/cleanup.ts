@@ -8,6 +8,7 @@ import { hasRoom as hasStopRoom, type StopBudget, stopBudgetOf } from "./cancel.
 import { recordTransition, statusOf } from "./stats.js";
 import { stopStepWork } from "./stepWork.js";
 import { cancelTimer } from "./wait.js";
+import { findWebhookByToken } from "./webhooks.js";
 
 /** Index ranges deleting a step may read: its event and its timer. */
 const DELETE_COST = 2;
@@ -26,10 +27,22 @@ const newBudget = async (ctx: MutationCtx): Promise<Budget> => ({ stop: await st
 const hasRoom = (budget: Budget) => hasStopRoom(budget.stop);
 
 /**
+ * Why steps are deleted: a `restart` keeps the workflow (what outlives the steps is reset for
+ * the new run), a `cleanup` deletes everything it owns.
+ */
+type Deletion = "restart" | "cleanup";
+
+/**
  * Delete the steps numbered `from` and above (with their events, tasks and timers), within
  * the budget. Returns the first step number not yet deleted, or null when done.
  */
-async function deleteSteps(ctx: MutationCtx, workflowId: Id<"workflows">, from: number, budget: Budget) {
+async function deleteSteps(
+  ctx: MutationCtx,
+  workflowId: Id<"workflows">,
+  from: number,
+  budget: Budget,
+  deletion: Deletion,
+) {
   if (!hasRoom(budget)) return from;
   budget.stop.ranges -= 1;
   for await (const entry of ctx.db
@@ -37,7 +50,7 @@ async function deleteSteps(ctx: MutationCtx, workflowId: Id<"workflows">, from: 
     .withIndex("workflow", (q) => q.eq("workflowId", workflowId).gte("stepNumber", from))) {
     budget.stop.bytes -= 2 * getConvexSize(entry); // read, and again by its delete
     budget.stop.writes -= 1;
-    await deleteStep(ctx, entry, budget);
+    await deleteStep(ctx, entry, budget, deletion);
     from = entry.stepNumber + 1;
     // Checked before the next step is read: what is left continues in another transaction.
     if (!hasRoom(budget)) return from;
@@ -49,7 +62,7 @@ async function deleteSteps(ctx: MutationCtx, workflowId: Id<"workflows">, from: 
  * Delete one step with its event and timers; work still running behind it is stopped
  * (stepWork.ts). A task leaves its queue with the entry.
  */
-async function deleteStep(ctx: MutationCtx, entry: Doc<"steps">, budget: Budget): Promise<void> {
+async function deleteStep(ctx: MutationCtx, entry: Doc<"steps">, budget: Budget, deletion: Deletion): Promise<void> {
   await ctx.db.delete("steps", entry._id);
   const step = entry.step;
   budget.stop.ranges -= DELETE_COST;
@@ -64,9 +77,9 @@ async function deleteStep(ctx: MutationCtx, entry: Doc<"steps">, budget: Budget)
       if (event.state.kind === "sent") break;
       budget.stop.bytes -= getConvexSize(event);
       budget.stop.writes -= 1;
-      if (step.args.eventId !== undefined) {
+      if (step.args.eventId !== undefined && deletion === "restart") {
         // Awaited by id: the event was made before this step (createEvent, createWebhook) and
-        // outlives it. A restart that re-runs the await waits for it afresh.
+        // outlives it. The re-run await waits for it afresh.
         await ctx.db.patch("events", event._id, { state: { kind: "created" } });
       } else {
         await ctx.db.delete("events", event._id);
@@ -79,7 +92,8 @@ async function deleteStep(ctx: MutationCtx, entry: Doc<"steps">, budget: Budget)
     case undefined:
     case "function":
       await stopStepWork(ctx, entry, budget.stop);
-      await closeWebhookMadeBy(ctx, entry, budget);
+      // A cleanup leaves webhook rows as they are: the workflow is gone, so they answer 410.
+      if (deletion === "restart") await closeWebhookMadeBy(ctx, entry, budget);
       break;
     case "sleep":
       await stopStepWork(ctx, entry, budget.stop);
@@ -87,18 +101,17 @@ async function deleteStep(ctx: MutationCtx, entry: Doc<"steps">, budget: Budget)
   }
 }
 
-/** A deleted `createWebhook` step closes its webhook (webhooks.ts): the new run makes its own. */
+/**
+ * A deleted `createWebhook` step closes its webhook (webhooks.ts): the new run makes its own.
+ * That step is the one whose result holds the webhook's token (only its creator ever had it).
+ */
 async function closeWebhookMadeBy(ctx: MutationCtx, entry: Doc<"steps">, budget: Budget): Promise<void> {
   const result = entry.step.runResult;
-  const made = result?.kind === "success" ? (result.returnValue as { eventId?: unknown } | null) : null;
-  if (typeof made?.eventId !== "string") return;
-  const eventId = ctx.db.normalizeId("events", made.eventId);
-  if (!eventId) return;
+  const made =
+    result?.kind === "success" ? (result.returnValue as { token?: unknown; eventId?: unknown } | null) : null;
+  if (typeof made?.token !== "string" || typeof made.eventId !== "string") return;
+  const webhook = await findWebhookByToken(ctx, made.token);
   budget.stop.ranges -= 1;
-  const webhook = await ctx.db
-    .query("webhooks")
-    .withIndex("by_eventId", (q) => q.eq("eventId", eventId))
-    .unique();
   if (!webhook || webhook.workflowId !== entry.workflowId || webhook.closedAt !== undefined) return;
   budget.stop.bytes -= 2 * getConvexSize(webhook);
   budget.stop.writes -= 1;
@@ -121,7 +134,7 @@ async function scheduleChildren(ctx: MutationCtx, budget: Budget): Promise<void>
  */
 export async function deleteStepsFrom(ctx: MutationCtx, workflowId: Id<"workflows">, from: number) {
   const budget = await newBudget(ctx);
-  const next = await deleteSteps(ctx, workflowId, from, budget);
+  const next = await deleteSteps(ctx, workflowId, from, budget, "restart");
   await scheduleChildren(ctx, budget);
   return next;
 }
@@ -156,7 +169,7 @@ async function deleteWorkflowWithin(ctx: MutationCtx, workflowId: Id<"workflows"
     await ctx.db.delete("workflows", workflowId);
     await recordTransition(ctx, workflow, statusOf(workflow), null);
   }
-  if ((await deleteSteps(ctx, workflowId, 0, budget)) !== null) return false;
+  if ((await deleteSteps(ctx, workflowId, 0, budget, "cleanup")) !== null) return false;
   return await deleteEvents(ctx, workflowId, budget);
 }
 

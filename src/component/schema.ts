@@ -124,8 +124,6 @@ export default defineSchema({
   webhooks: defineTable({
     workflowId: v.id("workflows"),
     eventId: v.id("events"),
-    /** The workflow's generation (run) when it was made. */
-    generationNumber: v.number(),
     /**
      * Set when a restart deleted the `createWebhook` step that made it: the new run makes its
      * own, and this one answers 410. A restart that keeps that step keeps the webhook open.
@@ -140,10 +138,7 @@ export default defineSchema({
     validator: v.optional(v.string()),
     expiresAt: v.optional(v.number()),
     createdAt: v.number(),
-  })
-    .index("by_tokenHash", ["tokenHash"])
-    .index("by_workflowId", ["workflowId"])
-    .index("by_eventId", ["eventId"]),
+  }).index("by_tokenHash", ["tokenHash"]),
   /** Executor mode: one row per shard — who may claim its tasks (epoch, instance) and liveness. */
   executorEpoch: defineTable({
     shard: v.number(),

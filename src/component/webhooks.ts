@@ -67,7 +67,6 @@ export const create = mutation({
     await ctx.db.insert("webhooks", {
       workflowId: workflow._id,
       eventId: event._id,
-      generationNumber: workflow.generationNumber,
       tokenHash: await hashToken(token),
       name: args.name,
       validator: args.validator,
@@ -78,7 +77,8 @@ export const create = mutation({
   },
 });
 
-async function findByToken(ctx: MutationCtx, token: string): Promise<Doc<"webhooks"> | null> {
+/** The webhook with this token, if any (by its hash). */
+export async function findWebhookByToken(ctx: MutationCtx, token: string): Promise<Doc<"webhooks"> | null> {
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
   const tokenHash = await hashToken(token);
   return await ctx.db
@@ -100,7 +100,7 @@ export const deliver = mutation({
   args: { token: v.string(), value: v.any() },
   returns: v.object({ status: vDeliveryStatus, error: v.optional(v.string()) }),
   handler: async (ctx, args): Promise<Delivery> => {
-    const webhook = await findByToken(ctx, args.token);
+    const webhook = await findWebhookByToken(ctx, args.token);
     if (!webhook) return { status: 404, error: "unknown webhook" };
     const event = await ctx.db.get("events", webhook.eventId);
     if (event?.state.kind === "sent" || event?.state.kind === "consumed") {

@@ -12,3 +12,8 @@ export const summarize = workflow.action("summarize", {
   handler: async (_ctx, args) => args.text.length,
 });
 export const executor = workflow.executor();
+export const tuned = workflow.executor({ concurrency: 10, claimIntervalMs: 50, idleClaimIntervalMs: 1_000 });
+// @ts-expect-error renamed: claimIntervalMs
+export const renamed = workflow.executor({ pollIntervalMs: 50 });
+// @ts-expect-error test hooks are not an executor option (withExecutorTestHooks, not exported)
+export const hooked = workflow.executor({ hooks: {} });

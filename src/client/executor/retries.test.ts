@@ -51,6 +51,10 @@ describe("rateLimitBackoff", () => {
     [100, undefined, 10_000],
     [0, 250, 250], // the service said
     [5, 30_000, 30_000], // the service said, even past the cap
+    [0, 60 * 60_000, 9 * 60_000], // but never past an executor's life (MAX_EXECUTOR_INTERVAL_MS)
+    [1, Number.NaN, 2_000], // not a usable number: as if not given
+    [1, -5, 2_000],
+    [1, Number.POSITIVE_INFINITY, 2_000],
   ])("strike %i, retryAfterMs %s: %i ms", (strikes, retryAfterMs, wait) => {
     expect(rateLimitBackoff(strikes, retryAfterMs, o)).toBe(wait);
   });

@@ -2,6 +2,7 @@
 // name, the retry policy for a group of mutation steps whose transaction failed, and the tasks
 // waiting here for their retry. No I/O: the loop passes in the clock.
 // docs/executor-mode.md#retries-and-rate-limits.
+import { MAX_EXECUTOR_INTERVAL_MS } from "../../shared/limits.js";
 import type { RetryPolicy } from "../../shared/validateOptions.js";
 
 /** Throw from a step handler to say "the service is rate limiting us: back off and retry". */
@@ -30,11 +31,16 @@ export type RateLimitOptions = { rateLimitBackoffMs: number; rateLimitMaxBackoff
 
 /**
  * The pause after a `WorkflowRateLimitError`, the function's strike number `strikes + 1`: what
- * the service said (`retryAfterMs`), else `rateLimitBackoffMs` doubled per earlier strike, up to
- * `rateLimitMaxBackoffMs`.
+ * the service said (`retryAfterMs`, at most MAX_EXECUTOR_INTERVAL_MS: a held task must come back
+ * within an executor's life), else `rateLimitBackoffMs` doubled per earlier strike, up to
+ * `rateLimitMaxBackoffMs`. A `retryAfterMs` that is not a finite number ≥ 0 (it comes from
+ * whatever the step threw) counts as not given.
  */
 export function rateLimitBackoff(strikes: number, retryAfterMs: number | undefined, o: RateLimitOptions): number {
-  return retryAfterMs ?? Math.min(o.rateLimitBackoffMs * 2 ** strikes, o.rateLimitMaxBackoffMs);
+  if (typeof retryAfterMs === "number" && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) {
+    return Math.min(retryAfterMs, MAX_EXECUTOR_INTERVAL_MS);
+  }
+  return Math.min(o.rateLimitBackoffMs * 2 ** strikes, o.rateLimitMaxBackoffMs);
 }
 
 /** Rate-limit pauses, per function name (all its tasks on this executor wait). */

@@ -120,15 +120,13 @@ export const replayGroup = internalMutation({
     /** Per workflow replayed: as read before the replay, and its next step number. */
     const loaded = new Map<string, Loaded>();
     /** Left to a later group: they did not fit this one, or belong to another definition. */
-    const deferred: Doc<"workflows">[] = [];
+    const deferred: Array<Pick<Doc<"workflows">, "_id" | "workflowHandle">> = [];
     let bytesRead = 0;
     /** Bytes of journals and arguments in `items`. */
     let groupBytes = 0;
     for (const [i, workflowId] of args.workflowIds.entries()) {
       if (bytesRead >= args.maxReadBytes) {
-        for (const id of args.workflowIds.slice(i)) {
-          deferred.push({ _id: id, workflowHandle: args.workflowHandle } as Doc<"workflows">);
-        }
+        for (const _id of args.workflowIds.slice(i)) deferred.push({ _id, workflowHandle: args.workflowHandle });
         break;
       }
       const workflow = await ctx.db.get("workflows", workflowId);
