@@ -19,52 +19,20 @@ import { internalMutation, mutation, type MutationCtx, query, type QueryCtx } fr
 import { deleteStepsFrom, deleteWorkflowData } from "./cleanup.js";
 import { stopBudgetOf, stopInFlightSteps } from "./cancel.js";
 import { completeWorkflow } from "./completion.js";
-import { getLogger, updateConfigRow } from "./config.js";
-import { describeStatus, getWorkflowOrThrow, insertWorkflow, parseWorkflowId } from "./model.js";
+import { getLogger } from "./config.js";
+import { describeStatus, getWorkflowOrThrow, parseWorkflowId } from "./model.js";
 import { boundedPaginationOpts, withCursorCheck } from "./paging.js";
 import { recordTransition, statusOf } from "./stats.js";
 import { runReplay, scheduleReplay } from "./replay.js";
 import { hasStepsInFlight, inFlightSteps } from "./readiness.js";
 import { recordStepResult } from "./results.js";
-import { checkStartArgs } from "../shared/validateOptions.js";
-import schema, { journalDocument, vOnComplete, workflowDocument } from "./schema.js";
+import { createWorkflow, vCreateArgs } from "./start.js";
+import schema, { journalDocument, workflowDocument } from "./schema.js";
 
 export const create = mutation({
-  args: {
-    workflowName: v.string(),
-    workflowHandle: v.string(),
-    workflowArgs: v.any(),
-    maxParallelism: v.optional(v.number()),
-    onComplete: v.optional(vOnComplete),
-    /** Schedule the first replay instead of running it now. */
-    startAsync: v.optional(v.boolean()),
-    /** Only create: the caller runs the first replay itself, in its own transaction. */
-    createOnly: v.optional(v.boolean()),
-  },
+  args: vCreateArgs,
   returns: v.id("workflows"),
-  handler: async (ctx, args) => {
-    if (args.startAsync && args.createOnly) throw new Error("Cannot combine `startAsync` and `createOnly`.");
-    checkStartArgs({
-      args: args.workflowArgs,
-      onComplete: args.onComplete?.fnHandle,
-      context: args.onComplete?.context,
-    });
-    if (args.maxParallelism !== undefined) await updateConfigRow(ctx, { maxParallelism: args.maxParallelism });
-    const workflow = await insertWorkflow(ctx, {
-      name: args.workflowName,
-      workflowHandle: args.workflowHandle,
-      args: args.workflowArgs,
-      onComplete: args.onComplete,
-      generationNumber: 0,
-    });
-    const workflowId = workflow._id;
-    if (args.startAsync) {
-      await scheduleReplay(ctx, workflow);
-    } else if (!args.createOnly) {
-      await runReplay(ctx, workflow);
-    }
-    return workflowId;
-  },
+  handler: createWorkflow,
 });
 
 export const getStatus = query({

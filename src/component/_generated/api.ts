@@ -24,6 +24,7 @@ import type * as pool from "../pool.js";
 import type * as readiness from "../readiness.js";
 import type * as replay from "../replay.js";
 import type * as results from "../results.js";
+import type * as start from "../start.js";
 import type * as stats from "../stats.js";
 import type * as stepWork from "../stepWork.js";
 import type * as timeline from "../timeline.js";
@@ -56,6 +57,7 @@ const fullApi: ApiFromModules<{
   readiness: typeof readiness;
   replay: typeof replay;
   results: typeof results;
+  start: typeof start;
   stats: typeof stats;
   stepWork: typeof stepWork;
   timeline: typeof timeline;
