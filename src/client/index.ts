@@ -62,6 +62,7 @@ export type {
   StepDefaults,
   WaitUntilOptions,
   WorkflowCtx,
+  WorkflowJournal,
 } from "./replay/workflowContext.js";
 export { registerWebhooks, type RegisterWebhooksOptions } from "./webhooks.js";
 export type { WebhookOptions } from "./replay/workflowMutation.js";
@@ -97,12 +98,18 @@ export type WorkflowDefinition<
   args?: ArgsValidator;
   returns?: ReturnsValidator;
   workpoolOptions?: WorkpoolRetryOptions;
+  /**
+   * The definition's version (a whole number, default 0), stored on each run and on every
+   * journal entry. Raise it when the handler changes and branch on `step.journal.getVersion()`
+   * so runs in flight keep replaying (docs/versioning.md).
+   */
+  version?: number;
 };
 
 export type WorkflowHandler<
   ArgsValidator extends PropertyValidators,
   ReturnsValidator extends Validator<any, "required", any> | void,
-> = (step: WorkflowCtx, args: ObjectType<ArgsValidator>) => Promise<ReturnValueForOptionalValidator<ReturnsValidator>>;
+> = (step: WorkflowCtx<ObjectType<ArgsValidator>>, args: ObjectType<ArgsValidator>) => Promise<ReturnValueForOptionalValidator<ReturnsValidator>>;
 
 export type WorkflowStatus =
   | { type: "inProgress"; running: IdsToStrings<Step>[] }
@@ -133,7 +140,7 @@ export function defineWorkflow<AV extends PropertyValidators, RV extends Validat
   config: WorkflowDefinition<AV, RV>,
 ): {
   handler(
-    fn: (step: WorkflowCtx, args: ObjectType<AV>) => Promise<ReturnValueForOptionalValidator<RV>>,
+    fn: (step: WorkflowCtx<ObjectType<AV>>, args: ObjectType<AV>) => Promise<ReturnValueForOptionalValidator<RV>>,
   ): RegisteredMutation<"internal", WorkflowArgs<AV>, WorkflowMutationResult<InferFromOptionalValidator<RV>>>;
 } {
   return { handler: (fn) => workflowMutation(component, { ...config, handler: fn }) };
@@ -463,7 +470,7 @@ export class WorkflowManager {
     workflow: WorkflowDefinition<AV, RV>,
   ): {
     handler(
-      fn: (step: WorkflowCtx, args: ObjectType<AV>) => Promise<ReturnValueForOptionalValidator<RV>>,
+      fn: (step: WorkflowCtx<ObjectType<AV>>, args: ObjectType<AV>) => Promise<ReturnValueForOptionalValidator<RV>>,
     ): RegisteredMutation<"internal", WorkflowArgs<AV>, WorkflowMutationResult<InferFromOptionalValidator<RV>>>;
   };
   define<AV extends PropertyValidators, RV extends Validator<unknown, "required", string> | void>(

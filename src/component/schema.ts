@@ -30,6 +30,13 @@ const workflowFields = {
   generationNumber: v.number(),
   /** When the current run finished (set with runResult). */
   finishedAt: v.optional(v.number()),
+  /**
+   * Versioning (docs/versioning.md): the definition's `version` that started this run (absent
+   * = 0). A nested workflow's is stamped by its first replay (versioning.stampVersion).
+   */
+  version: v.optional(v.number()),
+  /** Which run this is: 1 + the times it continued as new (absent = 1). */
+  runNumber: v.optional(v.number()),
 };
 export const workflowDocument = v.object({
   _id: v.string(),

@@ -9,6 +9,7 @@ import { updateConfigRow } from "./config.js";
 import { insertWorkflow } from "./model.js";
 import { runReplay, scheduleReplay } from "./replay.js";
 import { vOnComplete } from "./schema.js";
+import { versionFields } from "./versioning.js";
 
 export const vCreateArgs = v.object({
   workflowName: v.string(),
@@ -20,6 +21,8 @@ export const vCreateArgs = v.object({
   startAsync: v.optional(v.boolean()),
   /** Only create: the caller runs the first replay itself, in its own transaction. */
   createOnly: v.optional(v.boolean()),
+  /** The definition's `version` (docs/versioning.md); absent = 0. */
+  version: v.optional(v.number()),
 });
 export type CreateArgs = Infer<typeof vCreateArgs>;
 
@@ -38,6 +41,7 @@ export async function createWorkflow(ctx: MutationCtx, args: CreateArgs): Promis
     args: args.workflowArgs,
     onComplete: args.onComplete,
     generationNumber: 0,
+    ...versionFields(args.version),
   });
   if (args.startAsync) {
     await scheduleReplay(ctx, workflow);

@@ -45,6 +45,8 @@ export const vTimelineWorkflow = v.object({
        * executor mode; in standard mode known only while the step is in the workpool; else null.
        */
       attempts: v.union(v.number(), v.null()),
+      /** The definition's `version` that journaled the step (docs/versioning.md). */
+      version: v.optional(v.number()),
     }),
   ),
   /**
@@ -52,6 +54,9 @@ export const vTimelineWorkflow = v.object({
    * (then there may be none left).
    */
   stepsTruncated: v.boolean(),
+  /** The workflow's `version` and run (docs/versioning.md): absent = 0 and 1. */
+  version: v.optional(v.number()),
+  runNumber: v.optional(v.number()),
 });
 
 export const timelinePage = query({
@@ -136,6 +141,7 @@ export const timelinePage = query({
             finishedAt: step.completedAt ?? null,
             outcome: step.inProgress ? ("running" as const) : (step.runResult?.kind ?? "success"),
             attempts: step.attempts ?? null,
+            version: step.version ?? 0,
           };
           if (step.inProgress && backendOf(entry) === "workpool" && "workId" in step && step.workId) {
             live.push({ item, workId: step.workId });
@@ -143,6 +149,8 @@ export const timelinePage = query({
           return item;
         }),
         stepsTruncated,
+        version: workflow.version ?? 0,
+        runNumber: workflow.runNumber ?? 1,
       });
       if (next.isDone) {
         isDone = true;

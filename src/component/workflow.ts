@@ -55,6 +55,8 @@ function publicWorkflow(workflow: Doc<"workflows">): PublicWorkflow {
     args: workflow.args,
     context: workflow.onComplete?.context,
     runResult: workflow.runResult,
+    ...(workflow.version !== undefined && { version: workflow.version }),
+    ...(workflow.runNumber !== undefined && { runNumber: workflow.runNumber }),
   };
 }
 
@@ -69,6 +71,7 @@ export function publicStep(entry: Doc<"steps">): WorkflowStep {
     runResult: step.runResult,
     startedAt: step.queuedAt,
     completedAt: step.completedAt,
+    version: step.version ?? 0,
   };
   switch (step.kind) {
     case undefined:

@@ -64,6 +64,8 @@ export function stepValidator<S extends IdStyle>(style: S) {
      * nested workpool does not report its retries).
      */
     attempts: v.optional(v.number()),
+    /** The workflow definition's `version` that journaled this step (absent = 0). */
+    version: v.optional(v.number()),
   };
   return v.union(
     v.object({
@@ -179,6 +181,8 @@ export const vReplayOutcome = v.object({
   runResult: v.optional(vResultValidator),
   steps: v.array(vStepRequest),
   workpoolOptions: v.optional(vWorkpoolOptions),
+  /** `step.continueAsNew(args)`: end this run and start the next one (versioning.ts). */
+  continueAsNew: v.optional(v.object({ args: v.any(), version: v.number() })),
 });
 export type ReplayOutcome = Infer<typeof vReplayOutcome>;
 

@@ -17,6 +17,10 @@ export type PublicWorkflow = {
   args: any;
   context?: any;
   runResult?: RunResult;
+  /** The definition's `version` when this run began (docs/versioning.md); absent = 0. */
+  version?: number;
+  /** Which run this is: 1, plus one per `step.continueAsNew`; absent = 1. */
+  runNumber?: number;
 };
 export const vPublicWorkflow = v.object({
   workflowId: vWorkflowId,
@@ -24,6 +28,8 @@ export const vPublicWorkflow = v.object({
   args: v.any(),
   context: v.optional(v.any()),
   runResult: v.optional(vResultValidator),
+  version: v.optional(v.number()),
+  runNumber: v.optional(v.number()),
 });
 const _publicWorkflowCheck: Infer<typeof vPublicWorkflow> = {} as PublicWorkflow;
 void _publicWorkflowCheck;
@@ -43,6 +49,8 @@ export type WorkflowStep = {
   /** When the step was journaled (its `queuedAt`), as 0.4.8 reports it; not when its work began. */
   startedAt: number;
   completedAt?: number;
+  /** The definition's `version` that journaled this step (0 for steps journaled before versions existed). */
+  version: number;
 } & (
   | { kind: "function"; workId?: WorkId }
   | { kind: "workflow"; nestedWorkflowId: WorkflowId }
@@ -58,6 +66,7 @@ export const vWorkflowStep = v.object({
   runResult: v.optional(vResultValidator),
   startedAt: v.number(),
   completedAt: v.optional(v.number()),
+  version: v.number(),
   kind: v.union(v.literal("function"), v.literal("workflow"), v.literal("event"), v.literal("sleep")),
   workId: v.optional(vWorkIdValidator),
   nestedWorkflowId: v.optional(vWorkflowId),

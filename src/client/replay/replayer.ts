@@ -17,6 +17,7 @@ import { convexToJson, getConvexSize, type Value } from "convex/values";
 import { formatErrorWithStack } from "../../shared/errors.js";
 import type { JournalEntry, StepRequest, WireStep } from "../../shared/protocol.js";
 import type { EventId, SchedulerOptions } from "../../shared/types.js";
+import { VERSIONING_HINT } from "../../shared/versioning.js";
 import { functionName } from "../functionName.js";
 import type { RunResult, TransactionLimits } from "../types.js";
 import { JournalSize, type StepJournal } from "./stepJournal.js";
@@ -72,7 +73,12 @@ export type ReplayerOptions = {
   maxBatch: number;
   /** Executor mode. */
   routing?: TaskRouting;
+  /** The definition's `version` (docs/versioning.md): journaled on each new step. Default 0. */
+  version?: number;
 };
+
+/** What `step.journal.consumeNext` returns: the skipped entry as recorded. */
+export type ConsumedStep = { name: string; args: unknown; runResult: RunResult | undefined };
 
 /** A step as the replayer makes it, before it is journaled. */
 type NewStep = StepRequest["step"];
@@ -90,6 +96,13 @@ export class Replayer {
   private readonly maxBatch: number;
   private readonly routing: TaskRouting | undefined;
   private readonly size: JournalSize;
+  /** The definition's version. */
+  readonly version: number;
+  /** Calls the handler sent (`noteSent`) and `run` took: the difference is still in the channel. */
+  private sent = 0;
+  private received = 0;
+  /** Steps requested in this run, skipped ones included (`step.journal.getStepCount()`). */
+  private requested = 0;
 
   /** Throws the journal size error if `entries` are already over the limit. */
   constructor(options: ReplayerOptions) {
@@ -102,6 +115,57 @@ export class Replayer {
     this.maxBatch = options.maxBatch;
     this.routing = options.routing;
     this.size = JournalSize.of(options.workflowId, options.entries);
+    this.version = options.version ?? 0;
+  }
+
+  // --- step.journal (SPEC 4.1). Entries are matched to calls in the order the handler sent
+  // them; `entries[unread]` is the entry the handler's next request will meet.
+
+  /** The handler sent a step call (counted when it is pushed, before the replayer reads it). */
+  noteSent(): void {
+    this.sent++;
+    this.requested++;
+  }
+
+  private get unread(): number {
+    return Math.max(0, this.sent - this.received);
+  }
+
+  /** The next recorded entry's version while replaying; past the journal, the definition's. */
+  getVersion(): number {
+    const next = this.entries[this.unread];
+    return next ? (next.step.version ?? 0) : this.version;
+  }
+
+  getStepCount(): number {
+    return this.requested;
+  }
+
+  /** Skip the next recorded entry (a step this version no longer asks for) and return it. */
+  consumeNext(name?: string): ConsumedStep {
+    if (name !== undefined && typeof name !== "string") {
+      throw new Error(`step.journal.consumeNext: \`name\` must be a string, got ${typeof name}`);
+    }
+    const index = this.unread;
+    const entry = this.entries[index];
+    const what = `step.journal.consumeNext(${name === undefined ? "" : JSON.stringify(name)})`;
+    if (!entry) {
+      throw new Error(
+        `${what}: no recorded step left to skip: step ${this.requested} of workflow ${this.workflowId} is past its ` +
+          "recorded history. Call consumeNext only on the path of runs that recorded the step, e.g. under " +
+          "`if (step.journal.getVersion() < N)`.",
+      );
+    }
+    const recorded = { name: entry.step.name, kind: entry.step.kind ?? "function" };
+    if (name !== undefined && recorded.name !== name) {
+      throw new Error(
+        `${what}: step ${entry.stepNumber} of workflow ${this.workflowId} was recorded as ` +
+          `${JSON.stringify(recorded)} (version ${entry.step.version ?? 0}), not "${name}".`,
+      );
+    }
+    this.entries.splice(index, 1);
+    this.requested++;
+    return { name: entry.step.name, args: entry.step.args, runResult: entry.step.runResult };
   }
 
   /**
@@ -130,6 +194,7 @@ export class Replayer {
   async run(): Promise<ReplayBlocked> {
     for (;;) {
       const call = await this.channel.get();
+      this.received++;
       if (this.stopped) return { type: "blocked" };
       const entry = this.entries.shift();
       if (entry) {
@@ -140,6 +205,7 @@ export class Replayer {
       const batch = [call];
       while (this.channel.bufferSize > 0 && batch.length < this.maxBatch) {
         batch.push(await this.channel.get());
+        this.received++;
       }
       if (this.stopped) return { type: "blocked" };
       this.journaling = this.start(batch);
@@ -164,7 +230,8 @@ export class Replayer {
     if (a !== b) {
       throw new Error(
         `Journal entry mismatch: step ${entry.stepNumber} was recorded as\n\n${a}\n\nbut the handler now asks for\n\n${b}\n\n` +
-          "Workflow handlers must be deterministic: on replay they must request the same steps in the same order.",
+          "Workflow handlers must be deterministic: on replay they must request the same steps in the same order.\n\n" +
+          mismatchDetails(entry, call, this.version),
       );
     }
     if (entry.step.inProgress || !entry.step.runResult) {
@@ -210,6 +277,7 @@ export class Replayer {
       args,
       argsSize,
       queuedAt: this.replayTime,
+      ...(this.version !== 0 && { version: this.version }),
     };
     switch (target.kind) {
       case "function": {
@@ -250,6 +318,19 @@ export class Replayer {
     }
     return { inProgress: false, runResult, completedAt: this.replayTime };
   }
+}
+
+/**
+ * The versioning part of a mismatch (SPEC 4.1): the step number, the recorded and the requested
+ * `{ name, kind }`, the recorded and the current version, and how to branch.
+ */
+export function mismatchDetails(entry: JournalEntry, call: Pick<StepCall, "name" | "target">, version: number): string {
+  const recorded = JSON.stringify({ name: entry.step.name, kind: entry.step.kind ?? "function" });
+  const requested = JSON.stringify({ name: call.name, kind: call.target.kind });
+  return (
+    `Step ${entry.stepNumber}: recorded ${recorded} at version ${entry.step.version ?? 0}; ` +
+    `requested ${requested} at current version ${version}. ${VERSIONING_HINT}`
+  );
 }
 
 /** JSON with object keys sorted, so that storage reordering fields never looks like a change. */

@@ -69,7 +69,7 @@ type InlineOptions =
       transactionLimits?: TransactionLimits;
     };
 
-export type WorkflowCtx = {
+export type WorkflowCtx<Args = any> = {
   /** The id of the workflow this handler is running. */
   workflowId: WorkflowId;
   runQuery<Query extends FunctionReference<"query", FunctionVisibility>>(
@@ -131,8 +131,58 @@ export type WorkflowCtx = {
     eventId: EventId<Name>;
   }>;
   /** A ctx that applies `defaults` to every step it runs; chaining merges them. */
-  withOptions(defaults: StepDefaults): WorkflowCtx;
+  withOptions(defaults: StepDefaults): WorkflowCtx<Args>;
+  /** The journal of this run, for changing a workflow while runs are in flight (docs/versioning.md). */
+  journal: WorkflowJournal;
+  /**
+   * End this run and start the workflow again with `args` (checked against the definition's
+   * `args`) and an empty journal: same workflow id, `runNumber` + 1, and `onComplete` only
+   * when a run finally returns, fails or is canceled. For loops that would outgrow the
+   * journal. Never resolves: nothing after it runs.
+   */
+  continueAsNew(args: Args): Promise<never>;
 };
+
+/** `step.journal` (SPEC 4.1). */
+export type WorkflowJournal = {
+  /**
+   * While replaying recorded history, the version recorded on the next journal entry; past
+   * it, the definition's current `version`. Branch on it to keep old runs on the old steps:
+   * `if (step.journal.getVersion() < 2) { old } else { new }`.
+   */
+  getVersion(): number;
+  /** Steps requested so far in this run (recorded ones skipped with `consumeNext` included). */
+  getStepCount(): number;
+  /**
+   * Skip the next recorded entry (a step a new version no longer asks for) and return it as
+   * recorded. Throws past the end of recorded history, and when `name` is given and the
+   * entry's name is another.
+   */
+  consumeNext(name?: string): { name: string; args: unknown; runResult: RunResult | undefined };
+};
+
+/** What a replay gives `step` beyond the channel: the journal and how a run continues as new. */
+export type RunControls = {
+  journal: WorkflowJournal;
+  /** Counts a step call as sent, before it reaches the replayer (see Replayer.noteSent). */
+  noteSent(): void;
+  /** Checks the args and ends the run; never resolves. */
+  continueAsNew(args: unknown): Promise<never>;
+};
+
+/** Outside a replay (a ctx built without RunControls): every call says so. */
+const NO_RUN: RunControls = {
+  journal: {
+    getVersion: () => notInReplay(),
+    getStepCount: () => notInReplay(),
+    consumeNext: () => notInReplay(),
+  },
+  noteSent: () => undefined,
+  continueAsNew: async () => notInReplay(),
+};
+function notInReplay(): never {
+  throw new Error("step.journal and step.continueAsNew work only inside a workflow handler's replay");
+}
 
 export type CreateWebhookOptions<Name extends string = string> = {
   /** The event's name (what `awaitEvent` and `listSteps` show). Default "webhook". */
@@ -261,12 +311,23 @@ export function createWorkflowCtx(
   sender: Sender,
   webhooks: WebhookSettings,
   defaults: StepDefaults = {},
+  run: RunControls = NO_RUN,
 ): WorkflowCtx {
+  const channel = sender;
+  sender = {
+    push: (call: StepCall) => {
+      run.noteSent();
+      return channel.push(call);
+    },
+  } as Sender;
   const fn = (functionType: FunctionType) => (f: any, args?: any, opts?: any) =>
     runFunction(sender, functionType, f, args, opts, defaults);
   return {
     workflowId,
-    withOptions: (more) => createWorkflowCtx(workflowId, sender, webhooks, { ...defaults, ...checkStepDefaults(more) }),
+    journal: run.journal,
+    continueAsNew: (args) => run.continueAsNew(args),
+    withOptions: (more) =>
+      createWorkflowCtx(workflowId, channel, webhooks, { ...defaults, ...checkStepDefaults(more) }, run),
     runQuery: fn("query") as WorkflowCtx["runQuery"],
     runMutation: fn("mutation") as WorkflowCtx["runMutation"],
     runAction: fn("action") as WorkflowCtx["runAction"],

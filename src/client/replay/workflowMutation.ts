@@ -28,6 +28,8 @@ import { type JournalEntry, type ReplayOutcome, vReplayItem, vReplayOutcome } fr
 import type { InferFromOptionalValidator, RunResult, WorkflowComponent, WorkflowMutationResult } from "../types.js";
 import { checkStartArgs, checkWorkpoolOptions } from "../../shared/validateOptions.js";
 import { createWorkflowCtx, type WebhookSettings } from "./workflowContext.js";
+import { checkVersion } from "../../shared/versioning.js";
+import { attachDefinition, type ContinueAsNew, runControls } from "./runControls.js";
 
 export type WorkflowArgs<V extends PropertyValidators, Context = unknown> = {
   /** The handler's arguments. */
@@ -97,6 +99,7 @@ export function workflowMutation<
 > {
   // Checked here, when the module loads: a bad value fails the deploy, not a later step.
   checkWorkpoolOptions("workflow.define", definition.workpoolOptions);
+  const version = checkVersion("workflow.define", definition.version);
   const workpoolOptions: WorkpoolOptions = { ...defaultWorkpoolOptions, ...definition.workpoolOptions };
   const argsValidator = definition.args ? asObjectValidator(definition.args) : undefined;
   const returnsValidator = definition.returns ? asObjectValidator(definition.returns) : undefined;
@@ -129,15 +132,17 @@ export function workflowMutation<
         const results: ReplayOutcome[] = [];
         for (const item of rawArgs.group) {
           const steps = new CollectingJournal();
-          const runResult = await replay(ctx, item.workflowId as WorkflowId, {
+          const end = await replay(ctx, item.workflowId as WorkflowId, {
             args: item.args,
             journal: item.journal,
             logger,
             steps,
           });
+          const runResult = end?.kind === "continueAsNew" ? undefined : end;
           results.push({
             workflowId: item.workflowId,
             ...(runResult && { runResult }),
+            ...(end?.kind === "continueAsNew" && { continueAsNew: { args: end.args, version } }),
             steps: steps.steps,
             workpoolOptions,
           });
@@ -155,6 +160,7 @@ export function workflowMutation<
           onComplete: rawArgs.onComplete ? { fnHandle: rawArgs.onComplete, context: rawArgs.context } : undefined,
           startAsync: rawArgs.startAsync || undefined,
           createOnly: !rawArgs.startAsync || undefined,
+          ...(version !== 0 && { version }),
         })) as unknown as WorkflowId;
         if (!rawArgs.startAsync) {
           // The first replay runs here, in the caller's transaction: its journal is empty.
@@ -180,6 +186,11 @@ export function workflowMutation<
           await finish(ctx, workflowId, generationNumber, { kind: "failed", error: loaded.error! });
           return workflowId;
         case "ready": {
+          if (loaded.journal.length === 0 && (loaded.workflow.version ?? 0) !== version) {
+            // The first replay of a run that its creator could not version (a nested workflow,
+            // or a start before a deploy): the run takes the version of the code running it.
+            await ctx.runMutation(component.versioning.stampVersion, { workflowId, generationNumber, version });
+          }
           const runResult = await replayAlone(ctx, workflowId, generationNumber, {
             args: loaded.workflow.args,
             journal: loaded.journal as unknown as JournalEntry[],
@@ -211,9 +222,13 @@ export function workflowMutation<
     options: { args: unknown; journal: JournalEntry[]; logger: Logger },
   ): Promise<RunResult | undefined> {
     const steps = new ComponentJournal({ ctx, component, workflowId, generationNumber, workpoolOptions });
-    const runResult = await replay(ctx, workflowId, { ...options, steps });
-    if (runResult) await finish(ctx, workflowId, generationNumber, runResult);
-    return runResult;
+    const end = await replay(ctx, workflowId, { ...options, steps });
+    if (end?.kind === "continueAsNew") {
+      await ctx.runMutation(component.versioning.continueAsNew, { workflowId, generationNumber, args: end.args, version });
+      return undefined;
+    }
+    if (end) await finish(ctx, workflowId, generationNumber, end);
+    return end;
   }
 
   /**
@@ -225,7 +240,7 @@ export function workflowMutation<
     ctx: GenericMutationCtx<GenericDataModel>,
     workflowId: WorkflowId,
     { args, journal, logger, steps }: { args: unknown; journal: JournalEntry[]; logger: Logger; steps: StepJournal },
-  ): Promise<RunResult | undefined> {
+  ): Promise<RunResult | ContinueAsNew | undefined> {
     const maxBatch = workpoolOptions.maxParallelism ?? DEFAULT_BATCH_STEPS;
     const channel = new BaseChannel<StepCall>(maxBatch);
     const replayer = new Replayer({
@@ -237,17 +252,28 @@ export function workflowMutation<
       replayTime: Date.now(),
       maxBatch,
       routing,
+      version,
     });
-    const step = createWorkflowCtx(workflowId, channel, webhookSettings(component, webhookOptions));
+    const run = runControls(replayer, (next) => checkContinueArgs(ctx, next));
+    const step = createWorkflowCtx(workflowId, channel, webhookSettings(component, webhookOptions), {}, run.controls);
     const restore = installEnvironment(workflowId, replayer.clock);
-    let outcome: { type: "done"; runResult: RunResult } | { type: "blocked" };
+    let outcome:
+      | { type: "done"; runResult: RunResult }
+      | { type: "blocked" }
+      | { type: "continue"; args: unknown };
     try {
       const handlerDone = (async () => ({
         type: "done" as const,
         runResult: await runHandler(ctx, step, args, logger),
       }))();
       const replayerRun = replayer.run();
-      outcome = await Promise.race([handlerDone, replayerRun]);
+      outcome = await Promise.race([run.continued, handlerDone, replayerRun]);
+      if (outcome.type === "continue") {
+        // Let a batch being journaled finish; the next run deletes this run's journal.
+        handlerDone.catch(() => undefined);
+        replayerRun.catch(() => undefined);
+        await replayer.stop();
+      }
       if (outcome.type === "done" && !replayer.clock().latest) {
         // 0.4.8 completes such a workflow, so it is not failed; but a step it journaled
         // was not asked for again (a deploy dropped steps, or a branch on the real world).
@@ -272,7 +298,21 @@ export function workflowMutation<
     } finally {
       restore();
     }
+    if (outcome.type === "continue") return { kind: "continueAsNew", args: outcome.args };
     return outcome.type === "done" ? outcome.runResult : undefined;
+  }
+
+  /** `step.continueAsNew(args)`: the args must pass the definition's validator and size limit. */
+  function checkContinueArgs(ctx: GenericMutationCtx<GenericDataModel> | undefined, next: unknown): void {
+    if (argsValidator) {
+      try {
+        validate(argsValidator, next, { throw: true, ...(ctx && { db: ctx.db }) });
+      } catch (error) {
+        const message = error instanceof ValidationError ? error.message : String(error);
+        throw new Error(`step.continueAsNew: the new run's args do not match the workflow's \`args\`: ${message}`);
+      }
+    }
+    checkStartArgs({ args: next });
   }
 
   async function runHandler(
@@ -302,5 +342,12 @@ export function workflowMutation<
     }
   }
 
+  // For `replayJournal` (convex-workflow/test): the handler, without a database.
+  attachDefinition(mutation, {
+    handler: definition.handler as WorkflowHandler<any, any>,
+    version,
+    checkArgs: (next) => checkContinueArgs(undefined, next),
+    argsValidator,
+  });
   return mutation;
 }

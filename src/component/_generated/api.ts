@@ -29,6 +29,7 @@ import type * as stats from "../stats.js";
 import type * as stepWork from "../stepWork.js";
 import type * as timeline from "../timeline.js";
 import type * as utils from "../utils.js";
+import type * as versioning from "../versioning.js";
 import type * as wait from "../wait.js";
 import type * as webhooks from "../webhooks.js";
 import type * as workflow from "../workflow.js";
@@ -62,6 +63,7 @@ const fullApi: ApiFromModules<{
   stepWork: typeof stepWork;
   timeline: typeof timeline;
   utils: typeof utils;
+  versioning: typeof versioning;
   wait: typeof wait;
   webhooks: typeof webhooks;
   workflow: typeof workflow;

@@ -211,6 +211,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
                   startedAt?: number;
+                  version?: number;
                   wait?: {
                     checks: number;
                     deadline?: number;
@@ -236,6 +237,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
                   startedAt?: number;
+                  version?: number;
                   workflowId?: string;
                 }
               | {
@@ -255,6 +257,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "canceled" };
                   startedAt?: number;
                   timerId?: string;
+                  version?: number;
                 }
               | {
                   args: any;
@@ -271,6 +274,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "canceled" };
                   startedAt?: number;
                   timerId?: string;
+                  version?: number;
                 };
             stepNumber: number;
             task?: {
@@ -301,10 +305,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               stepId: string;
               workflowId: string;
             };
+            runNumber?: number;
             runResult?:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
               | { kind: "canceled" };
+            version?: number;
             workflowHandle: string;
           };
         },
@@ -337,6 +343,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
                   startedAt?: number;
+                  version?: number;
                   wait?: {
                     checks: number;
                     deadline?: number;
@@ -362,6 +369,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
                   startedAt?: number;
+                  version?: number;
                   workflowId?: string;
                 }
               | {
@@ -381,6 +389,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "canceled" };
                   startedAt?: number;
                   timerId?: string;
+                  version?: number;
                 }
               | {
                   args: any;
@@ -397,6 +406,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "canceled" };
                   startedAt?: number;
                   timerId?: string;
+                  version?: number;
                 };
             task?: {
               actionName?: string;
@@ -437,6 +447,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   | { error: string; kind: "failed" }
                   | { kind: "canceled" };
                 startedAt?: number;
+                version?: number;
                 wait?: {
                   checks: number;
                   deadline?: number;
@@ -462,6 +473,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   | { error: string; kind: "failed" }
                   | { kind: "canceled" };
                 startedAt?: number;
+                version?: number;
                 workflowId?: string;
               }
             | {
@@ -481,6 +493,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   | { kind: "canceled" };
                 startedAt?: number;
                 timerId?: string;
+                version?: number;
               }
             | {
                 args: any;
@@ -497,6 +510,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   | { kind: "canceled" };
                 startedAt?: number;
                 timerId?: string;
+                version?: number;
               };
           stepNumber: number;
           task?: {
@@ -566,6 +580,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             createdAt: number;
             finishedAt: number | null;
             name: string;
+            runNumber?: number;
             status: "running" | "success" | "failed" | "canceled";
             steps: Array<{
               attempts: number | null;
@@ -576,13 +591,36 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               queuedAt: number;
               startedAt: number | null;
               stepNumber: number;
+              version?: number;
             }>;
             stepsTruncated: boolean;
+            version?: number;
             workflowId: string;
           }>;
           pageStatus?: "SplitRecommended" | "SplitRequired" | null;
           splitCursor?: string | null;
         },
+        Name
+      >;
+    };
+    versioning: {
+      continueAsNew: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          args: any;
+          generationNumber: number;
+          version: number;
+          workflowId: string;
+        },
+        null,
+        Name
+      >;
+      stampVersion: FunctionReference<
+        "mutation",
+        "internal",
+        { generationNumber: number; version: number; workflowId: string },
+        null,
         Name
       >;
     };
@@ -653,6 +691,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           maxParallelism?: number;
           onComplete?: { context?: any; fnHandle: string };
           startAsync?: boolean;
+          version?: number;
           workflowArgs: any;
           workflowHandle: string;
           workflowName: string;
@@ -685,6 +724,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
                   startedAt?: number;
+                  version?: number;
                   wait?: {
                     checks: number;
                     deadline?: number;
@@ -710,6 +750,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { error: string; kind: "failed" }
                     | { kind: "canceled" };
                   startedAt?: number;
+                  version?: number;
                   workflowId?: string;
                 }
               | {
@@ -729,6 +770,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "canceled" };
                   startedAt?: number;
                   timerId?: string;
+                  version?: number;
                 }
               | {
                   args: any;
@@ -745,6 +787,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                     | { kind: "canceled" };
                   startedAt?: number;
                   timerId?: string;
+                  version?: number;
                 };
             stepNumber: number;
             task?: {
@@ -773,10 +816,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               stepId: string;
               workflowId: string;
             };
+            runNumber?: number;
             runResult?:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
               | { kind: "canceled" };
+            version?: number;
             workflowHandle: string;
           };
         },
@@ -803,10 +848,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             args: any;
             context?: any;
             name?: string;
+            runNumber?: number;
             runResult?:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
               | { kind: "canceled" };
+            version?: number;
             workflowId: string;
           }>;
           pageStatus?: "SplitRecommended" | "SplitRequired" | null;
@@ -836,10 +883,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             args: any;
             context?: any;
             name?: string;
+            runNumber?: number;
             runResult?:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
               | { kind: "canceled" };
+            version?: number;
             workflowId: string;
           }>;
           pageStatus?: "SplitRecommended" | "SplitRequired" | null;
@@ -879,6 +928,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             startedAt: number;
             stepId: string;
             stepNumber: number;
+            version: number;
             workId?: string;
             workflowId: string;
           }>;

@@ -20,6 +20,7 @@ import { internalMutation, mutation, type MutationCtx } from "../_generated/serv
 import { completeWorkflow } from "../completion.js";
 import { getLogger } from "../config.js";
 import { journalSteps } from "../journal.js";
+import { continueRun } from "../versioning.js";
 import { isReady, readyWorkflow } from "../readiness.js";
 import { scheduleReplay } from "../replay.js";
 
@@ -223,7 +224,10 @@ async function journalOutcome(
     const current = await ctx.db.get("workflows", workflow._id);
     if (!current || current.runResult) return true;
   }
-  if (outcome.runResult) {
+  if (outcome.continueAsNew) {
+    // step.continueAsNew: this run ends, the next begins (versioning.ts).
+    await continueRun(ctx, workflow, outcome.continueAsNew);
+  } else if (outcome.runResult) {
     // journalSteps does not touch the workflow's row: `workflow` is still current.
     await completeWorkflow(ctx, workflow, outcome.runResult);
   } else if (started.length > 0 && started.every((entry) => !entry.step.inProgress)) {
