@@ -28,6 +28,7 @@ import type * as runs from "../runs.js";
 import type * as testWorkflows from "../testWorkflows.js";
 import type * as transcription from "../transcription.js";
 import type * as transcriptionWebhook from "../transcriptionWebhook.js";
+import type * as versioningWorkflows from "../versioningWorkflows.js";
 import type * as webhookWorkflows from "../webhookWorkflows.js";
 
 import type {
@@ -57,6 +58,7 @@ declare const fullApi: ApiFromModules<{
   testWorkflows: typeof testWorkflows;
   transcription: typeof transcription;
   transcriptionWebhook: typeof transcriptionWebhook;
+  versioningWorkflows: typeof versioningWorkflows;
   webhookWorkflows: typeof webhookWorkflows;
 }>;
 
