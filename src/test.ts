@@ -39,4 +39,5 @@ export function register<Schema extends SchemaDefinition<GenericSchema, boolean>
 }
 
 export { schema };
+export { replayJournal, type RecordedJournal, type RecordedStep } from "./replayJournal.js";
 export default { register, schema, modules };

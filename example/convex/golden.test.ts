@@ -5,6 +5,7 @@
 // on its next replay the engine fails it with "Journal entry mismatch".
 import { describe, expect, test } from "vitest";
 import { compareGolden, type Golden, recordScenario, SCENARIOS } from "../golden/scenarios.js";
+import { type RecordedJournal, type RecordedStep, replayJournal } from "convex-workflow/test";
 
 const fixtures = import.meta.glob<Golden>("../golden/*.json", { eager: true, import: "default" });
 const golden = Object.fromEntries(Object.values(fixtures).map((g) => [g.scenario, g]));
@@ -76,5 +77,39 @@ describe("golden journals", () => {
     expect(compareGolden(changed, current)).toEqual([
       expect.stringMatching(/^Journal entry mismatch: step 0 → nested step 0 was recorded as .*"pear"/),
     ]);
+  });
+});
+
+// The same fixtures through the replay-test API users get (convex-workflow/test, docs/versioning.md):
+// each recorded journal replays in-process against today's handler, without a database.
+describe("golden journals through replayJournal", () => {
+  const modules = import.meta.glob<Record<string, unknown>>(["./*.ts", "!./*.test.ts", "!./*.testing.ts"]);
+  // The workflow's own args where a scenario starts it through an app mutation that adds some.
+  const argsOf = (g: Golden) =>
+    g.workflow === "approvals:approvalWorkflow" ? { ...(g.args as object), requester: "test|alice" } : g.args;
+  const recordedOf = (g: Golden): RecordedJournal => ({
+    // Ids in fixtures are normalized: the workflow's own is always <id0:workflows>.
+    workflowId: "<id0:workflows>",
+    args: argsOf(g),
+    steps: g.journal.map((e) => ({ ...e, startedAt: 0 }) as unknown as RecordedStep),
+  });
+  const definitionOf = async (g: Golden) => {
+    const [module, name] = g.workflow.split(":");
+    return (await modules[`./${module}.ts`]())[name];
+  };
+
+  for (const scenario of Object.keys(SCENARIOS)) {
+    test(`${scenario}: replayJournal accepts the recorded journal`, async () => {
+      const g = golden[scenario];
+      await expect(replayJournal(await definitionOf(g), recordedOf(g))).resolves.toBeUndefined();
+    });
+  }
+
+  test("replayJournal rejects a recorded journal today's handler does not ask for", async () => {
+    const g = structuredClone(golden.transcribeRetried);
+    (g.journal[1].args as { model: string }).model = "turbo";
+    await expect(replayJournal(await definitionOf(g), recordedOf(g))).rejects.toThrow(
+      /^Journal entry mismatch: step 1 was recorded as[\s\S]*"turbo"[\s\S]*but the handler now asks for[\s\S]*"fast"/,
+    );
   });
 });

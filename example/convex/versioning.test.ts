@@ -2,9 +2,19 @@
 // public API: versions on runs and journal entries, step.journal (getVersion, getStepCount,
 // consumeNext), the mismatch error, nested versions, continueAsNew (standard and executor mode).
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { type WorkflowId, type WorkflowStep } from "convex-workflow";
+import { exportJournal, type ExportedJournal, type WorkflowId, type WorkflowStep } from "convex-workflow";
+import { replayJournal } from "convex-workflow/test";
 import { components, internal } from "./_generated/api.js";
-import { deployed, execVersioned, versioned } from "./versioningWorkflows.js";
+import {
+  deployed,
+  execVersioned,
+  orderBrokenV2,
+  orderV1,
+  orderV2,
+  poller,
+  skipper,
+  versioned,
+} from "./versioningWorkflows.js";
 import { drain, initConvexTest, type TestConvex } from "./setup.testing.js";
 
 const onComplete = internal.versioningWorkflows.onComplete;
@@ -303,4 +313,83 @@ describe("versioning in executor mode", () => {
     expect((await stepsOf(t, id)).map((s) => s.version)).toEqual([7, 7, 7]);
     await drain(t);
   }, 60_000);
+});
+
+// ---------------------------------------------------------------------------------------
+// Replay tests for users: exportJournal + replayJournal (convex-workflow/test).
+
+describe("replayJournal and exportJournal", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    resetDeploy();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    resetDeploy();
+  });
+
+  test("a journal recorded by v1 replays under the branching v2 and fails under the broken v2", async () => {
+    const t = initConvexTest();
+    const id = await t.mutation((ctx) =>
+      versioned.start(ctx, internal.versioningWorkflows.order, { key: "R", amount: 10 }),
+    );
+    await drain(t);
+    await send(t, id, "paid");
+    await drain(t);
+    // A running workflow: the recording ends with the await it is waiting on.
+    const running = await t.query((ctx) => versioned.exportJournal(ctx, id));
+    expect(running).toMatchObject({ workflowId: id, args: { key: "R", amount: 10 }, version: 1, runNumber: 1 });
+    expect(running.steps.map((s) => [s.name, s.version, s.runResult === undefined])).toEqual([
+      ["versioningWorkflows:record", 1, false],
+      ["paid", 1, false],
+      ["versioningWorkflows:record", 1, false],
+      ["versioningWorkflows:record", 1, false],
+      ["packed", 1, true],
+    ]);
+    await send(t, id, "packed");
+    await drain(t);
+    // The standalone form, and a JSON round trip (what a fixture file holds).
+    const finished = JSON.parse(
+      JSON.stringify(await t.query((ctx) => exportJournal(ctx, components.workflow, id))),
+    ) as ExportedJournal;
+    expect(finished.steps).toHaveLength(6);
+
+    for (const recorded of [running, finished]) {
+      await expect(replayJournal(orderV1, recorded)).resolves.toBeUndefined();
+      await expect(replayJournal(orderV2, recorded)).resolves.toBeUndefined();
+      await expect(replayJournal(orderBrokenV2, recorded)).rejects.toThrow(
+        /^Journal entry mismatch: step 2 was recorded as[\s\S]*at version 1; requested .* at current version 2\./,
+      );
+    }
+    // A handler that drops a recorded step without consumeNext, and one that skips a step twice.
+    // A journal the handler does not fit: a recorded step missing, one recorded but never asked for.
+    await expect(
+      replayJournal(orderV1, { ...finished, steps: finished.steps.filter((s) => s.stepNumber !== 3) }),
+    ).rejects.toThrow(/^Journal entry mismatch: step 4 was recorded as[\s\S]*"name":"packed"/);
+    const extra = { ...finished.steps[5], stepNumber: 6 };
+    await expect(replayJournal(orderV2, { ...finished, steps: [...finished.steps, extra] })).rejects.toThrow(
+      /^Journal entry mismatch: step 6 was recorded as .* but the handler no longer asks for it/,
+    );
+    // A step.journal call that fails fails the replay too.
+    deployed.skipper = "pastEnd";
+    await expect(replayJournal(skipper, { args: { key: "S" }, steps: [] })).rejects.toThrow(
+      /^step\.journal\.consumeNext\(\): no recorded step left to skip/,
+    );
+    // Not a workflow definition.
+    await expect(replayJournal(internal.versioningWorkflows.order, finished)).rejects.toThrow(
+      /^replayJournal needs a workflow as `workflow.define` or `defineWorkflow` returned it/,
+    );
+  });
+
+  test("a journal from a continued run replays from its own args", async () => {
+    const t = initConvexTest();
+    const id = await t.mutation((ctx) =>
+      versioned.start(ctx, internal.versioningWorkflows.poller, { iteration: 0, total: 25, every: 10 }),
+    );
+    await drain(t);
+    const recorded = await t.query((ctx) => versioned.exportJournal(ctx, id));
+    expect(recorded).toMatchObject({ runNumber: 3, args: { iteration: 20, total: 25, every: 10 } });
+    expect(recorded.steps).toHaveLength(5);
+    await expect(replayJournal(poller, recorded)).resolves.toBeUndefined();
+  });
 });

@@ -35,6 +35,7 @@ import type {
 } from "./types.js";
 import type { WorkflowCtx } from "./replay/workflowContext.js";
 import { type WebhookOptions, type WorkflowArgs, workflowMutation } from "./replay/workflowMutation.js";
+import { exportJournal, type ExportedJournal } from "./exportJournal.js";
 import { makeExecutor } from "./executor/executor.js";
 import type { ExecutorOptions } from "./executor/options.js";
 import type { ExecutorAction } from "./executor/tasks.js";
@@ -69,6 +70,7 @@ export type { WebhookOptions } from "./replay/workflowMutation.js";
 export { isTimeoutError, WorkflowTimeoutError } from "./replay/workflowContext.js";
 export type { ExecutorOptions } from "./executor/options.js";
 export { WorkflowRateLimitError } from "./executor/retries.js";
+export { exportJournal, type ExportedJournal } from "./exportJournal.js";
 export type { WorkflowArgs } from "./replay/workflowMutation.js";
 
 type QueryCtx = Pick<GenericQueryCtx<GenericDataModel>, "runQuery">;
@@ -544,6 +546,10 @@ export class WorkflowManager {
   }
   counts(ctx: ReadCtx, name?: string, page?: { cursor?: string | null; numNames?: number }): Promise<WorkflowCounts> {
     return counts(ctx, this.component, name, page);
+  }
+  /** The workflow's journal for `replayJournal` (convex-workflow/test); see the standalone `exportJournal`. */
+  exportJournal(ctx: ReadCtx, workflowId: WorkflowId): Promise<ExportedJournal> {
+    return exportJournal(ctx, this.component, workflowId);
   }
   /** Re-check the workflow's `waitUntil` conditions now; see the standalone `notify`. */
   notify(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<void> {

@@ -261,12 +261,20 @@ export function installEnvironment(workflowId: string, clock: ReplayClock): () =
     if (assignable) {
       const had = key in global;
       const previous = global[key];
-      global[key] = value;
-      undo.push(() => {
-        if (had || descriptor) global[key] = previous;
-        else delete global[key];
-      });
-    } else if (descriptor.configurable) {
+      try {
+        global[key] = value;
+        undo.push(() => {
+          if (had || descriptor) global[key] = previous;
+          else delete global[key];
+        });
+        return;
+      } catch (error) {
+        // A setter that refuses outside a function (convex-test's global proxies, when
+        // `replayJournal` runs in a test): redefined below instead, if it can be.
+        if (!descriptor?.configurable) throw error;
+      }
+    }
+    if (descriptor?.configurable) {
       Object.defineProperty(global, key, {
         value,
         writable: true,

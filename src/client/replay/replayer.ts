@@ -75,6 +75,11 @@ export type ReplayerOptions = {
   routing?: TaskRouting;
   /** The definition's `version` (docs/versioning.md): journaled on each new step. Default 0. */
   version?: number;
+  /**
+   * Called with the first batch past the journal, before anything is run or journaled; if it
+   * throws, `run` rejects with that error (`replayJournal` stops there: no database).
+   */
+  onPastJournal?: (batch: StepCall[]) => void;
 };
 
 /** What `step.journal.consumeNext` returns: the skipped entry as recorded. */
@@ -103,6 +108,9 @@ export class Replayer {
   private received = 0;
   /** Steps requested in this run, skipped ones included (`step.journal.getStepCount()`). */
   private requested = 0;
+  private readonly onPastJournal: ((batch: StepCall[]) => void) | undefined;
+  /** The error a `step.journal` call threw, if any (the handler may have caught it). */
+  journalError: Error | undefined;
 
   /** Throws the journal size error if `entries` are already over the limit. */
   constructor(options: ReplayerOptions) {
@@ -116,6 +124,7 @@ export class Replayer {
     this.routing = options.routing;
     this.size = JournalSize.of(options.workflowId, options.entries);
     this.version = options.version ?? 0;
+    this.onPastJournal = options.onPastJournal;
   }
 
   // --- step.journal (SPEC 4.1). Entries are matched to calls in the order the handler sent
@@ -150,7 +159,7 @@ export class Replayer {
     const entry = this.entries[index];
     const what = `step.journal.consumeNext(${name === undefined ? "" : JSON.stringify(name)})`;
     if (!entry) {
-      throw new Error(
+      throw this.journalFailure(
         `${what}: no recorded step left to skip: step ${this.requested} of workflow ${this.workflowId} is past its ` +
           "recorded history. Call consumeNext only on the path of runs that recorded the step, e.g. under " +
           "`if (step.journal.getVersion() < N)`.",
@@ -158,7 +167,7 @@ export class Replayer {
     }
     const recorded = { name: entry.step.name, kind: entry.step.kind ?? "function" };
     if (name !== undefined && recorded.name !== name) {
-      throw new Error(
+      throw this.journalFailure(
         `${what}: step ${entry.stepNumber} of workflow ${this.workflowId} was recorded as ` +
           `${JSON.stringify(recorded)} (version ${entry.step.version ?? 0}), not "${name}".`,
       );
@@ -166,6 +175,16 @@ export class Replayer {
     this.entries.splice(index, 1);
     this.requested++;
     return { name: entry.step.name, args: entry.step.args, runResult: entry.step.runResult };
+  }
+
+  private journalFailure(message: string): Error {
+    this.journalError = new Error(message);
+    return this.journalError;
+  }
+
+  /** Recorded entries not yet replayed or skipped. */
+  get remaining(): readonly JournalEntry[] {
+    return this.entries;
   }
 
   /**
@@ -208,6 +227,7 @@ export class Replayer {
         this.received++;
       }
       if (this.stopped) return { type: "blocked" };
+      this.onPastJournal?.(batch);
       this.journaling = this.start(batch);
       const steps = (await this.journaling) as WireStep[];
       this.journaling = undefined;
@@ -219,21 +239,8 @@ export class Replayer {
 
   /** Answer a call from its journal entry, after checking it asks for the same thing. */
   private replay(call: StepCall, entry: JournalEntry): void {
-    const recorded = { name: entry.step.name, kind: entry.step.kind ?? "function", args: entry.step.args };
-    const requested = { name: call.name, kind: call.target.kind, args: call.target.args };
-    if (call.unstableArgs) {
-      delete (recorded as Partial<typeof recorded>).args;
-      delete (requested as Partial<typeof requested>).args;
-    }
-    const a = canonicalJson(recorded);
-    const b = canonicalJson(requested as Value);
-    if (a !== b) {
-      throw new Error(
-        `Journal entry mismatch: step ${entry.stepNumber} was recorded as\n\n${a}\n\nbut the handler now asks for\n\n${b}\n\n` +
-          "Workflow handlers must be deterministic: on replay they must request the same steps in the same order.\n\n" +
-          mismatchDetails(entry, call, this.version),
-      );
-    }
+    const mismatch = journalMismatch(call, entry, this.version);
+    if (mismatch) throw mismatch;
     if (entry.step.inProgress || !entry.step.runResult) {
       throw new Error(
         `Assertion failed: replaying step ${entry.stepNumber} of ${this.workflowId}, which has no result`,
@@ -318,6 +325,28 @@ export class Replayer {
     }
     return { inProgress: false, runResult, completedAt: this.replayTime };
   }
+}
+
+/** The `Journal entry mismatch` error if `call` does not ask for what `entry` recorded. */
+export function journalMismatch(
+  call: Pick<StepCall, "name" | "target" | "unstableArgs">,
+  entry: JournalEntry,
+  version: number,
+): Error | undefined {
+  const recorded = { name: entry.step.name, kind: entry.step.kind ?? "function", args: entry.step.args };
+  const requested = { name: call.name, kind: call.target.kind, args: call.target.args };
+  if (call.unstableArgs) {
+    delete (recorded as Partial<typeof recorded>).args;
+    delete (requested as Partial<typeof requested>).args;
+  }
+  const a = canonicalJson(recorded);
+  const b = canonicalJson(requested as Value);
+  if (a === b) return undefined;
+  return new Error(
+    `Journal entry mismatch: step ${entry.stepNumber} was recorded as\n\n${a}\n\nbut the handler now asks for\n\n${b}\n\n` +
+      "Workflow handlers must be deterministic: on replay they must request the same steps in the same order.\n\n" +
+      mismatchDetails(entry, call, version),
+  );
 }
 
 /**
