@@ -92,7 +92,7 @@ function layerOf(component: string, impl: Implementation): string {
   return component;
 }
 
-function newBackend(): { t: TestConvex<typeof schema>; components: string[] } {
+export function newBackend(): { t: TestConvex<typeof schema>; components: string[] } {
   const components = [""];
   const t = convexTest({ schema, modules: wrapModules("", modules), transactionLimits: true } as Parameters<
     typeof convexTest
