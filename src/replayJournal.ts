@@ -76,7 +76,11 @@ export async function replayJournal(workflow: unknown, recorded: RecordedJournal
   const step = createWorkflowCtx(
     workflowId,
     channel,
-    { component: undefined as unknown as WorkflowComponent, baseUrl: "https://replay.invalid", pathPrefix: DEFAULT_WEBHOOK_PATH_PREFIX },
+    {
+      component: undefined as unknown as WorkflowComponent,
+      baseUrl: "https://replay.invalid",
+      pathPrefix: DEFAULT_WEBHOOK_PATH_PREFIX,
+    },
     {},
     run.controls,
   );

@@ -169,8 +169,7 @@ describe("versioning", () => {
 
   test("getStepCount counts requests; consumeNext past the recorded history or with the wrong name fails clearly", async () => {
     const t = initConvexTest();
-    const start = () =>
-      t.mutation((ctx) => versioned.start(ctx, internal.versioningWorkflows.skipper, { key: "S" }));
+    const start = () => t.mutation((ctx) => versioned.start(ctx, internal.versioningWorkflows.skipper, { key: "S" }));
     // Counts: before any step, after one, after the await.
     const ok = await start();
     await drain(t);
@@ -184,7 +183,9 @@ describe("versioning", () => {
     const failed = await t.query((ctx) => versioned.status(ctx, pastEnd));
     expect(failed.type).toBe("failed");
     expect(failed.type === "failed" && failed.error).toMatch(
-      new RegExp(`^Error: step\\.journal\\.consumeNext\\(\\): no recorded step left to skip: step 0 of workflow ${pastEnd} is past its recorded history`),
+      new RegExp(
+        `^Error: step\\.journal\\.consumeNext\\(\\): no recorded step left to skip: step 0 of workflow ${pastEnd} is past its recorded history`,
+      ),
     );
 
     // The wrong name: the run recorded `record`, the new code skips "somethingElse".
@@ -276,9 +277,9 @@ describe("versioning", () => {
 
   test("a version that is not a whole number from 0 up is refused when the workflow is defined", () => {
     for (const version of [-1, 1.5, "2", Number.NaN]) {
-      expect(() =>
-        versioned.define({ args: {}, version: version as number, handler: async () => null }),
-      ).toThrow(/^workflow\.define `version` must be a whole number from 0 to 9007199254740991, got /);
+      expect(() => versioned.define({ args: {}, version: version as number, handler: async () => null })).toThrow(
+        /^workflow\.define `version` must be a whole number from 0 to 9007199254740991, got /,
+      );
     }
   });
 });

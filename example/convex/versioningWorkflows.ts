@@ -46,13 +46,20 @@ export const onComplete = internalMutation({
 // ---------------------------------------------------------------------------------------
 // A simulated deploy: which definition each deployable workflow runs right now.
 
-export const deployed = { order: 1 as 1 | 2, broken: 1 as 1 | 2, skipper: "record" as "record" | "pastEnd" | "wrongName" };
+export const deployed = {
+  order: 1 as 1 | 2,
+  broken: 1 as 1 | 2,
+  skipper: "record" as "record" | "pastEnd" | "wrongName",
+};
 
 /**
  * One exported workflow mutation that runs as `versions[current()]`: the same function name
  * (what running workflows point at) with other code behind it, as after a real deploy.
  */
-function deployable<M extends RegisteredMutation<"internal", any, any>>(versions: Record<number, M>, current: () => number): M {
+function deployable<M extends RegisteredMutation<"internal", any, any>>(
+  versions: Record<number, M>,
+  current: () => number,
+): M {
   const first = versions[Number(Object.keys(versions)[0])];
   return new Proxy(first, {
     get: (_target, prop) => Reflect.get(versions[current()], prop),
@@ -96,7 +103,9 @@ export const orderV2 = versioned.define({
       done.push(await step.runMutation(internal.versioningWorkflows.record, { key, label: "charge", amount }));
     } else {
       const withTax = Math.round(amount * 1.2);
-      done.push(await step.runMutation(internal.versioningWorkflows.record, { key, label: "chargeTaxed", amount: withTax }));
+      done.push(
+        await step.runMutation(internal.versioningWorkflows.record, { key, label: "chargeTaxed", amount: withTax }),
+      );
     }
     // REMOVED: a run that recorded the audit skips its entry.
     if (step.journal.getVersion() < 2) step.journal.consumeNext("versioningWorkflows:record");

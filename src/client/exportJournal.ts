@@ -35,7 +35,10 @@ export async function exportJournal(
 ): Promise<ExportedJournal> {
   // Each ctx's runQuery takes (reference, args); their option types differ.
   const read = ((ref: unknown, args: unknown) =>
-    (ctx as { runQuery: (r: unknown, a: unknown) => Promise<unknown> }).runQuery(ref, args)) as GenericQueryCtx<GenericDataModel>["runQuery"];
+    (ctx as { runQuery: (r: unknown, a: unknown) => Promise<unknown> }).runQuery(
+      ref,
+      args,
+    )) as GenericQueryCtx<GenericDataModel>["runQuery"];
   const { workflow } = await read(component.workflow.getStatus, { workflowId });
   const steps: WorkflowStep[] = [];
   let cursor: string | null = null;

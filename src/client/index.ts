@@ -111,7 +111,10 @@ export type WorkflowDefinition<
 export type WorkflowHandler<
   ArgsValidator extends PropertyValidators,
   ReturnsValidator extends Validator<any, "required", any> | void,
-> = (step: WorkflowCtx<ObjectType<ArgsValidator>>, args: ObjectType<ArgsValidator>) => Promise<ReturnValueForOptionalValidator<ReturnsValidator>>;
+> = (
+  step: WorkflowCtx<ObjectType<ArgsValidator>>,
+  args: ObjectType<ArgsValidator>,
+) => Promise<ReturnValueForOptionalValidator<ReturnsValidator>>;
 
 export type WorkflowStatus =
   | { type: "inProgress"; running: IdsToStrings<Step>[] }

@@ -224,7 +224,12 @@ export function workflowMutation<
     const steps = new ComponentJournal({ ctx, component, workflowId, generationNumber, workpoolOptions });
     const end = await replay(ctx, workflowId, { ...options, steps });
     if (end?.kind === "continueAsNew") {
-      await ctx.runMutation(component.versioning.continueAsNew, { workflowId, generationNumber, args: end.args, version });
+      await ctx.runMutation(component.versioning.continueAsNew, {
+        workflowId,
+        generationNumber,
+        args: end.args,
+        version,
+      });
       return undefined;
     }
     if (end) await finish(ctx, workflowId, generationNumber, end);
@@ -257,10 +262,7 @@ export function workflowMutation<
     const run = runControls(replayer, (next) => checkContinueArgs(ctx, next));
     const step = createWorkflowCtx(workflowId, channel, webhookSettings(component, webhookOptions), {}, run.controls);
     const restore = installEnvironment(workflowId, replayer.clock);
-    let outcome:
-      | { type: "done"; runResult: RunResult }
-      | { type: "blocked" }
-      | { type: "continue"; args: unknown };
+    let outcome: { type: "done"; runResult: RunResult } | { type: "blocked" } | { type: "continue"; args: unknown };
     try {
       const handlerDone = (async () => ({
         type: "done" as const,
