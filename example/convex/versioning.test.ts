@@ -121,6 +121,32 @@ describe("versioning", () => {
     expect(rowA.steps.map((s) => s.version)).toEqual([1, 1, 1, 1, 1, 2]);
   });
 
+  test("a v1 run restarted after the deploy replays its kept v1 entries through the v2 branches", async () => {
+    const t = initConvexTest();
+    const id = await t.mutation((ctx) =>
+      versioned.start(ctx, internal.versioningWorkflows.order, { key: "RS", amount: 7 }),
+    );
+    await drain(t);
+    await send(t, id, "paid");
+    await drain(t);
+    await send(t, id, "packed");
+    await drain(t);
+    expect(await t.query((ctx) => versioned.status(ctx, id))).toEqual({
+      type: "completed",
+      result: ["reserve", "charge", "legacyAudit", "ship"],
+    });
+    deployed.order = 2;
+    // Restart from the last step: the v1 entries before it are kept and replayed by v2's code.
+    await t.mutation((ctx) => versioned.restart(ctx, id, { from: 5 }));
+    await drain(t);
+    expect(await t.query((ctx) => versioned.status(ctx, id))).toEqual({
+      type: "completed",
+      result: ["reserve", "charge", "ship"],
+    });
+    expect((await stepsOf(t, id)).map((s) => s.version)).toEqual([1, 1, 1, 1, 1, 2]);
+    expect(await effectsOf(t, "RS")).toEqual(["reserve", "charge:7", "legacyAudit", "ship", "ship"]);
+  });
+
   test("a deploy that changes a recorded step without branching fails the run with a mismatch naming both versions", async () => {
     const t = initConvexTest();
     const id = await t.mutation((ctx) =>

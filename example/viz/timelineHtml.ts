@@ -519,6 +519,10 @@ const CLIENT_JS = String.raw`
       fmtDur(s.finishedAt - (s.startedAt == null ? s.queuedAt : s.startedAt)) + ")");
     lines.push("outcome   " + s.outcome);
     if (s.attempts != null) lines.push("attempts  " + s.attempts + (s.attempts > 1 ? "  (" + (s.attempts - 1) + (s.attempts === 2 ? " retry)" : " retries)") : ""));
+    // Versioning (docs/versioning.md): shown once a version or a continued run is in play.
+    if (s.version || w.version || (w.runNumber && w.runNumber > 1)) {
+      lines.push("version   " + (s.version || 0) + " (run " + (w.runNumber || 1) + ", workflow version " + (w.version || 0) + ")");
+    }
     tipEl.textContent = lines.join("\n");
     tipEl.hidden = false;
     tipEl.style.left = Math.min(e.clientX + 14, window.innerWidth - tipEl.offsetWidth - 8) + "px";

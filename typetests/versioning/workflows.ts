@@ -26,13 +26,11 @@ export const defined = workflow.define({
   },
 });
 
-export const fluent = workflow
-  .define({ args: { s: v.string() }, version: 1 })
-  .handler(async (step, { s }) => {
-    // @ts-expect-error continueAsNew takes the workflow's own args
-    await step.continueAsNew({ n: 1 });
-    await step.continueAsNew({ s });
-  });
+export const fluent = workflow.define({ args: { s: v.string() }, version: 1 }).handler(async (step, { s }) => {
+  // @ts-expect-error continueAsNew takes the workflow's own args
+  await step.continueAsNew({ n: 1 });
+  await step.continueAsNew({ s });
+});
 
 export const standalone = defineWorkflow(component, { args: { flag: v.boolean() }, version: 3 }).handler(
   async (step, { flag }) => {
