@@ -66,7 +66,9 @@ export const vWorkflowStep = v.object({
   runResult: v.optional(vResultValidator),
   startedAt: v.number(),
   completedAt: v.optional(v.number()),
-  version: v.number(),
+  // Optional in the validator (listSteps always sets it): a value stored by an app before
+  // versions existed still validates against `vWorkflowStep`.
+  version: v.optional(v.number()),
   kind: v.union(v.literal("function"), v.literal("workflow"), v.literal("event"), v.literal("sleep")),
   workId: v.optional(vWorkIdValidator),
   nestedWorkflowId: v.optional(vWorkflowId),

@@ -928,7 +928,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             startedAt: number;
             stepId: string;
             stepNumber: number;
-            version: number;
+            version?: number;
             workId?: string;
             workflowId: string;
           }>;
