@@ -340,6 +340,31 @@ describe("versioning in executor mode", () => {
     expect((await stepsOf(t, id)).map((s) => s.version)).toEqual([7, 7, 7]);
     await drain(t);
   }, 60_000);
+
+  test("cancel during a continued run in executor mode: canceled once, onComplete once", async () => {
+    const t = initConvexTest();
+    await t.mutation((ctx) => execVersioned.startExecutors(ctx));
+    const id = await t.mutation((ctx) =>
+      execVersioned.start(ctx, internal.versioningWorkflows.execWaitingLoop, { run: 1 }, { onComplete, context: "x" }),
+    );
+    const waiting = async () => {
+      const { workflow } = await componentStatus(t, id);
+      const steps = await stepsOf(t, id);
+      return workflow.runNumber === 2 && steps.some((s) => s.name === "go");
+    };
+    for (let i = 0; i < 600 && !(await waiting()); i++) {
+      await vi.advanceTimersByTimeAsync(100);
+      await realTick();
+    }
+    expect(await waiting()).toBe(true);
+    await t.mutation((ctx) => execVersioned.cancel(ctx, id));
+    await drain(t);
+    expect(await t.query((ctx) => execVersioned.status(ctx, id))).toEqual({ type: "canceled" });
+    const completions = await completionsOf(t, id);
+    expect(completions).toHaveLength(1);
+    expect(completions[0]).toMatchObject({ context: "x", result: { kind: "canceled" } });
+    expect((await componentStatus(t, id)).workflow.runNumber).toBe(2);
+  }, 60_000);
 });
 
 // ---------------------------------------------------------------------------------------

@@ -246,5 +246,16 @@ export const execLoop = execVersioned.define({
   },
 });
 
+/** Run 1 runs a task and continues as new; run 2 waits for an event (cancel in executor mode). */
+export const execWaitingLoop = execVersioned.define({
+  args: { run: v.number() },
+  handler: async (step, { run }): Promise<number> => {
+    await step.runQuery(internal.versioningWorkflows.poll, { iteration: run, total: 10 });
+    if (run === 1) await step.continueAsNew({ run: 2 });
+    await step.awaitEvent({ name: "go" });
+    return run;
+  },
+});
+
 export const executor = execVersioned.executor();
 execVersioned.setExecutorRef(internal.versioningWorkflows.executor);
