@@ -25,8 +25,9 @@ export type CountStatus = "running" | Exclude<Counter, "started">;
 /** Every counted status: reading `STATUS_COUNT * slots` rows covers them all. */
 const STATUS_COUNT = vCountStatus.members.length;
 
-export function statusOf(workflow: Pick<Doc<"workflows">, "runResult">): CountStatus {
-  return workflow.runResult?.kind ?? "running";
+export function statusOf(workflow: Pick<Doc<"workflows">, "runResult" | "queued">): CountStatus {
+  // Flow control: a workflow waiting to begin is counted `queued` (running = started − finished − queued).
+  return workflow.runResult?.kind ?? (workflow.queued ? "queued" : "running");
 }
 
 /** Add `delta` to the (name, counter) count, and to the counter's total. */
@@ -68,15 +69,23 @@ export async function recordTransition(
   if (to !== null && to !== "running") await adjustCount(ctx, workflow, to, 1);
 }
 
-const vCounts = v.object({ running: v.number(), success: v.number(), failed: v.number(), canceled: v.number() });
+const vCounts = v.object({
+  running: v.number(),
+  success: v.number(),
+  failed: v.number(),
+  canceled: v.number(),
+  /** Flow control: waiting to begin (docs/flow-control.md). */
+  queued: v.number(),
+});
 type Counts = typeof vCounts.type;
-const noCounters = (): Record<Counter, number> => ({ started: 0, success: 0, failed: 0, canceled: 0 });
-/** The statuses from the counters: running = started − finished. */
-const countsOf = ({ started, success, failed, canceled }: Record<Counter, number>): Counts => ({
-  running: started - success - failed - canceled,
+const noCounters = (): Record<Counter, number> => ({ started: 0, success: 0, failed: 0, canceled: 0, queued: 0 });
+/** The statuses from the counters: running = started − finished − queued. */
+const countsOf = ({ started, success, failed, canceled, queued }: Record<Counter, number>): Counts => ({
+  running: started - success - failed - canceled - queued,
   success,
   failed,
   canceled,
+  queued,
 });
 
 /**

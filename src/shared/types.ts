@@ -17,6 +17,8 @@ export type PublicWorkflow = {
   args: any;
   context?: any;
   runResult?: RunResult;
+  /** Flow control: waiting to begin (docs/flow-control.md). */
+  queued?: boolean;
 };
 export const vPublicWorkflow = v.object({
   workflowId: vWorkflowId,
@@ -24,6 +26,7 @@ export const vPublicWorkflow = v.object({
   args: v.any(),
   context: v.optional(v.any()),
   runResult: v.optional(vResultValidator),
+  queued: v.optional(v.boolean()),
 });
 const _publicWorkflowCheck: Infer<typeof vPublicWorkflow> = {} as PublicWorkflow;
 void _publicWorkflowCheck;

@@ -293,7 +293,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             _id: string;
             args: any;
             finishedAt?: number;
+            flow?: {
+              concurrency?: { key: string; limit: number };
+              priority?: number;
+              rateLimit?: { count: number; key: string; periodMs: number };
+              slot?: boolean;
+            };
             generationNumber: number;
+            idempotencyKey?: string;
             name?: string;
             onComplete?: { context?: any; fnHandle: string };
             parent?: {
@@ -301,6 +308,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               stepId: string;
               workflowId: string;
             };
+            queued?: { debounceKey?: string; priority: number; since: number };
             runResult?:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
@@ -525,6 +533,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             counts: {
               canceled: number;
               failed: number;
+              queued: number;
               running: number;
               success: number;
             };
@@ -535,6 +544,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           total: {
             canceled: number;
             failed: number;
+            queued: number;
             running: number;
             success: number;
           };
@@ -566,13 +576,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             createdAt: number;
             finishedAt: number | null;
             name: string;
-            status: "running" | "success" | "failed" | "canceled";
+            status: "running" | "success" | "failed" | "canceled" | "queued";
             steps: Array<{
               attempts: number | null;
               finishedAt: number | null;
               kind: string;
               name: string;
-              outcome: "running" | "success" | "failed" | "canceled";
+              outcome: "running" | "success" | "failed" | "canceled" | "queued";
               queuedAt: number;
               startedAt: number | null;
               stepNumber: number;
@@ -650,6 +660,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "internal",
         {
           createOnly?: boolean;
+          flow?: {
+            concurrency?: { key: string; limit: number };
+            debounce?: { delayMs: number; key: string; maxDelayMs?: number };
+            idempotencyKey?: string;
+            priority?: number;
+            rateLimit?: { count: number; key: string; periodMs: number };
+          };
           maxParallelism?: number;
           onComplete?: { context?: any; fnHandle: string };
           startAsync?: boolean;
@@ -765,7 +782,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             _id: string;
             args: any;
             finishedAt?: number;
+            flow?: {
+              concurrency?: { key: string; limit: number };
+              priority?: number;
+              rateLimit?: { count: number; key: string; periodMs: number };
+              slot?: boolean;
+            };
             generationNumber: number;
+            idempotencyKey?: string;
             name?: string;
             onComplete?: { context?: any; fnHandle: string };
             parent?: {
@@ -773,6 +797,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               stepId: string;
               workflowId: string;
             };
+            queued?: { debounceKey?: string; priority: number; since: number };
             runResult?:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
@@ -803,6 +828,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             args: any;
             context?: any;
             name?: string;
+            queued?: boolean;
             runResult?:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
@@ -836,6 +862,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             args: any;
             context?: any;
             name?: string;
+            queued?: boolean;
             runResult?:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
