@@ -148,3 +148,24 @@ export const limitedExec = flowExec.define({
 
 export const execExecutor = flowExec.executor();
 flowExec.setExecutorRef(internal.flowControlWorkflows.execExecutor);
+
+// ---------------------------------------------------------------------------------------
+// The same body with and without a concurrency limit, for the cost per start
+// (bench/flowControl.bench.test.ts).
+
+export const costPlain = flow.define({
+  args: { key: v.string() },
+  handler: async (step): Promise<null> => {
+    await step.sleep(1_000);
+    return null;
+  },
+});
+
+export const costLimited = flow.define({
+  args: { key: v.string() },
+  concurrency: { limit: 100, key: (args) => args.key },
+  handler: async (step): Promise<null> => {
+    await step.sleep(1_000);
+    return null;
+  },
+});
