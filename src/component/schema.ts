@@ -121,6 +121,8 @@ export default defineSchema({
     maxParallelism: v.optional(v.number()),
   }),
   workflows: defineTable(workflowFields)
+    // listByName needs `name` in creation order; `idempotencyKey` orders by key.
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes
     .index("name", ["name"])
     /** Flow control: the workflow of a name started with an idempotency key (one, until cleanup). */
     .index("idempotencyKey", ["name", "idempotencyKey"]),
