@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { WorkflowId } from "convex-workflow";
 import { internal } from "./_generated/api.js";
 import { flow } from "./flowControlWorkflows.js";
+import { workflow as examples } from "./flowExamples.js";
 import { drain, initConvexTest, type TestConvex } from "./setup.testing.js";
 
 type Mark = { n: number; runningBefore: number; at: number };
@@ -273,5 +274,30 @@ describe("flow control", () => {
     const ok = await t.mutation((ctx) => flow.start(ctx, internal.flowControlWorkflows.plain, { key: "ok", n: 1 }));
     await drain(t);
     expect(await statusOf(t, ok)).toEqual({ type: "completed", result: 1 });
+  });
+
+  test("the examples: one import per user, the webhook receiver's redeliveries", async () => {
+    const t = initConvexTest();
+    const ex = internal.flowExamples;
+    const first = await t.mutation((ctx) => examples.start(ctx, ex.importCsv, { userId: "u1", fileId: "f1" }));
+    const second = await t.mutation((ctx) => examples.start(ctx, ex.importCsv, { userId: "u1", fileId: "f2" }));
+    const other = await t.mutation((ctx) => examples.start(ctx, ex.importCsv, { userId: "u2", fileId: "f3" }));
+    expect((await t.query((ctx) => examples.status(ctx, second))).type).toBe("queued");
+    expect((await t.query((ctx) => examples.status(ctx, other))).type).toBe("inProgress");
+    const deliveries = [];
+    for (let i = 0; i < 3; i++)
+      deliveries.push(await t.mutation(ex.receivePaymentWebhook, { eventId: "evt_9", amount: 5 }));
+    expect(new Set(deliveries).size).toBe(1);
+    await drain(t);
+    for (const id of [first, second, other, deliveries[0] as WorkflowId]) {
+      expect((await t.query((ctx) => examples.status(ctx, id))).type).toBe("completed");
+    }
+    const payments = await t.run((ctx) =>
+      ctx.db
+        .query("effects")
+        .withIndex("key", (q) => q.eq("key", "payment"))
+        .collect(),
+    );
+    expect(payments).toHaveLength(1);
   });
 });

@@ -20,6 +20,7 @@ import type * as example from "../example.js";
 import type * as executorBoundsWorkflows from "../executorBoundsWorkflows.js";
 import type * as executorWorkflows from "../executorWorkflows.js";
 import type * as flowControlWorkflows from "../flowControlWorkflows.js";
+import type * as flowExamples from "../flowExamples.js";
 import type * as http from "../http.js";
 import type * as lifecycleWorkflows from "../lifecycleWorkflows.js";
 import type * as optionProbes from "../optionProbes.js";
@@ -50,6 +51,7 @@ declare const fullApi: ApiFromModules<{
   executorBoundsWorkflows: typeof executorBoundsWorkflows;
   executorWorkflows: typeof executorWorkflows;
   flowControlWorkflows: typeof flowControlWorkflows;
+  flowExamples: typeof flowExamples;
   http: typeof http;
   lifecycleWorkflows: typeof lifecycleWorkflows;
   optionProbes: typeof optionProbes;
