@@ -173,6 +173,17 @@ describe("flow control", () => {
     expect(counts.total).toMatchObject({ running: 0, queued: 0, success: 2 });
   });
 
+  test("a stray or redelivered replay of a queued workflow does nothing", async () => {
+    const t = initConvexTest();
+    await t.mutation((ctx) => flow.start(ctx, internal.flowControlWorkflows.single, { key: "s", n: 0 }));
+    const queued = await t.mutation((ctx) => flow.start(ctx, internal.flowControlWorkflows.single, { key: "s", n: 1 }));
+    await t.mutation(internal.flowControlWorkflows.single, { workflowId: queued, generationNumber: 0 } as never);
+    expect(await statusOf(t, queued)).toEqual({ type: "queued" });
+    expect((await marks(t, "s", "begin")).map((m) => m.n)).toEqual([0]);
+    await drain(t);
+    expect((await marks(t, "s", "begin")).map((m) => m.n)).toEqual([0, 1]);
+  });
+
   test("a rate limit of 5 per minute spreads 15 runs over three minutes", async () => {
     const t = initConvexTest();
     const t0 = Date.now();
