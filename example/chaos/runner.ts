@@ -32,6 +32,7 @@ import {
   pathTag,
   type Plan,
   Rng,
+  type RootPlan,
   type SendPlan,
   type WebhookPlan,
 } from "./generator.js";
@@ -135,6 +136,35 @@ class ChaosRun {
     this.rootIds = plan.roots.map(() => undefined);
   }
 
+  /** Flow control: the gated definition a root with `flow` is started as. */
+  gatedFlow(flow: RootPlan["flow"]) {
+    if (!flow) return undefined;
+    const c = internal.chaosWorkflows;
+    if (this.plan.mode === "standard") return flow.limit === 1 ? c.gated1Standard : c.gated2Standard;
+    return flow.limit === 1 ? c.gated1Exec : c.gated2Exec;
+  }
+
+  /** Flow control: never more roots of one gate running (begun, not finished) than its limit. */
+  async checkFlowLimits(when: string): Promise<void> {
+    const byGate = new Map<string, { limit: number; running: string[] }>();
+    for (const [r, root] of this.plan.roots.entries()) {
+      const id = this.rootIds[r];
+      if (!root.flow || !id || this.deleted.has(id)) continue;
+      const status = await this.status(id).catch(() => null);
+      if (status?.type !== "inProgress") continue;
+      const gate = byGate.get(root.flow.gate) ?? { limit: root.flow.limit, running: [] };
+      gate.running.push(root.tag);
+      byGate.set(root.flow.gate, gate);
+    }
+    for (const [gate, { limit, running }] of byGate) {
+      if (running.length > limit) {
+        this.violation(
+          `flow control (${when}): ${running.length} running on gate ${gate} (limit ${limit}): ${running.join(", ")}`,
+        );
+      }
+    }
+  }
+
   violation(text: string) {
     this.violations.push(text);
   }
@@ -210,7 +240,8 @@ class ChaosRun {
         after,
         value: value as string | boolean | null,
         error,
-        wasRunning: before.includes('"type":"inProgress"'),
+        // A queued workflow (flow control) is running to cancel and restart: not yet finished.
+        wasRunning: before.includes('"type":"inProgress"') || before.includes('"type":"queued"'),
       };
     });
   }
@@ -299,7 +330,9 @@ class ChaosRun {
       await this.sendDue(phase);
       await this.callWebhooksDue(phase);
       for (const action of plan.interference) if (action.at === phase) await this.interfere(action);
+      await this.checkFlowLimits(`phase ${phase}`);
       await this.advance(plan.phaseMs[phase]);
+      await this.checkFlowLimits(`after phase ${phase}`);
     }
     await this.endGame();
     await this.checkFinal();
@@ -316,7 +349,25 @@ class ChaosRun {
           startAsync: root.startAsync,
         }
       : { startAsync: root.startAsync };
-    const id = await this.t.mutation((ctx) => this.m.start(ctx, this.flow, args, options as never));
+    const gated = this.gatedFlow(root.flow);
+    const id = root.flow
+      ? await this.t.mutation((ctx) =>
+          this.m.start(ctx, gated!, { ...args, gate: root.flow!.gate }, {
+            ...options,
+            idempotencyKey: root.flow!.idempotencyKey,
+          } as never),
+        )
+      : await this.t.mutation((ctx) => this.m.start(ctx, this.flow, args, options as never));
+    if (root.flow?.idempotencyKey) {
+      // A second start with the key returns the same workflow and starts nothing.
+      const again = await this.t.mutation((ctx) =>
+        this.m.start(ctx, gated!, { ...args, gate: root.flow!.gate }, {
+          ...options,
+          idempotencyKey: root.flow!.idempotencyKey,
+        } as never),
+      );
+      if (again !== id) this.violation(`idempotency: a second start of ${root.tag} returned ${again}, not ${id}`);
+    }
     this.rootIds[r] = id;
     this.gen.set(id, 0);
     this.earlierRuns.set(id, []);
@@ -693,6 +744,7 @@ class ChaosRun {
     for (let round = 0; round < 20; round++) {
       trace(`endGame round ${round}: drain`);
       await this.drain();
+      await this.checkFlowLimits(`endGame round ${round}`);
       await this.discover();
       // Settled: every running workflow must be waiting for an event (which we then send).
       const blocked: string[] = [];
@@ -766,6 +818,8 @@ class ChaosRun {
         this.violation(`final: ${info.tag} (${id}) vanished: ${message(error)}`);
         continue;
       }
+      // Flow control: every queued workflow eventually begins or is canceled.
+      if (status.type === "queued") this.violation(`final: ${info.tag} (${id}) is still queued`);
       const steps = await this.steps(id);
       for (const s of steps) if (s.kind === "event" && s.eventId) this.eventIds.add(s.eventId);
       this.finalSteps += steps.length;
@@ -833,8 +887,9 @@ class ChaosRun {
 
     // Counts by status agree with the workflows.
     const counts = await this.t.query((ctx) => this.m.counts(ctx));
-    const tally = { running: 0, success: 0, failed: 0, canceled: 0 };
-    for (const w of workflows) tally[statusToResult(w.status)?.kind ?? "running"]++;
+    const tally = { running: 0, success: 0, failed: 0, canceled: 0, queued: 0 };
+    for (const w of workflows)
+      tally[w.status.type === "queued" ? "queued" : (statusToResult(w.status)?.kind ?? "running")]++;
     if (!sameValue(counts.total, tally))
       this.violation(`counts: ${canonical(counts.total)} but the workflows are ${canonical(tally)}`);
 
@@ -897,7 +952,7 @@ class ChaosRun {
       this.expectRejected(`late send to cleaned-up ${root}`, root, /not found/i, r);
     }
     const counts = await this.t.query((ctx) => this.m.counts(ctx));
-    if (!sameValue(counts.total, { running: 0, success: 0, failed: 0, canceled: 0 })) {
+    if (!sameValue(counts.total, { running: 0, success: 0, failed: 0, canceled: 0, queued: 0 })) {
       this.violation(`cleanup: counts still ${canonical(counts.total)}`);
     }
     if (this.plan.mode === "executor") await this.checkQueueEmpty("was cleaned up");
