@@ -249,6 +249,44 @@ describe("flow control", () => {
     expect(await statusOf(t, id!)).toEqual({ type: "completed", result: begins[0].n });
   });
 
+  test("options combined: debounce, then a concurrency limit and a rate limit; idempotency while queued", async () => {
+    const t = initConvexTest();
+    const t0 = Date.now();
+    const ids = new Map<string, Set<WorkflowId>>();
+    // Three debounce keys, a burst of 3 starts each (the last args win).
+    for (let round = 0; round < 3; round++) {
+      for (const key of ["x", "y", "z"]) {
+        const id = await t.mutation((ctx) =>
+          flow.start(ctx, internal.flowControlWorkflows.combined, { key, n: round }),
+        );
+        ids.set(key, (ids.get(key) ?? new Set()).add(id));
+      }
+    }
+    for (const set of ids.values()) expect(set.size).toBe(1);
+    // Idempotency on a queued workflow: the same id, nothing new.
+    const a = await t.mutation((ctx) =>
+      flow.start(ctx, internal.flowControlWorkflows.single, { key: "q", n: 0 }, { idempotencyKey: "q0" }),
+    );
+    const b = await t.mutation((ctx) =>
+      flow.start(ctx, internal.flowControlWorkflows.single, { key: "q", n: 1 }, { idempotencyKey: "q1" }),
+    );
+    expect((await statusOf(t, b)).type).toBe("queued");
+    expect(
+      await t.mutation((ctx) =>
+        flow.start(ctx, internal.flowControlWorkflows.single, { key: "q", n: 1 }, { idempotencyKey: "q1" }),
+      ),
+    ).toBe(b);
+    for (let s = 0; s < 130; s++) await vi.advanceTimersByTimeAsync(1_000);
+    await drain(t);
+    for (const id of [a, b]) expect((await statusOf(t, id)).type).toBe("completed");
+    const begins = await marks(t, "combined", "begin");
+    // Three workflows, each with its burst's last args, one at a time, the third a minute later.
+    expect(begins.map((m) => m.n)).toEqual([2, 2, 2]);
+    expect(Math.max(...begins.map((m) => m.runningBefore))).toBe(0);
+    expect(begins[2].at - t0).toBeGreaterThanOrEqual(60_000);
+    expect((await marks(t, "q", "begin")).map((m) => m.n)).toEqual([0, 1]);
+  });
+
   test("bad start options and key functions: a clear error, nothing written", async () => {
     const t = initConvexTest();
     const before = (await workflowRows(t)).length;

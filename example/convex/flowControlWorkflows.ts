@@ -169,3 +169,25 @@ export const costLimited = flow.define({
     return null;
   },
 });
+
+/** Options combined: debounced per `key`, then one at a time and at most 2 begins a minute for the definition. */
+export const combined = flow.define({
+  args: vArgs,
+  debounce: { delayMs: 1_000, key: (args) => args.key },
+  concurrency: { limit: 1 },
+  rateLimit: { count: 2, periodMs: 60_000 },
+  handler: async (step, args): Promise<number> => {
+    await step.runMutation(
+      internal.flowControlWorkflows.mark,
+      { key: "combined", what: "begin", n: args.n },
+      { inline: true },
+    );
+    await step.sleep(1_000);
+    await step.runMutation(
+      internal.flowControlWorkflows.mark,
+      { key: "combined", what: "end", n: args.n },
+      { inline: true },
+    );
+    return args.n;
+  },
+});

@@ -2,8 +2,9 @@
 // a bounded number of documents however many workflows, and however many names, there are.
 //
 // Counters: `started` (every workflow that exists) and one per way of finishing (`success`,
-// `failed`, `canceled`); running = started − finished. So a start, a finish and a restart each
-// change one counter, and only a cleanup changes two. Each counter is written twice: the
+// `failed`, `canceled`), and `queued` (flow control: waiting to begin now); running = started −
+// finished − queued. So a start, a finish and a restart each change one counter (a queued
+// workflow's begin or end changes `queued` too), and a cleanup changes two. Each counter is written twice: the
 // (name, counter) row in `workflowCounts` and the (counter) row in `workflowTotals`. Each is
 // split over slots chosen by the workflow's id, so that concurrent transitions rarely write the
 // same document. The totals are shared by every workflow of every name, so they get more slots.
