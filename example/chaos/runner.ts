@@ -66,6 +66,8 @@ export type SeedResult = {
   interference: number;
   /** Webhook calls by answer status, e.g. { "200": 3, "409": 1 }. */
   webhookCalls: Record<string, number>;
+  /** Flow control: gated roots, and how often one was seen queued (checked at each phase). */
+  flow?: { gatedRoots: number; queuedSeen: number };
   violations: string[];
   ms: number;
 };
@@ -91,7 +93,14 @@ export async function runSeed(seed: number, mode: Mode, options: RunOptions = {}
     vi.useRealTimers();
     for (const spy of silenced) spy.mockRestore();
   }
-  return { ...run.stats(), seed, mode, violations: run.violations, ms: Math.round(performance.now() - started) };
+  return {
+    ...run.stats(),
+    flow: { gatedRoots: plan.roots.filter((r) => r.flow).length, queuedSeen: run.flowQueuedSeen },
+    seed,
+    mode,
+    violations: run.violations,
+    ms: Math.round(performance.now() - started),
+  };
 }
 
 type RunResult = NonNullable<ReturnType<typeof statusToResult>>;
@@ -144,6 +153,8 @@ class ChaosRun {
     return flow.limit === 1 ? c.gated1Exec : c.gated2Exec;
   }
 
+  flowQueuedSeen = 0;
+
   /** Flow control: never more roots of one gate running (begun, not finished) than its limit. */
   async checkFlowLimits(when: string): Promise<void> {
     const byGate = new Map<string, { limit: number; running: string[] }>();
@@ -151,6 +162,7 @@ class ChaosRun {
       const id = this.rootIds[r];
       if (!root.flow || !id || this.deleted.has(id)) continue;
       const status = await this.status(id).catch(() => null);
+      if (status?.type === "queued") this.flowQueuedSeen++;
       if (status?.type !== "inProgress") continue;
       const gate = byGate.get(root.flow.gate) ?? { limit: root.flow.limit, running: [] };
       gate.running.push(root.tag);
@@ -987,6 +999,7 @@ export function summarize(results: SeedResult[]): string {
         .map(([k, c]) => `${c}×${k}`)
         .join(", ") || "none"
     }`,
+    `  flow control: ${sum((r) => r.flow?.gatedRoots ?? 0)} gated roots, seen queued ${sum((r) => r.flow?.queuedSeen ?? 0)} times`,
     `  invariant violations: ${sum((r) => r.violations.length)} in ${failing.length} run(s)`,
   ];
   for (const r of failing.slice(0, 20)) {

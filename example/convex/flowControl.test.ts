@@ -184,6 +184,19 @@ describe("flow control", () => {
     expect((await marks(t, "s", "begin")).map((m) => m.n)).toEqual([0, 1]);
   });
 
+  test("restart with a free slot begins at once and releases it again", async () => {
+    const t = initConvexTest();
+    const id = await t.mutation((ctx) => flow.start(ctx, internal.flowControlWorkflows.single, { key: "rr", n: 0 }));
+    await drain(t);
+    await t.mutation((ctx) => flow.restart(ctx, id, { from: 0 }));
+    expect((await statusOf(t, id)).type).toBe("inProgress");
+    const next = await t.mutation((ctx) => flow.start(ctx, internal.flowControlWorkflows.single, { key: "rr", n: 1 }));
+    expect((await statusOf(t, next)).type).toBe("queued");
+    await drain(t);
+    expect((await statusOf(t, next)).type).toBe("completed");
+    expect((await marks(t, "rr", "begin")).map((m) => m.n)).toEqual([0, 0, 1]);
+  });
+
   test("a rate limit of 5 per minute spreads 15 runs over three minutes", async () => {
     const t = initConvexTest();
     const t0 = Date.now();
