@@ -155,6 +155,12 @@ class ChaosRun {
 
   flowQueuedSeen = 0;
 
+  /** The workflow mutation that replays `id`: its own definition (a gated root's is not `this.flow`). */
+  replayRef(id: string) {
+    const info = this.info.get(id);
+    return (info?.isRoot && this.gatedFlow(this.plan.roots[info.root].flow)) || this.flow;
+  }
+
   /** Flow control: never more roots of one gate running (begun, not finished) than its limit. */
   async checkFlowLimits(when: string): Promise<void> {
     const byGate = new Map<string, { limit: number; running: string[] }>();
@@ -540,7 +546,7 @@ class ChaosRun {
         const gen = this.gen.get(id)!;
         const stale = gen > 0 ? gen - 1 : gen + 1;
         const r = await this.atomic([id], (ctx) =>
-          ctx.runMutation(this.flow, { workflowId: id, generationNumber: stale } as never),
+          ctx.runMutation(this.replayRef(id), { workflowId: id, generationNumber: stale } as never),
         );
         if (r.error) this.violation(`stale replay of ${id} (generation ${stale}, current ${gen}) threw: ${r.error}`);
         else if (r.before !== r.after)
@@ -552,7 +558,7 @@ class ChaosRun {
         const gen = this.gen.get(id)!;
         for (let i = 0; i < 2; i++) {
           try {
-            await this.t.mutation(this.flow, { workflowId: id, generationNumber: gen } as never);
+            await this.t.mutation(this.replayRef(id), { workflowId: id, generationNumber: gen } as never);
           } catch (error) {
             this.violation(`re-delivered replay #${i + 1} of ${id} (generation ${gen}) threw: ${message(error)}`);
           }
@@ -890,7 +896,7 @@ class ChaosRun {
       if (w.status.type === "inProgress") continue;
       const gen = w.isRoot ? this.gen.get(w.id)! : w.status.type === "canceled" ? 1 : 0;
       const r = await this.atomic([w.id], (ctx) =>
-        ctx.runMutation(this.flow, { workflowId: w.id, generationNumber: gen } as never),
+        ctx.runMutation(this.replayRef(w.id), { workflowId: w.id, generationNumber: gen } as never),
       );
       if (r.error) this.violation(`replay of finished ${w.tag} (${w.id}) threw: ${r.error}`);
       else if (r.value !== w.id) this.violation(`replay of finished ${w.tag} (${w.id}) returned ${canonical(r.value)}`);
