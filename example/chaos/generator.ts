@@ -95,6 +95,11 @@ export type RootPlan = {
   startAsync: boolean;
   /** null: no onComplete. Otherwise the 1-based invocations that throw. */
   onComplete: null | { throwOn: number[] };
+  /**
+   * Flow control: started as a workflow with a concurrency `limit` per `gate`, and with an
+   * `idempotencyKey` (then started twice: both starts must return one id).
+   */
+  flow?: { limit: 1 | 2; gate: string; idempotencyKey?: string };
 };
 
 export type Plan = {
@@ -393,6 +398,15 @@ export function generatePlan(seed: number, mode: Mode, limits: Limits = DEFAULT_
     if (rng.chance(0.2)) interference.push({ kind: "cleanupEarly", root: r, at: later() });
   }
   const phaseMs = Array.from({ length: phases }, () => rng.pick([0, 0, 20, 100, 500, 2_000, 10_000]));
+  // Flow control: its own generator, so `rng` draws what it always drew. Most main
+  // roots share one of two gates with a limit of 1 or 2 (per seed); some carry an idempotency key.
+  const flowRng = new Rng(seed * 6_151 + (mode === "executor" ? 11 : 13));
+  const limit = flowRng.chance(0.5) ? 1 : 2;
+  for (const root of roots) {
+    if (!flowRng.chance(0.7)) continue;
+    root.flow = { limit, gate: flowRng.chance(0.75) ? "a" : "b" };
+    if (flowRng.chance(0.4)) root.flow.idempotencyKey = `idem:${root.tag}`;
+  }
   // Deep trees and large results: their own generator, so `rng` draws what it always drew.
   genExtraRoots({ ...g, rng: new Rng(seed * 7_919 + (mode === "executor" ? 3 : 1)) }, seed, roots, interference);
   genWebhookRoot({ ...g, rng: new Rng(seed * 104_729 + (mode === "executor" ? 7 : 5)) }, seed, roots, interference);

@@ -16,6 +16,8 @@ import {
 
 type RunResult = { kind: "success"; returnValue: unknown } | { kind: "failed"; error: string } | { kind: "canceled" };
 export type Status =
+  /** Flow control: waiting to begin. */
+  | { type: "queued" }
   | { type: "inProgress"; running: unknown[] }
   | { type: "completed"; result: unknown }
   | { type: "failed"; error: string }

@@ -32,6 +32,7 @@ import {
   pathTag,
   type Plan,
   Rng,
+  type RootPlan,
   type SendPlan,
   type WebhookPlan,
 } from "./generator.js";
@@ -65,6 +66,8 @@ export type SeedResult = {
   interference: number;
   /** Webhook calls by answer status, e.g. { "200": 3, "409": 1 }. */
   webhookCalls: Record<string, number>;
+  /** Flow control: gated roots, and how often one was seen queued (checked at each phase). */
+  flow?: { gatedRoots: number; queuedSeen: number };
   violations: string[];
   ms: number;
 };
@@ -90,7 +93,14 @@ export async function runSeed(seed: number, mode: Mode, options: RunOptions = {}
     vi.useRealTimers();
     for (const spy of silenced) spy.mockRestore();
   }
-  return { ...run.stats(), seed, mode, violations: run.violations, ms: Math.round(performance.now() - started) };
+  return {
+    ...run.stats(),
+    flow: { gatedRoots: plan.roots.filter((r) => r.flow).length, queuedSeen: run.flowQueuedSeen },
+    seed,
+    mode,
+    violations: run.violations,
+    ms: Math.round(performance.now() - started),
+  };
 }
 
 type RunResult = NonNullable<ReturnType<typeof statusToResult>>;
@@ -133,6 +143,44 @@ class ChaosRun {
     this.m = plan.mode === "standard" ? chaos : chaosExec;
     this.flow = plan.mode === "standard" ? internal.chaosWorkflows.standardFlow : internal.chaosWorkflows.executorFlow;
     this.rootIds = plan.roots.map(() => undefined);
+  }
+
+  /** Flow control: the gated definition a root with `flow` is started as. */
+  gatedFlow(flow: RootPlan["flow"]) {
+    if (!flow) return undefined;
+    const c = internal.chaosWorkflows;
+    if (this.plan.mode === "standard") return flow.limit === 1 ? c.gated1Standard : c.gated2Standard;
+    return flow.limit === 1 ? c.gated1Exec : c.gated2Exec;
+  }
+
+  flowQueuedSeen = 0;
+
+  /** The workflow mutation that replays `id`: its own definition (a gated root's is not `this.flow`). */
+  replayRef(id: string) {
+    const info = this.info.get(id);
+    return (info?.isRoot && this.gatedFlow(this.plan.roots[info.root].flow)) || this.flow;
+  }
+
+  /** Flow control: never more roots of one gate running (begun, not finished) than its limit. */
+  async checkFlowLimits(when: string): Promise<void> {
+    const byGate = new Map<string, { limit: number; running: string[] }>();
+    for (const [r, root] of this.plan.roots.entries()) {
+      const id = this.rootIds[r];
+      if (!root.flow || !id || this.deleted.has(id)) continue;
+      const status = await this.status(id).catch(() => null);
+      if (status?.type === "queued") this.flowQueuedSeen++;
+      if (status?.type !== "inProgress") continue;
+      const gate = byGate.get(root.flow.gate) ?? { limit: root.flow.limit, running: [] };
+      gate.running.push(root.tag);
+      byGate.set(root.flow.gate, gate);
+    }
+    for (const [gate, { limit, running }] of byGate) {
+      if (running.length > limit) {
+        this.violation(
+          `flow control (${when}): ${running.length} running on gate ${gate} (limit ${limit}): ${running.join(", ")}`,
+        );
+      }
+    }
   }
 
   violation(text: string) {
@@ -210,7 +258,8 @@ class ChaosRun {
         after,
         value: value as string | boolean | null,
         error,
-        wasRunning: before.includes('"type":"inProgress"'),
+        // A queued workflow (flow control) is running to cancel and restart: not yet finished.
+        wasRunning: before.includes('"type":"inProgress"') || before.includes('"type":"queued"'),
       };
     });
   }
@@ -299,7 +348,9 @@ class ChaosRun {
       await this.sendDue(phase);
       await this.callWebhooksDue(phase);
       for (const action of plan.interference) if (action.at === phase) await this.interfere(action);
+      await this.checkFlowLimits(`phase ${phase}`);
       await this.advance(plan.phaseMs[phase]);
+      await this.checkFlowLimits(`after phase ${phase}`);
     }
     await this.endGame();
     await this.checkFinal();
@@ -316,7 +367,25 @@ class ChaosRun {
           startAsync: root.startAsync,
         }
       : { startAsync: root.startAsync };
-    const id = await this.t.mutation((ctx) => this.m.start(ctx, this.flow, args, options as never));
+    const gated = this.gatedFlow(root.flow);
+    const id = root.flow
+      ? await this.t.mutation((ctx) =>
+          this.m.start(ctx, gated!, { ...args, gate: root.flow!.gate }, {
+            ...options,
+            idempotencyKey: root.flow!.idempotencyKey,
+          } as never),
+        )
+      : await this.t.mutation((ctx) => this.m.start(ctx, this.flow, args, options as never));
+    if (root.flow?.idempotencyKey) {
+      // A second start with the key returns the same workflow and starts nothing.
+      const again = await this.t.mutation((ctx) =>
+        this.m.start(ctx, gated!, { ...args, gate: root.flow!.gate }, {
+          ...options,
+          idempotencyKey: root.flow!.idempotencyKey,
+        } as never),
+      );
+      if (again !== id) this.violation(`idempotency: a second start of ${root.tag} returned ${again}, not ${id}`);
+    }
     this.rootIds[r] = id;
     this.gen.set(id, 0);
     this.earlierRuns.set(id, []);
@@ -477,7 +546,7 @@ class ChaosRun {
         const gen = this.gen.get(id)!;
         const stale = gen > 0 ? gen - 1 : gen + 1;
         const r = await this.atomic([id], (ctx) =>
-          ctx.runMutation(this.flow, { workflowId: id, generationNumber: stale } as never),
+          ctx.runMutation(this.replayRef(id), { workflowId: id, generationNumber: stale } as never),
         );
         if (r.error) this.violation(`stale replay of ${id} (generation ${stale}, current ${gen}) threw: ${r.error}`);
         else if (r.before !== r.after)
@@ -489,7 +558,7 @@ class ChaosRun {
         const gen = this.gen.get(id)!;
         for (let i = 0; i < 2; i++) {
           try {
-            await this.t.mutation(this.flow, { workflowId: id, generationNumber: gen } as never);
+            await this.t.mutation(this.replayRef(id), { workflowId: id, generationNumber: gen } as never);
           } catch (error) {
             this.violation(`re-delivered replay #${i + 1} of ${id} (generation ${gen}) threw: ${message(error)}`);
           }
@@ -693,6 +762,7 @@ class ChaosRun {
     for (let round = 0; round < 20; round++) {
       trace(`endGame round ${round}: drain`);
       await this.drain();
+      await this.checkFlowLimits(`endGame round ${round}`);
       await this.discover();
       // Settled: every running workflow must be waiting for an event (which we then send).
       const blocked: string[] = [];
@@ -766,6 +836,8 @@ class ChaosRun {
         this.violation(`final: ${info.tag} (${id}) vanished: ${message(error)}`);
         continue;
       }
+      // Flow control: every queued workflow eventually begins or is canceled.
+      if (status.type === "queued") this.violation(`final: ${info.tag} (${id}) is still queued`);
       const steps = await this.steps(id);
       for (const s of steps) if (s.kind === "event" && s.eventId) this.eventIds.add(s.eventId);
       this.finalSteps += steps.length;
@@ -824,7 +896,7 @@ class ChaosRun {
       if (w.status.type === "inProgress") continue;
       const gen = w.isRoot ? this.gen.get(w.id)! : w.status.type === "canceled" ? 1 : 0;
       const r = await this.atomic([w.id], (ctx) =>
-        ctx.runMutation(this.flow, { workflowId: w.id, generationNumber: gen } as never),
+        ctx.runMutation(this.replayRef(w.id), { workflowId: w.id, generationNumber: gen } as never),
       );
       if (r.error) this.violation(`replay of finished ${w.tag} (${w.id}) threw: ${r.error}`);
       else if (r.value !== w.id) this.violation(`replay of finished ${w.tag} (${w.id}) returned ${canonical(r.value)}`);
@@ -833,8 +905,9 @@ class ChaosRun {
 
     // Counts by status agree with the workflows.
     const counts = await this.t.query((ctx) => this.m.counts(ctx));
-    const tally = { running: 0, success: 0, failed: 0, canceled: 0 };
-    for (const w of workflows) tally[statusToResult(w.status)?.kind ?? "running"]++;
+    const tally = { running: 0, success: 0, failed: 0, canceled: 0, queued: 0 };
+    for (const w of workflows)
+      tally[w.status.type === "queued" ? "queued" : (statusToResult(w.status)?.kind ?? "running")]++;
     if (!sameValue(counts.total, tally))
       this.violation(`counts: ${canonical(counts.total)} but the workflows are ${canonical(tally)}`);
 
@@ -897,7 +970,7 @@ class ChaosRun {
       this.expectRejected(`late send to cleaned-up ${root}`, root, /not found/i, r);
     }
     const counts = await this.t.query((ctx) => this.m.counts(ctx));
-    if (!sameValue(counts.total, { running: 0, success: 0, failed: 0, canceled: 0 })) {
+    if (!sameValue(counts.total, { running: 0, success: 0, failed: 0, canceled: 0, queued: 0 })) {
       this.violation(`cleanup: counts still ${canonical(counts.total)}`);
     }
     if (this.plan.mode === "executor") await this.checkQueueEmpty("was cleaned up");
@@ -932,6 +1005,7 @@ export function summarize(results: SeedResult[]): string {
         .map(([k, c]) => `${c}×${k}`)
         .join(", ") || "none"
     }`,
+    `  flow control: ${sum((r) => r.flow?.gatedRoots ?? 0)} gated roots, seen queued ${sum((r) => r.flow?.queuedSeen ?? 0)} times`,
     `  invariant violations: ${sum((r) => r.violations.length)} in ${failing.length} run(s)`,
   ];
   for (const r of failing.slice(0, 20)) {

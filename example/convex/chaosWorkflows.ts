@@ -232,6 +232,36 @@ export const executorFlow = chaosExec.define({
   handler: (step, args): Promise<unknown[]> => interpret(step, args, internal.chaosWorkflows.executorFlow),
 });
 
+// Flow control (docs/flow-control.md): the same programs under a concurrency limit of 1 or 2 per
+// `gate` (the chaos generator's `RootPlan.flow`). Nested workflows they start are exempt.
+const vGatedArgs = { ...vChaosArgs, gate: v.string() };
+const gateOf = (args: { gate: string }) => args.gate;
+
+export const gated1Standard = chaos.define({
+  args: vGatedArgs,
+  returns: v.any(),
+  concurrency: { limit: 1, key: gateOf },
+  handler: (step, args): Promise<unknown[]> => interpret(step, args, internal.chaosWorkflows.standardFlow),
+});
+export const gated2Standard = chaos.define({
+  args: vGatedArgs,
+  returns: v.any(),
+  concurrency: { limit: 2, key: gateOf },
+  handler: (step, args): Promise<unknown[]> => interpret(step, args, internal.chaosWorkflows.standardFlow),
+});
+export const gated1Exec = chaosExec.define({
+  args: vGatedArgs,
+  returns: v.any(),
+  concurrency: { limit: 1, key: gateOf },
+  handler: (step, args): Promise<unknown[]> => interpret(step, args, internal.chaosWorkflows.executorFlow),
+});
+export const gated2Exec = chaosExec.define({
+  args: vGatedArgs,
+  returns: v.any(),
+  concurrency: { limit: 2, key: gateOf },
+  handler: (step, args): Promise<unknown[]> => interpret(step, args, internal.chaosWorkflows.executorFlow),
+});
+
 export const chaosExecutor = withExecutorTestHooks(
   {
     beforeClaim: () => {

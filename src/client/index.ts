@@ -106,6 +106,23 @@ export type WorkflowDefinition<
    * so runs in flight keep replaying (docs/versioning.md).
    */
   version?: number;
+} & FlowControlOptions<ObjectType<ArgsValidator>>;
+
+/**
+ * Flow control on a definition (docs/flow-control.md). Each `key` is computed from the args
+ * when a workflow starts, and must return a string of 1 to 256 characters.
+ */
+export type FlowControlOptions<Args> = {
+  /** At most `limit` workflows of this definition run at once (per `key`); the rest wait queued. */
+  concurrency?: { limit: number; key?: (args: Args) => string };
+  /** In any window of `periodMs` (sliding), at most `count` of them begin (per `key`); the rest wait queued. */
+  rateLimit?: { count: number; periodMs: number; key?: (args: Args) => string };
+  /**
+   * Starts with the same `key` within the window coalesce into one workflow (each start returns
+   * its id) that begins `delayMs` after the last start, no later than `maxDelayMs` after the first,
+   * with the latest args.
+   */
+  debounce?: { delayMs: number; maxDelayMs?: number; key: (args: Args) => string };
 };
 
 export type WorkflowHandler<
@@ -117,6 +134,8 @@ export type WorkflowHandler<
 ) => Promise<ReturnValueForOptionalValidator<ReturnsValidator>>;
 
 export type WorkflowStatus =
+  /** Flow control: waiting to begin (a concurrency slot, a rate limit's window, a debounce window). */
+  | { type: "queued" }
   | { type: "inProgress"; running: IdsToStrings<Step>[] }
   | { type: "completed"; result: unknown }
   | { type: "canceled" }
@@ -154,6 +173,13 @@ export function defineWorkflow<AV extends PropertyValidators, RV extends Validat
 type StartOptions<Context = unknown> = CallbackOptions<Context> & {
   /** Create the workflow and schedule its first replay, instead of running it now. */
   startAsync?: boolean;
+  /**
+   * While a workflow of this definition started with this key exists (until cleanup), a start
+   * with it returns that workflow's id and starts nothing. 1 to 256 characters.
+   */
+  idempotencyKey?: string;
+  /** Among queued workflows of the same key, higher begins first (FIFO within one). Default 0. */
+  priority?: number;
 };
 
 /**
@@ -173,6 +199,8 @@ export async function start<Context = unknown, F extends WorkflowRef = WorkflowR
   if (options?.onComplete) call.onComplete = await createFunctionHandle(options.onComplete);
   if (options?.context !== undefined) call.context = options.context;
   if (options?.startAsync !== undefined) call.startAsync = options.startAsync;
+  if (options?.idempotencyKey !== undefined) call.idempotencyKey = options.idempotencyKey;
+  if (options?.priority !== undefined) call.priority = options.priority;
   return await ctx.runMutation(workflow, call);
 }
 
@@ -184,6 +212,7 @@ export async function getStatus(
 ): Promise<WorkflowStatus> {
   const { workflow, inProgress } = await ctx.runQuery(component.workflow.getStatus, { workflowId });
   const result = workflow.runResult;
+  if (!result && workflow.queued) return { type: "queued" };
   if (!result) return { type: "inProgress", running: inProgress.map((e) => e.step as IdsToStrings<Step>) };
   switch (result.kind) {
     case "success":

@@ -6,6 +6,7 @@ import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
 import { hasRoom as hasStopRoom, type StopBudget, stopBudgetOf } from "./cancel.js";
 import { recordTransition, statusOf } from "./stats.js";
+import { releaseFlow } from "./flowControl/lifecycle.js";
 import { stopStepWork } from "./stepWork.js";
 import { cancelTimer } from "./wait.js";
 import { findWebhookByToken } from "./webhooks.js";
@@ -166,6 +167,7 @@ async function deleteWorkflowWithin(ctx: MutationCtx, workflowId: Id<"workflows"
   if (workflow) {
     budget.stop.bytes -= 2 * getConvexSize(workflow);
     budget.stop.writes -= 1;
+    await releaseFlow(ctx, workflow, { deleting: true }); // flow control: a queued or running one frees its place
     await ctx.db.delete("workflows", workflowId);
     await recordTransition(ctx, workflow, statusOf(workflow), null);
   }

@@ -10,7 +10,8 @@ import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
 import { getLogger } from "./config.js";
 import { logThrown } from "../shared/logging.js";
-import { recordTransition } from "./stats.js";
+import { recordTransition, statusOf } from "./stats.js";
+import { releaseFlow } from "./flowControl/lifecycle.js";
 import { recordStepResult } from "./results.js";
 import { scheduleStop, stopBudgetOf, stopInFlightSteps } from "./cancel.js";
 
@@ -40,7 +41,8 @@ export async function completeWorkflow(
   }
   await ctx.db.patch("workflows", workflow._id, { runResult, generationNumber, finishedAt: now });
   (await stopBudgetOf(ctx)).bytes -= getConvexSize(workflow); // the patch reads it again
-  await recordTransition(ctx, workflow, "running", runResult.kind);
+  await recordTransition(ctx, workflow, statusOf(workflow), runResult.kind);
+  await releaseFlow(ctx, workflow); // flow control: leave the queue, or free the slot for the next
   // Steps still in flight (canceled, or never awaited by a handler that returned) will not
   // be waited for: mark them canceled and stop their work (nested workflows are canceled),
   // as much as fits in this transaction's budget; a scheduled continuation does the rest.

@@ -53,7 +53,8 @@ export const load = query({
     if (workflow.generationNumber !== generationNumber) return { ...base, state: "stale" as const };
     if (workflow.runResult) return { ...base, state: "finished" as const };
     // A step in flight (a duplicate or early replay): its result brings the workflow back.
-    if (await hasStepsInFlight(ctx, workflowId)) return { ...base, state: "blocked" as const };
+    // Flow control: a queued workflow waits for its begin (a stray or redelivered replay must not run it).
+    if (workflow.queued || (await hasStepsInFlight(ctx, workflowId))) return { ...base, state: "blocked" as const };
     const journal: JournalEntry[] = [];
     let size = 0;
     for await (const entry of ctx.db.query("steps").withIndex("workflow", (q) => q.eq("workflowId", workflowId))) {

@@ -2,18 +2,18 @@
 import type { WithoutSystemFields } from "convex/server";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
-import { recordTransition } from "./stats.js";
+import { recordTransition, statusOf } from "./stats.js";
 
 /** A workflow as just inserted: its fields and id (not read back, so no `_creationTime`). */
 export type NewWorkflow = WithoutSystemFields<Doc<"workflows">> & { _id: Id<"workflows"> };
 
-/** Create a workflow document (top-level or nested) and count it as running. */
+/** Create a workflow document (top-level or nested) and count it as running (or queued: flow control). */
 export async function insertWorkflow(
   ctx: MutationCtx,
   fields: WithoutSystemFields<Doc<"workflows">>,
 ): Promise<NewWorkflow> {
   const workflow = { ...fields, _id: await ctx.db.insert("workflows", fields) };
-  await recordTransition(ctx, workflow, null, "running");
+  await recordTransition(ctx, workflow, null, statusOf(workflow));
   return workflow;
 }
 
@@ -33,5 +33,5 @@ export async function getWorkflowOrThrow(ctx: QueryCtx, workflowId: string): Pro
 }
 
 export function describeStatus(workflow: Doc<"workflows">): string {
-  return workflow.runResult ? workflow.runResult.kind : "running";
+  return workflow.runResult ? workflow.runResult.kind : workflow.queued ? "queued" : "running";
 }

@@ -17,7 +17,8 @@ export async function hasStepsInFlight(ctx: QueryCtx, workflowId: Id<"workflows"
 
 /** A workflow is ready to replay when it is running and nothing of it is in flight. */
 export async function isReady(ctx: QueryCtx, workflow: Doc<"workflows">): Promise<boolean> {
-  return workflow.runResult === undefined && !(await hasStepsInFlight(ctx, workflow._id));
+  // Flow control: a queued workflow has not begun; its begin schedules its first replay.
+  return workflow.runResult === undefined && !workflow.queued && !(await hasStepsInFlight(ctx, workflow._id));
 }
 
 /** Of these running workflows (each once), those ready to replay. */

@@ -2,7 +2,7 @@ import { vResultValidator, vWorkIdValidator } from "@convex-dev/workpool";
 import { defineSchema, defineTable } from "convex/server";
 import { type Infer, v } from "convex/values";
 import { logLevel } from "../shared/logging.js";
-import { conditionWaitValidator, stepValidator, tableId, vTask } from "../shared/protocol.js";
+import { conditionWaitValidator, stepValidator, tableId, vFlowGates, vTask } from "../shared/protocol.js";
 
 /** A mutation (by function handle) to call once when a workflow finishes. */
 export const vOnComplete = v.object({
@@ -37,6 +37,19 @@ const workflowFields = {
   version: v.optional(v.number()),
   /** Which run this is: 1 + the times it continued as new (absent = 1). */
   runNumber: v.optional(v.number()),
+  /** Flow control (flowControl/): the start's `idempotencyKey`; a start of this name with it returns this workflow. */
+  idempotencyKey: v.optional(v.string()),
+  /**
+   * Flow control: what gates this workflow's begins (priority, concurrency and rate limit, with
+   * their keys computed at start). `slot`: it holds a slot of its (name, key) now (flowControl/slots.ts):
+   * set when a run begins, cleared when that run releases it, so a slot is released once per run.
+   */
+  flow: v.optional(v.object({ ...vFlowGates, slot: v.optional(v.boolean()) })),
+  /**
+   * Flow control: present exactly while the workflow waits to begin (status "queued"): in its
+   * (name, key) queue (`flowQueue`) or, with `debounceKey`, for its debounce window (`flowDebounce`).
+   */
+  queued: v.optional(v.object({ since: v.number(), priority: v.number(), debounceKey: v.optional(v.string()) })),
 };
 export const workflowDocument = v.object({
   _id: v.string(),
@@ -104,6 +117,8 @@ export const vCountStatus = v.union(
   v.literal("success"),
   v.literal("failed"),
   v.literal("canceled"),
+  /** Flow control: workflows waiting to begin now (running = started − finished − queued). */
+  v.literal("queued"),
 );
 
 export default defineSchema({
@@ -112,7 +127,12 @@ export default defineSchema({
     logLevel: v.optional(logLevel),
     maxParallelism: v.optional(v.number()),
   }),
-  workflows: defineTable(workflowFields).index("name", ["name"]),
+  workflows: defineTable(workflowFields)
+    // listByName needs `name` in creation order; `idempotencyKey` orders by key.
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes
+    .index("name", ["name"])
+    /** Flow control: the workflow of a name started with an idempotency key (one, until cleanup). */
+    .index("idempotencyKey", ["name", "idempotencyKey"]),
   steps: defineTable(journalFields)
     .index("workflow", ["workflowId", "stepNumber"])
     .index("inProgress", ["step.inProgress", "workflowId"])
@@ -185,6 +205,41 @@ export default defineSchema({
     slot: v.number(),
     count: v.number(),
   }).index("by_status_slot", ["status", "slot"]),
+  /**
+   * Flow control (flowControl/slots.ts): one row per (workflow name, gate key): how many of its
+   * workflows hold a slot (run) now, and when a scheduled pump of its queue is due (at most one).
+   * The key is `c:<concurrency key>` with a concurrency limit, else `r:<rate-limit key>`.
+   */
+  flowSlots: defineTable({
+    name: v.string(),
+    key: v.string(),
+    running: v.number(),
+    wakeAt: v.optional(v.number()),
+  }).index("by_name_key", ["name", "key"]),
+  /** Flow control (flowControl/queue.ts): queued workflows per (name, key), higher priority first, FIFO within. */
+  flowQueue: defineTable({
+    name: v.string(),
+    key: v.string(),
+    /** −priority, so that the index's ascending order puts the highest priority first. */
+    rank: v.number(),
+    workflowId: v.id("workflows"),
+  })
+    .index("by_queue", ["name", "key", "rank"])
+    .index("by_workflow", ["workflowId"]),
+  /** Flow control (flowControl/rateLimit.ts): per (name, rate-limit key), the begin times in the sliding window, oldest first. */
+  flowRateWindow: defineTable({
+    name: v.string(),
+    key: v.string(),
+    begins: v.array(v.number()),
+  }).index("by_name_key", ["name", "key"]),
+  /** Flow control (flowControl/debounce.ts): the open debounce window of a (name, key) and its workflow. */
+  flowDebounce: defineTable({
+    name: v.string(),
+    key: v.string(),
+    workflowId: v.id("workflows"),
+    firstAt: v.number(),
+    beginAt: v.number(),
+  }).index("by_name_key", ["name", "key"]),
   /** onComplete handlers that threw, kept for inspection; the workflow's result stands. */
   onCompleteFailures: defineTable(
     v.union(

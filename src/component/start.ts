@@ -10,6 +10,8 @@ import { insertWorkflow } from "./model.js";
 import { runReplay, scheduleReplay } from "./replay.js";
 import { vOnComplete } from "./schema.js";
 import { versionFields } from "./versioning.js";
+import { vStartFlow } from "../shared/protocol.js";
+import { admitStart, afterQueuedInsert, existingStart } from "./flowControl/lifecycle.js";
 
 export const vCreateArgs = v.object({
   workflowName: v.string(),
@@ -23,6 +25,13 @@ export const vCreateArgs = v.object({
   createOnly: v.optional(v.boolean()),
   /** The definition's `version` (docs/versioning.md); absent = 0. */
   version: v.optional(v.number()),
+  /**
+   * Flow control (flowControl/, docs/flow-control.md): idempotency key, priority, and the
+   * definition's concurrency / rate limit / debounce with their keys computed from the args.
+   * The start may return an existing workflow, or create one queued: the component decides,
+   * so it cannot be combined with `createOnly`.
+   */
+  flow: v.optional(vStartFlow),
 });
 export type CreateArgs = Infer<typeof vCreateArgs>;
 
@@ -34,7 +43,11 @@ export async function createWorkflow(ctx: MutationCtx, args: CreateArgs): Promis
     onComplete: args.onComplete?.fnHandle,
     context: args.onComplete?.context,
   });
+  if (args.flow && args.createOnly) throw new Error("Cannot combine `flow` and `createOnly`.");
+  const existing = args.flow && (await existingStart(ctx, args.workflowName, args.flow, args.workflowArgs));
+  if (existing) return existing;
   if (args.maxParallelism !== undefined) await updateConfigRow(ctx, { maxParallelism: args.maxParallelism });
+  const admission = args.flow && (await admitStart(ctx, args.workflowName, args.flow));
   const workflow = await insertWorkflow(ctx, {
     name: args.workflowName,
     workflowHandle: args.workflowHandle,
@@ -42,8 +55,11 @@ export async function createWorkflow(ctx: MutationCtx, args: CreateArgs): Promis
     onComplete: args.onComplete,
     generationNumber: 0,
     ...versionFields(args.version),
+    ...admission?.fields,
   });
-  if (args.startAsync) {
+  if (admission && !admission.begins) {
+    await afterQueuedInsert(ctx, workflow, args.flow!);
+  } else if (args.startAsync) {
     await scheduleReplay(ctx, workflow);
   } else if (!args.createOnly) {
     await runReplay(ctx, workflow);

@@ -2,8 +2,9 @@
 // a bounded number of documents however many workflows, and however many names, there are.
 //
 // Counters: `started` (every workflow that exists) and one per way of finishing (`success`,
-// `failed`, `canceled`); running = started − finished. So a start, a finish and a restart each
-// change one counter, and only a cleanup changes two. Each counter is written twice: the
+// `failed`, `canceled`), and `queued` (flow control: waiting to begin now); running = started −
+// finished − queued. So a start, a finish and a restart each change one counter (a queued
+// workflow's begin or end changes `queued` too), and a cleanup changes two. Each counter is written twice: the
 // (name, counter) row in `workflowCounts` and the (counter) row in `workflowTotals`. Each is
 // split over slots chosen by the workflow's id, so that concurrent transitions rarely write the
 // same document. The totals are shared by every workflow of every name, so they get more slots.
@@ -25,8 +26,9 @@ export type CountStatus = "running" | Exclude<Counter, "started">;
 /** Every counted status: reading `STATUS_COUNT * slots` rows covers them all. */
 const STATUS_COUNT = vCountStatus.members.length;
 
-export function statusOf(workflow: Pick<Doc<"workflows">, "runResult">): CountStatus {
-  return workflow.runResult?.kind ?? "running";
+export function statusOf(workflow: Pick<Doc<"workflows">, "runResult" | "queued">): CountStatus {
+  // Flow control: a workflow waiting to begin is counted `queued` (running = started − finished − queued).
+  return workflow.runResult?.kind ?? (workflow.queued ? "queued" : "running");
 }
 
 /** Add `delta` to the (name, counter) count, and to the counter's total. */
@@ -68,15 +70,23 @@ export async function recordTransition(
   if (to !== null && to !== "running") await adjustCount(ctx, workflow, to, 1);
 }
 
-const vCounts = v.object({ running: v.number(), success: v.number(), failed: v.number(), canceled: v.number() });
+const vCounts = v.object({
+  running: v.number(),
+  success: v.number(),
+  failed: v.number(),
+  canceled: v.number(),
+  /** Flow control: waiting to begin (docs/flow-control.md). */
+  queued: v.number(),
+});
 type Counts = typeof vCounts.type;
-const noCounters = (): Record<Counter, number> => ({ started: 0, success: 0, failed: 0, canceled: 0 });
-/** The statuses from the counters: running = started − finished. */
-const countsOf = ({ started, success, failed, canceled }: Record<Counter, number>): Counts => ({
-  running: started - success - failed - canceled,
+const noCounters = (): Record<Counter, number> => ({ started: 0, success: 0, failed: 0, canceled: 0, queued: 0 });
+/** The statuses from the counters: running = started − finished − queued. */
+const countsOf = ({ started, success, failed, canceled, queued }: Record<Counter, number>): Counts => ({
+  running: started - success - failed - canceled - queued,
   success,
   failed,
   canceled,
+  queued,
 });
 
 /**

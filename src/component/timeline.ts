@@ -21,7 +21,14 @@ import { backendOf } from "./stepWork.js";
 /** Keeps one page within a query's limit on documents read. */
 const MAX_STEP_READS_PER_PAGE = 10_000;
 
-const vOutcome = v.union(v.literal("running"), v.literal("success"), v.literal("failed"), v.literal("canceled"));
+const vOutcome = v.union(
+  v.literal("running"),
+  v.literal("success"),
+  v.literal("failed"),
+  v.literal("canceled"),
+  /** Flow control: a workflow waiting to begin (steps never have it). */
+  v.literal("queued"),
+);
 
 export const vTimelineWorkflow = v.object({
   workflowId: vWorkflowId,

@@ -28,6 +28,7 @@ import { hasStepsInFlight, inFlightSteps } from "./readiness.js";
 import { recordStepResult } from "./results.js";
 import { createWorkflow, vCreateArgs } from "./start.js";
 import schema, { journalDocument, workflowDocument } from "./schema.js";
+import { admitRestart } from "./flowControl/lifecycle.js";
 
 export const create = mutation({
   args: vCreateArgs,
@@ -57,6 +58,7 @@ function publicWorkflow(workflow: Doc<"workflows">): PublicWorkflow {
     runResult: workflow.runResult,
     ...(workflow.version !== undefined && { version: workflow.version }),
     ...(workflow.runNumber !== undefined && { runNumber: workflow.runNumber }),
+    ...(workflow.queued && { queued: true }),
   };
 }
 
@@ -201,6 +203,8 @@ export const restart = mutation({
         generationNumber,
         from: next,
       });
+    } else if (!(await admitRestart(ctx, restarted))) {
+      // Flow control: queued; its replay is scheduled when it begins.
     } else if (args.startAsync) {
       await scheduleReplay(ctx, restarted);
     } else {
@@ -258,7 +262,7 @@ export const restartContinue = internalMutation({
     const next = args.from === undefined ? null : await deleteStepsFrom(ctx, workflow._id, args.from);
     if (next !== null) {
       await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, { ...args, from: next, stopFirst: false });
-    } else {
+    } else if (await admitRestart(ctx, workflow)) {
       await scheduleReplay(ctx, workflow);
     }
     return null;

@@ -176,3 +176,21 @@ export const DEFAULT_WEBHOOK_NAME = "webhook";
 export const MAX_WEBHOOK_URL_PART_LENGTH = 2048;
 /** Webhook validators (their JSON form): bytes at most. */
 export const MAX_WEBHOOK_VALIDATOR_SIZE = 64 << 10;
+
+// ---------------------------------------------------------------------------------------
+// Flow control (src/component/flowControl/, docs/flow-control.md): idempotency keys, priority,
+// concurrency, rate limits and debounce.
+
+/** `idempotencyKey` and every key a `key(args)` function returns: characters, at least 1 and at most this. */
+export const MAX_FLOW_KEY_LENGTH = 256;
+/** `concurrency.limit`: workflows running at once per key, at most. */
+export const MAX_CONCURRENCY_LIMIT = 10_000;
+/** `rateLimit.count`: begins per window, at most (the window row holds one time per begin). */
+export const MAX_RATE_LIMIT_COUNT = 1_000;
+/** `priority`: from minus this to this. */
+export const MAX_FLOW_PRIORITY = 1e9;
+/**
+ * Queued workflows one transaction begins (a pump); past it, the pump continues itself in a
+ * scheduled function. A freed slot begins one, a freed rate window up to `rateLimit.count`.
+ */
+export const MAX_BEGINS_PER_PUMP = 20;

@@ -211,3 +211,21 @@ export const vTaskResult = v.object({
   /** How many times the executor ran the step (retries included). */
   attempts: v.optional(v.number()),
 });
+
+/**
+ * Flow control of one start (#14, docs/flow-control.md), as the app's workflow mutation sends it
+ * to `workflow.create`: the start options, and the definition's options with their keys already
+ * computed from the args (the component never sees the key functions).
+ */
+export const vFlowGates = {
+  /** Higher begins first among queued workflows; default 0. */
+  priority: v.optional(v.number()),
+  concurrency: v.optional(v.object({ limit: v.number(), key: v.string() })),
+  rateLimit: v.optional(v.object({ count: v.number(), periodMs: v.number(), key: v.string() })),
+};
+export const vStartFlow = v.object({
+  idempotencyKey: v.optional(v.string()),
+  ...vFlowGates,
+  debounce: v.optional(v.object({ delayMs: v.number(), maxDelayMs: v.optional(v.number()), key: v.string() })),
+});
+export type StartFlow = Infer<typeof vStartFlow>;

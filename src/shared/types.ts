@@ -21,6 +21,8 @@ export type PublicWorkflow = {
   version?: number;
   /** Which run this is: 1, plus one per `step.continueAsNew`; absent = 1. */
   runNumber?: number;
+  /** Flow control: waiting to begin (docs/flow-control.md). */
+  queued?: boolean;
 };
 export const vPublicWorkflow = v.object({
   workflowId: vWorkflowId,
@@ -30,6 +32,7 @@ export const vPublicWorkflow = v.object({
   runResult: v.optional(vResultValidator),
   version: v.optional(v.number()),
   runNumber: v.optional(v.number()),
+  queued: v.optional(v.boolean()),
 });
 const _publicWorkflowCheck: Infer<typeof vPublicWorkflow> = {} as PublicWorkflow;
 void _publicWorkflowCheck;

@@ -23,6 +23,10 @@ import {
   MAX_WORKFLOW_ARGS_SIZE,
   MAX_WEBHOOK_URL_PART_LENGTH,
   MAX_WEBHOOK_VALIDATOR_SIZE,
+  MAX_CONCURRENCY_LIMIT,
+  MAX_FLOW_KEY_LENGTH,
+  MAX_FLOW_PRIORITY,
+  MAX_RATE_LIMIT_COUNT,
 } from "./limits.js";
 
 /** `waitUntil`'s poll intervals start here: a condition query at most ten times a second. */
@@ -413,4 +417,117 @@ export function checkWebhookValidatorJson(name: string, value: unknown): void {
   if (typeof json !== "object" || json === null || typeof (json as { type?: unknown }).type !== "string") {
     throw new Error(`${name} must be a validator's JSON (validator.json), got ${describeValue(value)}`);
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Flow control (docs/flow-control.md): `idempotencyKey` and `priority` at start; `concurrency`,
+// `rateLimit` and `debounce` on the definition (checked when the module loads), their keys at
+// start (computed from the args by the app's workflow mutation), and all of it again by the
+// component's `create`.
+
+/** A flow-control key (`idempotencyKey`, or what a `key(args)` returned): a string of 1 to 256 characters. */
+export function checkFlowKey(name: string, value: unknown): string {
+  if (typeof value !== "string" || value.length < 1 || value.length > MAX_FLOW_KEY_LENGTH) {
+    throw new Error(
+      `${name} must be a string of 1 to ${MAX_FLOW_KEY_LENGTH} characters, got ${
+        typeof value === "string" ? `a string of ${value.length} characters` : describeValue(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+/** `priority`: a finite number from -1e9 to 1e9 (higher begins first). */
+export function checkPriority(name: string, value: unknown): number {
+  return checkFinite(name, value, -MAX_FLOW_PRIORITY, MAX_FLOW_PRIORITY);
+}
+
+type FlowNumbers = {
+  concurrency?: { limit?: unknown };
+  rateLimit?: { count?: unknown; periodMs?: unknown };
+  debounce?: { delayMs?: unknown; maxDelayMs?: unknown };
+};
+
+/** The numbers of `concurrency`, `rateLimit` and `debounce`, wherever they arrive. */
+function checkFlowNumbers(where: string, flow: FlowNumbers): void {
+  if (flow.concurrency !== undefined) {
+    if (typeof flow.concurrency !== "object" || flow.concurrency === null) {
+      throw new Error(
+        `${optionName(where, "concurrency")} must be { limit, key? }, got ${describeValue(flow.concurrency)}`,
+      );
+    }
+    checkWholeNumber(optionName(where, "concurrency.limit"), flow.concurrency.limit, 1, MAX_CONCURRENCY_LIMIT);
+  }
+  if (flow.rateLimit !== undefined) {
+    if (typeof flow.rateLimit !== "object" || flow.rateLimit === null) {
+      throw new Error(
+        `${optionName(where, "rateLimit")} must be { count, periodMs, key? }, got ${describeValue(flow.rateLimit)}`,
+      );
+    }
+    checkWholeNumber(optionName(where, "rateLimit.count"), flow.rateLimit.count, 1, MAX_RATE_LIMIT_COUNT);
+    const periodMs = flow.rateLimit.periodMs;
+    if (typeof periodMs !== "number" || !(periodMs > 0) || periodMs > MAX_DELAY_MS) {
+      throw new Error(
+        `${optionName(where, "rateLimit.periodMs")} must be a number of milliseconds above 0 and at most ${withDays(
+          MAX_DELAY_MS,
+        )}, got ${describeValue(periodMs)}`,
+      );
+    }
+  }
+  if (flow.debounce !== undefined) {
+    if (typeof flow.debounce !== "object" || flow.debounce === null) {
+      throw new Error(
+        `${optionName(where, "debounce")} must be { delayMs, maxDelayMs?, key }, got ${describeValue(flow.debounce)}`,
+      );
+    }
+    const delayMs = checkMs(optionName(where, "debounce.delayMs"), flow.debounce.delayMs, 0);
+    if (flow.debounce.maxDelayMs !== undefined) {
+      checkMs(optionName(where, "debounce.maxDelayMs"), flow.debounce.maxDelayMs, delayMs);
+    }
+  }
+}
+
+/**
+ * A definition's flow options, when the module loads: the numbers, and key functions where
+ * given (`debounce.key` is required: without it every start of the definition would coalesce).
+ */
+export function checkFlowDefinition(
+  where: string,
+  flow: {
+    concurrency?: { limit?: unknown; key?: unknown };
+    rateLimit?: { count?: unknown; periodMs?: unknown; key?: unknown };
+    debounce?: { delayMs?: unknown; maxDelayMs?: unknown; key?: unknown };
+  },
+): void {
+  checkFlowNumbers(where, flow);
+  for (const [option, value] of [
+    ["concurrency.key", flow.concurrency?.key],
+    ["rateLimit.key", flow.rateLimit?.key],
+  ] as const) {
+    if (value !== undefined && typeof value !== "function") {
+      throw new Error(`${optionName(where, option)} must be a function (args) => string, got ${describeValue(value)}`);
+    }
+  }
+  if (flow.debounce !== undefined && typeof flow.debounce.key !== "function") {
+    throw new Error(
+      `${optionName(where, "debounce.key")} must be a function (args) => string, got ${describeValue(flow.debounce.key)}`,
+    );
+  }
+}
+
+/** What a start sends `workflow.create` (protocol `vStartFlow`): checked by the component. */
+export function checkStartFlow(flow: {
+  idempotencyKey?: unknown;
+  priority?: unknown;
+  concurrency?: { limit?: unknown; key?: unknown };
+  rateLimit?: { count?: unknown; periodMs?: unknown; key?: unknown };
+  debounce?: { delayMs?: unknown; maxDelayMs?: unknown; key?: unknown };
+}): void {
+  if (flow.idempotencyKey !== undefined) checkFlowKey("idempotencyKey", flow.idempotencyKey);
+  if (flow.priority !== undefined) checkPriority("priority", flow.priority);
+  checkFlowNumbers("workflow.define", flow);
+  // "" is the one key of a definition without a key function.
+  if (flow.concurrency && flow.concurrency.key !== "") checkFlowKey("concurrency.key(args)", flow.concurrency.key);
+  if (flow.rateLimit && flow.rateLimit.key !== "") checkFlowKey("rateLimit.key(args)", flow.rateLimit.key);
+  if (flow.debounce) checkFlowKey("debounce.key(args)", flow.debounce.key);
 }

@@ -19,6 +19,8 @@ import type * as events from "../events.js";
 import type * as example from "../example.js";
 import type * as executorBoundsWorkflows from "../executorBoundsWorkflows.js";
 import type * as executorWorkflows from "../executorWorkflows.js";
+import type * as flowControlWorkflows from "../flowControlWorkflows.js";
+import type * as flowExamples from "../flowExamples.js";
 import type * as http from "../http.js";
 import type * as lifecycleWorkflows from "../lifecycleWorkflows.js";
 import type * as optionProbes from "../optionProbes.js";
@@ -49,6 +51,8 @@ declare const fullApi: ApiFromModules<{
   example: typeof example;
   executorBoundsWorkflows: typeof executorBoundsWorkflows;
   executorWorkflows: typeof executorWorkflows;
+  flowControlWorkflows: typeof flowControlWorkflows;
+  flowExamples: typeof flowExamples;
   http: typeof http;
   lifecycleWorkflows: typeof lifecycleWorkflows;
   optionProbes: typeof optionProbes;

@@ -27,6 +27,8 @@ import { DEFAULT_BATCH_STEPS, DEFAULT_WEBHOOK_PATH_PREFIX } from "../../shared/l
 import { type JournalEntry, type ReplayOutcome, vReplayItem, vReplayOutcome } from "../../shared/protocol.js";
 import type { InferFromOptionalValidator, RunResult, WorkflowComponent, WorkflowMutationResult } from "../types.js";
 import { checkStartArgs, checkWorkpoolOptions } from "../../shared/validateOptions.js";
+import { checkFlowDefinition } from "../../shared/validateOptions.js";
+import { flowOfStart } from "./flowOptions.js";
 import { createWorkflowCtx, type WebhookSettings } from "./workflowContext.js";
 import { checkVersion } from "../../shared/versioning.js";
 import { attachDefinition, type ContinueAsNew, runControls } from "./runControls.js";
@@ -36,6 +38,10 @@ export type WorkflowArgs<V extends PropertyValidators, Context = unknown> = {
   args: ObjectType<V>;
   /** Schedule the first replay instead of running it in the caller's transaction. */
   startAsync?: boolean;
+  /** Flow control: a start with the key of an existing workflow of this definition returns its id. */
+  idempotencyKey?: string;
+  /** Flow control: among queued workflows of the same key, higher begins first. */
+  priority?: number;
 } & (
   | {
       /** A function handle (`createFunctionHandle`) of a mutation to call when the workflow finishes. */
@@ -68,6 +74,8 @@ const vStart = v.object({
   startAsync: v.optional(v.boolean()),
   onComplete: v.optional(v.string()),
   context: v.optional(v.any()),
+  idempotencyKey: v.optional(v.string()),
+  priority: v.optional(v.number()),
 });
 
 const USAGE =
@@ -100,6 +108,7 @@ export function workflowMutation<
   // Checked here, when the module loads: a bad value fails the deploy, not a later step.
   checkWorkpoolOptions("workflow.define", definition.workpoolOptions);
   const version = checkVersion("workflow.define", definition.version);
+  checkFlowDefinition("workflow.define", definition);
   const workpoolOptions: WorkpoolOptions = { ...defaultWorkpoolOptions, ...definition.workpoolOptions };
   const argsValidator = definition.args ? asObjectValidator(definition.args) : undefined;
   const returnsValidator = definition.returns ? asObjectValidator(definition.returns) : undefined;
@@ -152,6 +161,9 @@ export function workflowMutation<
       if (validate(vStart, rawArgs)) {
         checkStartArgs({ args: rawArgs.args, onComplete: rawArgs.onComplete, context: rawArgs.context });
         const { name } = await ctx.meta.getFunctionMetadata();
+        // Flow control: keys computed from the args here (a bad key throws before anything is
+        // written); with any, the component decides whether the workflow begins now.
+        const flow = flowOfStart(name, definition, rawArgs);
         const workflowId = (await ctx.runMutation(component.workflow.create, {
           workflowName: name,
           workflowHandle: await createFunctionHandle(makeFunctionReference<"mutation">(name)),
@@ -159,10 +171,11 @@ export function workflowMutation<
           maxParallelism: workpoolOptions.maxParallelism,
           onComplete: rawArgs.onComplete ? { fnHandle: rawArgs.onComplete, context: rawArgs.context } : undefined,
           startAsync: rawArgs.startAsync || undefined,
-          createOnly: !rawArgs.startAsync || undefined,
           ...(version !== 0 && { version }),
+          createOnly: (!rawArgs.startAsync && !flow) || undefined,
+          flow,
         })) as unknown as WorkflowId;
-        if (!rawArgs.startAsync) {
+        if (!rawArgs.startAsync && !flow) {
           // The first replay runs here, in the caller's transaction: its journal is empty.
           await replayAlone(ctx, workflowId, 0, { args: rawArgs.args, journal: [], logger });
         }

@@ -297,7 +297,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             _id: string;
             args: any;
             finishedAt?: number;
+            flow?: {
+              concurrency?: { key: string; limit: number };
+              priority?: number;
+              rateLimit?: { count: number; key: string; periodMs: number };
+              slot?: boolean;
+            };
             generationNumber: number;
+            idempotencyKey?: string;
             name?: string;
             onComplete?: { context?: any; fnHandle: string };
             parent?: {
@@ -305,6 +312,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               stepId: string;
               workflowId: string;
             };
+            queued?: { debounceKey?: string; priority: number; since: number };
             runNumber?: number;
             runResult?:
               | { kind: "success"; returnValue: any }
@@ -539,6 +547,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             counts: {
               canceled: number;
               failed: number;
+              queued: number;
               running: number;
               success: number;
             };
@@ -549,6 +558,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           total: {
             canceled: number;
             failed: number;
+            queued: number;
             running: number;
             success: number;
           };
@@ -581,13 +591,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             finishedAt: number | null;
             name: string;
             runNumber?: number;
-            status: "running" | "success" | "failed" | "canceled";
+            status: "running" | "success" | "failed" | "canceled" | "queued";
             steps: Array<{
               attempts: number | null;
               finishedAt: number | null;
               kind: string;
               name: string;
-              outcome: "running" | "success" | "failed" | "canceled";
+              outcome: "running" | "success" | "failed" | "canceled" | "queued";
               queuedAt: number;
               startedAt: number | null;
               stepNumber: number;
@@ -688,6 +698,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "internal",
         {
           createOnly?: boolean;
+          flow?: {
+            concurrency?: { key: string; limit: number };
+            debounce?: { delayMs: number; key: string; maxDelayMs?: number };
+            idempotencyKey?: string;
+            priority?: number;
+            rateLimit?: { count: number; key: string; periodMs: number };
+          };
           maxParallelism?: number;
           onComplete?: { context?: any; fnHandle: string };
           startAsync?: boolean;
@@ -808,7 +825,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             _id: string;
             args: any;
             finishedAt?: number;
+            flow?: {
+              concurrency?: { key: string; limit: number };
+              priority?: number;
+              rateLimit?: { count: number; key: string; periodMs: number };
+              slot?: boolean;
+            };
             generationNumber: number;
+            idempotencyKey?: string;
             name?: string;
             onComplete?: { context?: any; fnHandle: string };
             parent?: {
@@ -816,6 +840,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               stepId: string;
               workflowId: string;
             };
+            queued?: { debounceKey?: string; priority: number; since: number };
             runNumber?: number;
             runResult?:
               | { kind: "success"; returnValue: any }
@@ -848,6 +873,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             args: any;
             context?: any;
             name?: string;
+            queued?: boolean;
             runNumber?: number;
             runResult?:
               | { kind: "success"; returnValue: any }
@@ -883,6 +909,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             args: any;
             context?: any;
             name?: string;
+            queued?: boolean;
             runNumber?: number;
             runResult?:
               | { kind: "success"; returnValue: any }
