@@ -21,6 +21,7 @@ import type * as executorBoundsWorkflows from "../executorBoundsWorkflows.js";
 import type * as executorWorkflows from "../executorWorkflows.js";
 import type * as http from "../http.js";
 import type * as lifecycleWorkflows from "../lifecycleWorkflows.js";
+import type * as operateWorkflows from "../operateWorkflows.js";
 import type * as optionProbes from "../optionProbes.js";
 import type * as orders from "../orders.js";
 import type * as payments from "../payments.js";
@@ -50,6 +51,7 @@ declare const fullApi: ApiFromModules<{
   executorWorkflows: typeof executorWorkflows;
   http: typeof http;
   lifecycleWorkflows: typeof lifecycleWorkflows;
+  operateWorkflows: typeof operateWorkflows;
   optionProbes: typeof optionProbes;
   orders: typeof orders;
   payments: typeof payments;
