@@ -226,6 +226,7 @@ export type RestartOptions = {
    * reference, or `"failed"`: the first failed step. That step and every later one are deleted
    * first; without `from`, the handler replays the whole journal.
    */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- "failed" documents the special value
   from?: number | "failed" | string | FunctionReference<any, any>;
   /** Schedule the replay instead of running it in this transaction. */
   startAsync?: boolean;

@@ -139,7 +139,7 @@ export function workflowMutation<
             throw new Error(`Invalid args to restart workflow ${workflowId} with: ${message}`);
           }
         }
-        return workflowId as WorkflowId;
+        return workflowId;
       }
       if (rawArgs.group) {
         // Replay several workflows of this definition in one call; the component journals
