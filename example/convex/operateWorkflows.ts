@@ -129,3 +129,30 @@ export const twoTasks = operateExecutor.define({
 
 export const executor = operateExecutor.executor();
 operateExecutor.setExecutorRef(internal.operateWorkflows.executor);
+
+// ---------------------------------------------------------------------------------------
+// Retention (operateRetention.test.ts).
+
+/** Runs a `quick` child to completion, then waits for "go": a running parent with a finished child. */
+export const parentThenWait = operate.define({
+  args: { key: v.string() },
+  returns: v.string(),
+  handler: async (step): Promise<string> => {
+    await step.runWorkflow(internal.operateWorkflows.quick, { n: 0 });
+    await step.awaitEvent({ name: "go" });
+    return "ok";
+  },
+});
+
+const HOUR = 60 * 60 * 1000;
+/** A manager with retention: its first start stores the periods (component-wide). */
+export const retaining = new WorkflowManager(components.workflow, {
+  retention: { completed: HOUR, failed: 2 * HOUR, canceled: 3 * HOUR },
+  workpoolOptions: { logLevel: "ERROR" },
+});
+
+export const retainedQuick = retaining.define({
+  args: { n: v.number() },
+  returns: v.number(),
+  handler: async (_step, { n }): Promise<number> => n,
+});

@@ -34,7 +34,12 @@ import type {
   WorkflowMutationResult,
 } from "./types.js";
 import type { WorkflowCtx } from "./replay/workflowContext.js";
-import { type WebhookOptions, type WorkflowArgs, workflowMutation } from "./replay/workflowMutation.js";
+import {
+  type RetentionOptions,
+  type WebhookOptions,
+  type WorkflowArgs,
+  workflowMutation,
+} from "./replay/workflowMutation.js";
 import { makeExecutor } from "./executor/executor.js";
 import type { ExecutorOptions } from "./executor/options.js";
 import type { ExecutorAction } from "./executor/tasks.js";
@@ -42,6 +47,7 @@ import type { TaskRouting } from "./replay/replayer.js";
 import {
   checkExecutorOptions,
   checkExecutorShards,
+  checkRetention,
   checkTags,
   checkWebhookOptions,
   checkWorkpoolOptions,
@@ -65,7 +71,7 @@ export type {
   WorkflowCtx,
 } from "./replay/workflowContext.js";
 export { registerWebhooks, type RegisterWebhooksOptions } from "./webhooks.js";
-export type { WebhookOptions } from "./replay/workflowMutation.js";
+export type { RetentionOptions, WebhookOptions } from "./replay/workflowMutation.js";
 export { isTimeoutError, WorkflowTimeoutError } from "./replay/workflowContext.js";
 export type { ExecutorOptions } from "./executor/options.js";
 export { WorkflowRateLimitError } from "./executor/retries.js";
@@ -464,12 +470,19 @@ export type WorkflowManagerOptions = {
    * variable) and `pathPrefix` (default "/workflow/webhooks"; the same as `registerWebhooks`).
    */
   webhooks?: WebhookOptions;
+  /**
+   * Delete finished top-level workflows (with their steps, events and nested workflows) this
+   * many ms after they finished, per status. Component-wide: stored by the first start of a
+   * workflow of this manager, or by `configureRetention`. See docs/managing-workflows.md.
+   */
+  retention?: RetentionOptions;
 };
 
 export class WorkflowManager {
   private readonly actions = new Map<string, ExecutorAction>();
   private executorRef: FunctionReference<"action", "internal"> | undefined;
   private readonly webhooks: WebhookOptions;
+  private readonly retention: RetentionOptions | undefined;
 
   constructor(
     public component: WorkflowComponent,
@@ -480,6 +493,20 @@ export class WorkflowManager {
     if (options?.executorShards !== undefined) checkExecutorShards(options.executorShards);
     checkExecutorOptions("WorkflowManager", options?.executor);
     this.webhooks = checkWebhookOptions("WorkflowManager", options?.webhooks);
+    this.retention = checkRetention("WorkflowManager", options?.retention);
+  }
+
+  /**
+   * Store this manager's `retention` periods now (also done by its first start) and make sure
+   * the sweep is scheduled. Without a `retention` option it clears them. Call from a mutation.
+   */
+  async configureRetention(ctx: MutationCtx | ActionCtx): Promise<void> {
+    await ctx.runMutation(this.component.retention.configure, { retention: this.retention ?? {} });
+  }
+
+  /** The retention periods in force and the sweep's state (next run, workflows deleted so far). */
+  async retentionStatus(ctx: ReadCtx) {
+    return await ctx.runQuery(this.component.retention.retentionStatus, {});
   }
 
   private routing(): TaskRouting | undefined {
@@ -579,6 +606,7 @@ export class WorkflowManager {
         this.options?.workpoolOptions,
         this.routing(),
         this.webhooks,
+        this.retention,
       );
     return workflow.handler ? make(workflow.handler) : { handler: make };
   }

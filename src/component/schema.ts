@@ -208,7 +208,10 @@ export default defineSchema({
     validator: v.optional(v.string()),
     expiresAt: v.optional(v.number()),
     createdAt: v.number(),
-  }).index("by_tokenHash", ["tokenHash"]),
+  })
+    .index("by_tokenHash", ["tokenHash"])
+    /** Retention purges a deleted workflow's rows (retention.ts). */
+    .index("by_workflow", ["workflowId"]),
   /** Executor mode: one row per shard — who may claim its tasks (epoch, instance) and liveness. */
   executorEpoch: defineTable({
     shard: v.number(),

@@ -10,6 +10,7 @@ import { updateConfigRow } from "./config.js";
 import { insertWorkflow } from "./model.js";
 import { runReplay, scheduleReplay } from "./replay.js";
 import { vOnComplete } from "./schema.js";
+import { configureRetention, vRetention } from "./retention.js";
 
 export const vCreateArgs = v.object({
   workflowName: v.string(),
@@ -23,6 +24,8 @@ export const vCreateArgs = v.object({
   createOnly: v.optional(v.boolean()),
   /** Tags (SPEC 4.3), checked by `checkTags`: stored on the workflow and in `workflowTags`. */
   tags: v.optional(vTags),
+  /** The manager's `retention` option (retention.ts): stored when it differs from the config row's. */
+  retention: v.optional(vRetention),
 });
 export type CreateArgs = Infer<typeof vCreateArgs>;
 
@@ -36,6 +39,7 @@ export async function createWorkflow(ctx: MutationCtx, args: CreateArgs): Promis
   });
   const tags = checkTags("workflow.create", args.tags);
   if (args.maxParallelism !== undefined) await updateConfigRow(ctx, { maxParallelism: args.maxParallelism });
+  if (args.retention !== undefined) await configureRetention(ctx, args.retention);
   const workflow = await insertWorkflow(ctx, {
     name: args.workflowName,
     workflowHandle: args.workflowHandle,

@@ -193,7 +193,5 @@ export const BULK_BATCH_SIZE = 50;
 export const BULK_BATCH_READ_BYTES = 2 << 20;
 /** Retention: finished workflows one sweep transaction deletes at most (each may continue its own cleanup). */
 export const RETENTION_BATCH_SIZE = 50;
-/** Retention: the sweep runs again this long after a sweep that found nothing more to delete. */
-export const RETENTION_SWEEP_INTERVAL_MS = 60 * 60_000;
 /** Retention: the longest retention period (10 years); 0 deletes at the next sweep. */
 export const MAX_RETENTION_MS = 10 * 365 * 24 * 60 * 60 * 1000;

@@ -46,6 +46,9 @@ export type WorkflowArgs<V extends PropertyValidators, Context = unknown> = {
   | { onComplete?: undefined; context?: undefined }
 );
 
+/** `new WorkflowManager(c, { retention })` (ms per finished status), checked (checkRetention). */
+export type RetentionOptions = { completed?: number; failed?: number; canceled?: number };
+
 /** `new WorkflowManager(c, { webhooks })`, checked (checkWebhookOptions). */
 export type WebhookOptions = { baseUrl?: string; pathPrefix?: string };
 
@@ -93,6 +96,8 @@ export function workflowMutation<
   defaultWorkpoolOptions?: WorkpoolOptions,
   routing?: TaskRouting,
   webhookOptions?: WebhookOptions,
+  /** The manager's `retention` option (checked): sent with each start, stored when it changed. */
+  retention?: RetentionOptions,
 ): RegisteredMutation<
   "internal",
   WorkflowArgs<ArgsValidator>,
@@ -175,6 +180,7 @@ export function workflowMutation<
           startAsync: rawArgs.startAsync || undefined,
           createOnly: !rawArgs.startAsync || undefined,
           ...(tags ? { tags } : {}),
+          ...(retention ? { retention } : {}),
         })) as unknown as WorkflowId;
         if (!rawArgs.startAsync) {
           // The first replay runs here, in the caller's transaction: its journal is empty.

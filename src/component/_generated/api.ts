@@ -29,6 +29,7 @@ import type * as readiness from "../readiness.js";
 import type * as replay from "../replay.js";
 import type * as restartArgs from "../restartArgs.js";
 import type * as results from "../results.js";
+import type * as retention from "../retention.js";
 import type * as start from "../start.js";
 import type * as stats from "../stats.js";
 import type * as status from "../status.js";
@@ -69,6 +70,7 @@ const fullApi: ApiFromModules<{
   replay: typeof replay;
   restartArgs: typeof restartArgs;
   results: typeof results;
+  retention: typeof retention;
   start: typeof start;
   stats: typeof stats;
   status: typeof status;

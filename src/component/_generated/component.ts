@@ -591,6 +591,29 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Name
       >;
     };
+    retention: {
+      configure: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          retention: { canceled?: number; completed?: number; failed?: number };
+        },
+        null,
+        Name
+      >;
+      retentionStatus: FunctionReference<
+        "query",
+        "internal",
+        {},
+        {
+          deleted: number;
+          lastSweptAt?: number;
+          nextSweepAt?: number;
+          retention: { canceled?: number; completed?: number; failed?: number };
+        },
+        Name
+      >;
+    };
     stats: {
       counts: FunctionReference<
         "query",
@@ -728,6 +751,11 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           createOnly?: boolean;
           maxParallelism?: number;
           onComplete?: { context?: any; fnHandle: string };
+          retention?: {
+            canceled?: number;
+            completed?: number;
+            failed?: number;
+          };
           startAsync?: boolean;
           tags?: Array<{ key: string; value: string }>;
           workflowArgs: any;
