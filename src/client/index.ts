@@ -56,6 +56,7 @@ import {
 export { vResultValidator } from "@convex-dev/workpool";
 export {
   type EventId,
+  type PublicWorkflow,
   vEventId,
   vWorkflowId,
   vWorkflowStep,
