@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { counts, list, listSteps, type WorkflowId } from "convex-workflow";
 import { components, internal } from "./_generated/api.js";
 import { operate, retaining } from "./operateWorkflows.js";
+import { BASE_URL, workflow as webhookManager } from "./webhookWorkflows.js";
 import { drain, initConvexTest, logged, type TestConvex } from "./setup.testing.js";
 
 const HOUR = 60 * 60 * 1000;
@@ -129,5 +130,20 @@ describe("retention", () => {
     expect(() => new WorkflowManager(components.workflow, { retention: { failed: Number.NaN } })).toThrow(
       "WorkflowManager: retention.failed must be a number of milliseconds",
     );
+  });
+
+  test("retention purges the webhook rows of the workflows it deletes (cleanup keeps them: 410, then 404)", async () => {
+    const t = initConvexTest();
+    const id = await t.mutation((ctx) => webhookManager.start(ctx, internal.webhookWorkflows.waitForWebhook, {}));
+    await drain(t);
+    const rows = await t.run((ctx) => ctx.db.query("effects").collect());
+    const { url } = rows.find((r) => r.key === "webhookUrl" && r.workflowId === id)!.value as { url: string };
+    await t.mutation((ctx) => webhookManager.cancel(ctx, id));
+    const post = () => t.fetch(url.slice(BASE_URL.length), { method: "POST", body: "{}" });
+    expect((await post()).status).toBe(410); // the workflow finished: gone
+    await t.mutation((ctx) => ctx.runMutation(components.workflow.retention.configure, { retention: { canceled: 0 } }));
+    await pass(t, 1);
+    expect(await remaining(t)).toEqual(new Set());
+    expect((await post()).status).toBe(404); // its row purged with it
   });
 });
