@@ -146,4 +146,25 @@ describe("retention", () => {
     expect(await remaining(t)).toEqual(new Set());
     expect((await post()).status).toBe(404); // its row purged with it
   });
+
+  test("more than one batch: a full sweep schedules the next at once; a running workflow stays", async () => {
+    const t = initConvexTest();
+    const running = await t.mutation((ctx) => operate.start(ctx, internal.operateWorkflows.waiter, { key: "keep" }));
+    await t.mutation(async (ctx) => {
+      for (let n = 0; n < 60; n++) await operate.start(ctx, internal.operateWorkflows.quick, { n });
+    });
+    await drain(t);
+    await t.mutation((ctx) =>
+      ctx.runMutation(components.workflow.retention.configure, { retention: { completed: 0 } }),
+    );
+    await pass(t, 1);
+    expect(await remaining(t)).toEqual(new Set([running]));
+    expect((await t.query((ctx) => retaining.retentionStatus(ctx))).deleted).toBe(60);
+    expect((await t.query((ctx) => counts(ctx, components.workflow))).total).toEqual({
+      running: 1,
+      success: 0,
+      failed: 0,
+      canceled: 0,
+    });
+  });
 });
