@@ -79,7 +79,7 @@ describe("flow control", () => {
     const counts = await t.query((ctx) => flow.counts(ctx, "flowControlWorkflows:limited"));
     expect(counts.total).toMatchObject({ running: 2, queued: 18 });
     const listed = (await t.query((ctx) => flow.listByName(ctx, "flowControlWorkflows:limited"))).page;
-    expect(listed.filter((w) => w.queued)).toHaveLength(18);
+    expect(listed.filter((w) => w.status === "queued")).toHaveLength(18);
     const timeline = (
       await t.query((ctx) => flow.timelinePage(ctx, { paginationOpts: { cursor: null, numItems: 100 } }))
     ).page;

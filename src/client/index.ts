@@ -34,8 +34,13 @@ import type {
   WorkflowMutationResult,
 } from "./types.js";
 import type { WorkflowCtx } from "./replay/workflowContext.js";
-import { type WebhookOptions, type WorkflowArgs, workflowMutation } from "./replay/workflowMutation.js";
 import { exportJournal, type ExportedJournal } from "./exportJournal.js";
+import {
+  type RetentionOptions,
+  type WebhookOptions,
+  type WorkflowArgs,
+  workflowMutation,
+} from "./replay/workflowMutation.js";
 import { makeExecutor } from "./executor/executor.js";
 import type { ExecutorOptions } from "./executor/options.js";
 import type { ExecutorAction } from "./executor/tasks.js";
@@ -43,6 +48,8 @@ import type { TaskRouting } from "./replay/replayer.js";
 import {
   checkExecutorOptions,
   checkExecutorShards,
+  checkRetention,
+  checkTags,
   checkWebhookOptions,
   checkWorkpoolOptions,
 } from "../shared/validateOptions.js";
@@ -50,6 +57,7 @@ import {
 export { vResultValidator } from "@convex-dev/workpool";
 export {
   type EventId,
+  type PublicWorkflow,
   vEventId,
   vWorkflowId,
   vWorkflowStep,
@@ -66,7 +74,7 @@ export type {
   WorkflowJournal,
 } from "./replay/workflowContext.js";
 export { registerWebhooks, type RegisterWebhooksOptions } from "./webhooks.js";
-export type { WebhookOptions } from "./replay/workflowMutation.js";
+export type { RetentionOptions, WebhookOptions } from "./replay/workflowMutation.js";
 export { isTimeoutError, WorkflowTimeoutError } from "./replay/workflowContext.js";
 export type { ExecutorOptions } from "./executor/options.js";
 export { WorkflowRateLimitError } from "./executor/retries.js";
@@ -139,9 +147,25 @@ export type WorkflowStatus =
   | { type: "inProgress"; running: IdsToStrings<Step>[] }
   | { type: "completed"; result: unknown }
   | { type: "canceled" }
-  | { type: "failed"; error: string };
+  | { type: "failed"; error: string }
+  | { type: "paused" };
 
 type ListOptions = { order?: "asc" | "desc"; paginationOpts?: PaginationOptions };
+/** A workflow's lifecycle status, as `list` filters by it and `PublicWorkflow.status` reports it. */
+export type WorkflowLifecycleStatus = PublicWorkflow["status"];
+/**
+ * Which workflows `list`, `cancelMany` and `restartMany` select (every field optional, all
+ * combined): by name (the workflow function's name, "file:fn"), status and one tag. Every
+ * combination is one index range (docs/managing-workflows.md).
+ */
+export type ListFilter = { name?: string; status?: WorkflowLifecycleStatus; tag?: { key: string; value: string } };
+function filterOf(opts?: ListFilter): ListFilter {
+  const filter: ListFilter = {};
+  if (opts?.name !== undefined) filter.name = opts.name;
+  if (opts?.status !== undefined) filter.status = opts.status;
+  if (opts?.tag !== undefined) filter.tag = { key: opts.tag.key, value: opts.tag.value };
+  return filter;
+}
 const listDefaults = (opts?: ListOptions) => ({
   order: opts?.order ?? ("asc" as const),
   paginationOpts: opts?.paginationOpts ?? { cursor: null, numItems: 100 },
@@ -180,6 +204,11 @@ type StartOptions<Context = unknown> = CallbackOptions<Context> & {
   idempotencyKey?: string;
   /** Among queued workflows of the same key, higher begins first (FIFO within one). Default 0. */
   priority?: number;
+  /**
+   * Tags to find it by (`list({ tag: { key, value } })`): at most 16 pairs, keys 1–64 printable
+   * ASCII characters (not starting with "$"), values up to 256 characters.
+   */
+  tags?: Record<string, string>;
 };
 
 /**
@@ -201,6 +230,10 @@ export async function start<Context = unknown, F extends WorkflowRef = WorkflowR
   if (options?.startAsync !== undefined) call.startAsync = options.startAsync;
   if (options?.idempotencyKey !== undefined) call.idempotencyKey = options.idempotencyKey;
   if (options?.priority !== undefined) call.priority = options.priority;
+  if (options?.tags !== undefined) {
+    checkTags("start", options.tags);
+    call.tags = options.tags;
+  }
   return await ctx.runMutation(workflow, call);
 }
 
@@ -213,6 +246,7 @@ export async function getStatus(
   const { workflow, inProgress } = await ctx.runQuery(component.workflow.getStatus, { workflowId });
   const result = workflow.runResult;
   if (!result && workflow.queued) return { type: "queued" };
+  if (!result && workflow.paused) return { type: "paused" };
   if (!result) return { type: "inProgress", running: inProgress.map((e) => e.step as IdsToStrings<Step>) };
   switch (result.kind) {
     case "success":
@@ -233,22 +267,37 @@ export async function cancel(
   await ctx.runMutation(component.workflow.cancel, { workflowId });
 }
 
-/**
- * Run a finished workflow again. `from` (a step number, a step name — the last one with that
- * name — or a function reference) deletes that step and every later one first; without it,
- * the handler replays the whole journal.
- */
+/** `restart`'s options. */
+export type RestartOptions = {
+  /**
+   * Where to re-run from: a step number, a step name (the last one with that name), a function
+   * reference, or `"failed"`: the first failed step. That step and every later one are deleted
+   * first; without `from`, the handler replays the whole journal.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- "failed" documents the special value
+  from?: number | "failed" | string | FunctionReference<any, any>;
+  /** Schedule the replay instead of running it in this transaction. */
+  startAsync?: boolean;
+  /**
+   * New arguments for the handler, validated by the workflow's `args` validator (like a start)
+   * before anything changes; an invalid value throws and the workflow stays as it was.
+   */
+  args?: unknown;
+};
+
+/** Run a finished workflow again (see `RestartOptions`). */
 export async function restart(
   ctx: MutationCtx | ActionCtx,
   component: WorkflowComponent,
   workflowId: WorkflowId,
-  options?: { from?: number | string | FunctionReference<any, any>; startAsync?: boolean },
+  options?: RestartOptions,
 ): Promise<void> {
   const from = options?.from;
   await ctx.runMutation(component.workflow.restart, {
     workflowId,
     from: from === undefined || typeof from === "number" || typeof from === "string" ? from : functionName(from),
     startAsync: options?.startAsync,
+    ...(options?.args !== undefined ? { args: options.args } : {}),
   });
 }
 
@@ -306,15 +355,76 @@ export async function createEvent<Name extends string>(
 }
 
 /**
- * Workflows with their name, args, context and result. Default: 100, oldest first; at most
- * 1000 a page, fewer once the page has read about 4 MiB (follow `continueCursor`).
+ * Workflows with their name, args, context, result, tags, status and times. Default: 100,
+ * oldest first; at most 1000 a page, fewer once the page has read about 4 MiB (follow
+ * `continueCursor`). Filter by `name`, `status` and `tag` (any combination, through indexes).
  */
 export async function list(
   ctx: ReadCtx,
   component: WorkflowComponent,
-  opts?: ListOptions,
+  opts?: ListOptions & ListFilter,
 ): Promise<PaginationResult<PublicWorkflow>> {
-  return (await ctx.runQuery(component.workflow.list, listDefaults(opts))) as PaginationResult<PublicWorkflow>;
+  return (await ctx.runQuery(component.workflow.list, {
+    ...listDefaults(opts),
+    ...filterOf(opts),
+  })) as PaginationResult<PublicWorkflow>;
+}
+
+/**
+ * Pause a running workflow: steps in flight finish and are recorded, but nothing new starts
+ * (no replay runs; timers and events that arrive wait) until `resume`. Status `{ type: "paused" }`.
+ */
+export async function pause(
+  ctx: MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  workflowId: WorkflowId,
+): Promise<void> {
+  await ctx.runMutation(component.workflow.pause, { workflowId });
+}
+
+/** What `cancelMany` / `restartMany` return: the count when done at once, else a job to follow. */
+export type BulkResult = { count: number } | { jobId: string };
+export type BulkProgress = FunctionReturnType<WorkflowComponent["bulk"]["bulkProgress"]>;
+
+/**
+ * Cancel every running workflow the filter selects (as `cancel` does, nested workflows too), in
+ * bounded batches that continue in scheduled functions. Returns `{ count }` when one batch did
+ * it all, else `{ jobId }` for `bulkProgress`. Workflows that are not running are skipped.
+ */
+export async function cancelMany(
+  ctx: MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  filter: ListFilter,
+): Promise<BulkResult> {
+  return await ctx.runMutation(component.bulk.cancelMany, { filter: filterOf(filter) });
+}
+
+/**
+ * Restart every finished workflow the filter selects, from step `from` (default 0: from the
+ * start) or `"failed"` (each from its first failed step; one without is skipped), in bounded
+ * batches like `cancelMany`. Replays are scheduled. Running workflows are skipped.
+ */
+export async function restartMany(
+  ctx: MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  filter: ListFilter,
+  options?: { from?: number | "failed" },
+): Promise<BulkResult> {
+  return await ctx.runMutation(component.bulk.restartMany, { filter: filterOf(filter), from: options?.from });
+}
+
+/** A `cancelMany` / `restartMany` job's progress: `count` acted on, `skipped`, `done`. Reactive. */
+export async function bulkProgress(ctx: ReadCtx, component: WorkflowComponent, jobId: string): Promise<BulkProgress> {
+  return await ctx.runQuery(component.bulk.bulkProgress, { jobId });
+}
+
+/** Resume a paused workflow exactly where it stopped. A no-op for a running one. */
+export async function resume(
+  ctx: MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  workflowId: WorkflowId,
+): Promise<void> {
+  await ctx.runMutation(component.workflow.resume, { workflowId });
 }
 
 /** Like `list`, for the workflows of one name (the workflow function's name, "file:fn"). */
@@ -402,12 +512,19 @@ export type WorkflowManagerOptions = {
    * variable) and `pathPrefix` (default "/workflow/webhooks"; the same as `registerWebhooks`).
    */
   webhooks?: WebhookOptions;
+  /**
+   * Delete finished top-level workflows (with their steps, events and nested workflows) this
+   * many ms after they finished, per status. Component-wide: stored by the first start of a
+   * workflow of this manager, or by `configureRetention`. See docs/managing-workflows.md.
+   */
+  retention?: RetentionOptions;
 };
 
 export class WorkflowManager {
   private readonly actions = new Map<string, ExecutorAction>();
   private executorRef: FunctionReference<"action", "internal"> | undefined;
   private readonly webhooks: WebhookOptions;
+  private readonly retention: RetentionOptions | undefined;
 
   constructor(
     public component: WorkflowComponent,
@@ -418,6 +535,20 @@ export class WorkflowManager {
     if (options?.executorShards !== undefined) checkExecutorShards(options.executorShards);
     checkExecutorOptions("WorkflowManager", options?.executor);
     this.webhooks = checkWebhookOptions("WorkflowManager", options?.webhooks);
+    this.retention = checkRetention("WorkflowManager", options?.retention);
+  }
+
+  /**
+   * Store this manager's `retention` periods now (also done by its first start) and make sure
+   * the sweep is scheduled. Without a `retention` option it clears them. Call from a mutation.
+   */
+  async configureRetention(ctx: MutationCtx | ActionCtx): Promise<void> {
+    await ctx.runMutation(this.component.retention.configure, { retention: this.retention ?? {} });
+  }
+
+  /** The retention periods in force and the sweep's state (next run, workflows deleted so far). */
+  async retentionStatus(ctx: ReadCtx) {
+    return await ctx.runQuery(this.component.retention.retentionStatus, {});
   }
 
   private routing(): TaskRouting | undefined {
@@ -517,6 +648,7 @@ export class WorkflowManager {
         this.options?.workpoolOptions,
         this.routing(),
         this.webhooks,
+        this.retention,
       );
     return workflow.handler ? make(workflow.handler) : { handler: make };
   }
@@ -539,18 +671,38 @@ export class WorkflowManager {
   cancel(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<void> {
     return cancel(ctx, this.component, workflowId);
   }
-  restart(
-    ctx: MutationCtx | ActionCtx,
-    workflowId: WorkflowId,
-    options?: { from?: number | string | FunctionReference<any, any>; startAsync?: boolean },
-  ): Promise<void> {
+  restart(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId, options?: RestartOptions): Promise<void> {
     return restart(ctx, this.component, workflowId, options);
   }
   cleanup(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<boolean> {
     return cleanup(ctx, this.component, workflowId);
   }
-  list(ctx: ReadCtx, opts?: ListOptions): Promise<PaginationResult<PublicWorkflow>> {
+  list(ctx: ReadCtx, opts?: ListOptions & ListFilter): Promise<PaginationResult<PublicWorkflow>> {
     return list(ctx, this.component, opts);
+  }
+  /** Pause a running workflow; see the standalone `pause`. */
+  pause(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<void> {
+    return pause(ctx, this.component, workflowId);
+  }
+  /** Cancel every running workflow the filter selects; see the standalone `cancelMany`. */
+  cancelMany(ctx: MutationCtx | ActionCtx, filter: ListFilter): Promise<BulkResult> {
+    return cancelMany(ctx, this.component, filter);
+  }
+  /** Restart every finished workflow the filter selects; see the standalone `restartMany`. */
+  restartMany(
+    ctx: MutationCtx | ActionCtx,
+    filter: ListFilter,
+    options?: { from?: number | "failed" },
+  ): Promise<BulkResult> {
+    return restartMany(ctx, this.component, filter, options);
+  }
+  /** A bulk job's progress; see the standalone `bulkProgress`. */
+  bulkProgress(ctx: ReadCtx, jobId: string): Promise<BulkProgress> {
+    return bulkProgress(ctx, this.component, jobId);
+  }
+  /** Resume a paused workflow; see the standalone `resume`. */
+  resume(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<void> {
+    return resume(ctx, this.component, workflowId);
   }
   listByName(ctx: ReadCtx, name: string, opts?: ListOptions): Promise<PaginationResult<PublicWorkflow>> {
     return listByName(ctx, this.component, name, opts);

@@ -30,7 +30,7 @@ export async function getLogger(ctx: QueryCtx): Promise<Logger> {
 /** Write the settings given; leave the others as they are. Creates the row on first use. */
 export async function updateConfigRow(
   ctx: MutationCtx,
-  settings: { logLevel?: Doc<"config">["logLevel"]; maxParallelism?: number },
+  settings: { logLevel?: Doc<"config">["logLevel"]; maxParallelism?: number; retention?: Doc<"config">["retention"] },
 ): Promise<void> {
   if (settings.maxParallelism !== undefined) validateMaxParallelism(settings.maxParallelism);
   const config = await getConfig(ctx);
@@ -39,6 +39,7 @@ export async function updateConfigRow(
     await ctx.db.insert("config", {
       logLevel: settings.logLevel ?? DEFAULT_LOG_LEVEL,
       maxParallelism: settings.maxParallelism,
+      ...(settings.retention ? { retention: settings.retention } : {}),
     });
     return;
   }
@@ -47,6 +48,7 @@ export async function updateConfigRow(
   if (settings.maxParallelism !== undefined && settings.maxParallelism !== config.maxParallelism) {
     patch.maxParallelism = settings.maxParallelism;
   }
+  if (settings.retention !== undefined) patch.retention = settings.retention;
   if (Object.keys(patch).length > 0) await ctx.db.patch("config", config._id, patch);
 }
 

@@ -55,6 +55,8 @@ export const load = query({
     // A step in flight (a duplicate or early replay): its result brings the workflow back.
     // Flow control: a queued workflow waits for its begin (a stray or redelivered replay must not run it).
     if (workflow.queued || (await hasStepsInFlight(ctx, workflowId))) return { ...base, state: "blocked" as const };
+    // Paused (pause.ts): `resume` brings it back.
+    if (workflow.paused) return { ...base, state: "blocked" as const };
     const journal: JournalEntry[] = [];
     let size = 0;
     for await (const entry of ctx.db.query("steps").withIndex("workflow", (q) => q.eq("workflowId", workflowId))) {

@@ -3,6 +3,8 @@ import type { WithoutSystemFields } from "convex/server";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { recordTransition, statusOf } from "./stats.js";
+import { lifecycleStatus } from "./status.js";
+import { insertTags } from "./tags.js";
 
 /** A workflow as just inserted: its fields and id (not read back, so no `_creationTime`). */
 export type NewWorkflow = WithoutSystemFields<Doc<"workflows">> & { _id: Id<"workflows"> };
@@ -12,8 +14,11 @@ export async function insertWorkflow(
   ctx: MutationCtx,
   fields: WithoutSystemFields<Doc<"workflows">>,
 ): Promise<NewWorkflow> {
-  const workflow = { ...fields, _id: await ctx.db.insert("workflows", fields) };
+  // The stored status (status.ts) is written with the insert: refreshStatus would read it back.
+  const withStatus = { ...fields, status: lifecycleStatus(fields) };
+  const workflow = { ...withStatus, _id: await ctx.db.insert("workflows", withStatus) };
   await recordTransition(ctx, workflow, null, statusOf(workflow));
+  await insertTags(ctx, workflow, workflow.status);
   return workflow;
 }
 
@@ -33,5 +38,5 @@ export async function getWorkflowOrThrow(ctx: QueryCtx, workflowId: string): Pro
 }
 
 export function describeStatus(workflow: Doc<"workflows">): string {
-  return workflow.runResult ? workflow.runResult.kind : workflow.queued ? "queued" : "running";
+  return workflow.runResult ? workflow.runResult.kind : lifecycleStatus(workflow);
 }

@@ -4,7 +4,8 @@
 import { v, type Infer } from "convex/values";
 import type { Id } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
-import { checkStartArgs } from "../shared/validateOptions.js";
+import { vTags } from "../shared/protocol.js";
+import { checkStartArgs, checkTags } from "../shared/validateOptions.js";
 import { updateConfigRow } from "./config.js";
 import { insertWorkflow } from "./model.js";
 import { runReplay, scheduleReplay } from "./replay.js";
@@ -12,6 +13,7 @@ import { vOnComplete } from "./schema.js";
 import { versionFields } from "./versioning.js";
 import { vStartFlow } from "../shared/protocol.js";
 import { admitStart, afterQueuedInsert, existingStart } from "./flowControl/lifecycle.js";
+import { configureRetention, vRetention } from "./retention.js";
 
 export const vCreateArgs = v.object({
   workflowName: v.string(),
@@ -32,6 +34,10 @@ export const vCreateArgs = v.object({
    * so it cannot be combined with `createOnly`.
    */
   flow: v.optional(vStartFlow),
+  /** Tags (SPEC 4.3), checked by `checkTags`: stored on the workflow and in `workflowTags`. */
+  tags: v.optional(vTags),
+  /** The manager's `retention` option (retention.ts): stored when it differs from the config row's. */
+  retention: v.optional(vRetention),
 });
 export type CreateArgs = Infer<typeof vCreateArgs>;
 
@@ -44,9 +50,11 @@ export async function createWorkflow(ctx: MutationCtx, args: CreateArgs): Promis
     context: args.onComplete?.context,
   });
   if (args.flow && args.createOnly) throw new Error("Cannot combine `flow` and `createOnly`.");
+  const tags = checkTags("workflow.create", args.tags);
   const existing = args.flow && (await existingStart(ctx, args.workflowName, args.flow, args.workflowArgs));
   if (existing) return existing;
   if (args.maxParallelism !== undefined) await updateConfigRow(ctx, { maxParallelism: args.maxParallelism });
+  if (args.retention !== undefined) await configureRetention(ctx, args.retention);
   const admission = args.flow && (await admitStart(ctx, args.workflowName, args.flow));
   const workflow = await insertWorkflow(ctx, {
     name: args.workflowName,
@@ -56,6 +64,7 @@ export async function createWorkflow(ctx: MutationCtx, args: CreateArgs): Promis
     generationNumber: 0,
     ...versionFields(args.version),
     ...admission?.fields,
+    ...(tags ? { tags } : {}),
   });
   if (admission && !admission.begins) {
     await afterQueuedInsert(ctx, workflow, args.flow!);

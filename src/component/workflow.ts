@@ -1,7 +1,7 @@
 // Workflow lifecycle: create, observe, cancel, complete, restart, clean up.
 import { vResultValidator, type WorkId } from "@convex-dev/workpool";
 import { paginator } from "convex-helpers/server/pagination";
-import { type PaginationOptions, paginationOptsValidator } from "convex/server";
+import { paginationOptsValidator } from "convex/server";
 import { getConvexSize, v } from "convex/values";
 import { MAX_STATUS_READ_BYTES, MAX_STATUS_STEPS } from "../shared/limits.js";
 import {
@@ -23,10 +23,16 @@ import { getLogger } from "./config.js";
 import { describeStatus, getWorkflowOrThrow, parseWorkflowId } from "./model.js";
 import { boundedPaginationOpts, withCursorCheck } from "./paging.js";
 import { recordTransition, statusOf } from "./stats.js";
+import { refreshStatus } from "./status.js";
 import { runReplay, scheduleReplay } from "./replay.js";
 import { hasStepsInFlight, inFlightSteps } from "./readiness.js";
 import { recordStepResult } from "./results.js";
 import { createWorkflow, vCreateArgs } from "./start.js";
+import { type ListArgs, pageOfWorkflows } from "./listing.js";
+import { operatorFields } from "./operate.js";
+import { pauseWorkflow, resumeWorkflow } from "./pause.js";
+import { checkRestartArgs, firstFailedStep, RESTART_FROM_FAILED } from "./restartArgs.js";
+import { vListFilter } from "../shared/protocol.js";
 import schema, { journalDocument, workflowDocument } from "./schema.js";
 import { admitRestart } from "./flowControl/lifecycle.js";
 
@@ -58,7 +64,7 @@ function publicWorkflow(workflow: Doc<"workflows">): PublicWorkflow {
     runResult: workflow.runResult,
     ...(workflow.version !== undefined && { version: workflow.version }),
     ...(workflow.runNumber !== undefined && { runNumber: workflow.runNumber }),
-    ...(workflow.queued && { queued: true }),
+    ...operatorFields(workflow),
   };
 }
 
@@ -91,32 +97,22 @@ export function publicStep(entry: Doc<"steps">): WorkflowStep {
 
 const vOrder = v.union(v.literal("asc"), v.literal("desc"));
 
-/** A page of workflows, all of them or those of one name, as `list` and `listByName` return it. */
-async function pageOfWorkflows(
-  ctx: QueryCtx,
-  args: { name?: string; order: "asc" | "desc"; paginationOpts: PaginationOptions },
-) {
-  const workflows = paginator(ctx.db, schema).query("workflows");
-  const { name } = args;
-  const ordered = (name === undefined ? workflows : workflows.withIndex("name", (q) => q.eq("name", name))).order(
-    args.order,
-  );
-  const result = await withCursorCheck(args.paginationOpts.cursor, () =>
-    ordered.paginate(boundedPaginationOpts(args.paginationOpts)),
-  );
+/** A page of workflows the filter selects (listing.ts), as `list` and `listByName` return it. */
+async function pageOfPublicWorkflows(ctx: QueryCtx, args: ListArgs) {
+  const result = await pageOfWorkflows(ctx, args);
   return { ...result, page: result.page.map(publicWorkflow) };
 }
 
 export const list = query({
-  args: { order: vOrder, paginationOpts: paginationOptsValidator },
+  args: { order: vOrder, paginationOpts: paginationOptsValidator, ...vListFilter.fields },
   returns: vPaginationResult(vPublicWorkflow),
-  handler: async (ctx, args) => await pageOfWorkflows(ctx, args),
+  handler: async (ctx, args) => await pageOfPublicWorkflows(ctx, args),
 });
 
 export const listByName = query({
   args: { name: v.string(), order: vOrder, paginationOpts: paginationOptsValidator },
   returns: vPaginationResult(vPublicWorkflow),
-  handler: async (ctx, args) => await pageOfWorkflows(ctx, args),
+  handler: async (ctx, args) => await pageOfPublicWorkflows(ctx, args),
 });
 
 export const listSteps = query({
@@ -148,6 +144,26 @@ export const cancel = mutation({
   },
 });
 
+/** Pause a running workflow (pause.ts): in-flight steps finish, nothing new starts. */
+export const pause = mutation({
+  args: { workflowId: v.string() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    await pauseWorkflow(ctx, await getWorkflowOrThrow(ctx, args.workflowId));
+    return null;
+  },
+});
+
+/** Resume a paused workflow where it stopped (pause.ts). */
+export const resume = mutation({
+  args: { workflowId: v.string() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    await resumeWorkflow(ctx, await getWorkflowOrThrow(ctx, args.workflowId));
+    return null;
+  },
+});
+
 /** Called by a replay when the handler has returned or thrown. */
 export const complete = mutation({
   args: { workflowId: v.id("workflows"), generationNumber: v.number(), runResult: vResultValidator },
@@ -170,49 +186,77 @@ export const restart = mutation({
     workflowId: v.string(),
     from: v.optional(v.union(v.number(), v.string())),
     startAsync: v.optional(v.boolean()),
+    /** New arguments (SPEC 4.3), checked by the workflow's own mutation first (restartArgs.ts). */
+    args: v.optional(v.any()),
   },
   returns: v.null(),
   handler: async (ctx, args) => {
-    const workflow = await getWorkflowOrThrow(ctx, args.workflowId);
-    if (!workflow.runResult) {
-      throw new Error(`Workflow is still running: ${workflow._id}. Only a finished workflow can be restarted.`);
-    }
-    const fromStep = await resolveRestartPoint(ctx, workflow, args.from);
-    const generationNumber = workflow.generationNumber + 1;
-    await ctx.db.patch("workflows", workflow._id, { generationNumber, runResult: undefined, finishedAt: undefined });
-    await recordTransition(ctx, workflow, statusOf(workflow), "running");
-    const console = await getLogger(ctx);
-    console.event("retry", { workflowId: workflow._id, name: workflow.name, from: args.from });
-    const restarted = { ...workflow, generationNumber, runResult: undefined, finishedAt: undefined };
-    if (await hasStepsInFlight(ctx, workflow._id)) {
-      // The stop that finished it (a cancel of a big tree) is still under way: this restart
-      // takes it over (the stop is fenced by the generation), then deletes, then replays.
-      await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, {
-        workflowId: workflow._id,
-        generationNumber,
-        from: fromStep,
-        stopFirst: true,
-      });
-      return null;
-    }
-    const next = fromStep === undefined ? null : await deleteStepsFrom(ctx, workflow._id, fromStep);
-    if (next !== null) {
-      // Too many steps to delete in one transaction: finish deleting, then replay.
-      await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, {
-        workflowId: workflow._id,
-        generationNumber,
-        from: next,
-      });
-    } else if (!(await admitRestart(ctx, restarted))) {
-      // Flow control: queued; its replay is scheduled when it begins.
-    } else if (args.startAsync) {
-      await scheduleReplay(ctx, restarted);
-    } else {
-      await runReplay(ctx, restarted);
-    }
+    await restartWorkflow(ctx, await getWorkflowOrThrow(ctx, args.workflowId), args);
     return null;
   },
 });
+
+/** Restart a finished workflow (the body of `restart`, also used by `restartMany`). */
+export async function restartWorkflow(
+  ctx: MutationCtx,
+  workflow: Doc<"workflows">,
+  args: { from?: number | string; startAsync?: boolean; args?: unknown },
+): Promise<null> {
+  if (!workflow.runResult) {
+    throw new Error(`Workflow is still running: ${workflow._id}. Only a finished workflow can be restarted.`);
+  }
+  const fromStep =
+    args.from === RESTART_FROM_FAILED
+      ? await firstFailedStep(ctx, workflow)
+      : await resolveRestartPoint(ctx, workflow, args.from);
+  if (args.args !== undefined) await checkRestartArgs(ctx, workflow, args.args);
+  const generationNumber = workflow.generationNumber + 1;
+  await ctx.db.patch("workflows", workflow._id, {
+    ...(args.args !== undefined ? { args: args.args } : {}),
+    generationNumber,
+    runResult: undefined,
+    finishedAt: undefined,
+    paused: undefined,
+  });
+  await recordTransition(ctx, workflow, statusOf(workflow), "running");
+  await refreshStatus(ctx, workflow._id);
+  const console = await getLogger(ctx);
+  console.event("retry", { workflowId: workflow._id, name: workflow.name, from: args.from });
+  const restarted = {
+    ...workflow,
+    ...(args.args !== undefined ? { args: args.args } : {}),
+    generationNumber,
+    runResult: undefined,
+    finishedAt: undefined,
+  };
+  if (await hasStepsInFlight(ctx, workflow._id)) {
+    // The stop that finished it (a cancel of a big tree) is still under way: this restart
+    // takes it over (the stop is fenced by the generation), then deletes, then replays.
+    await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, {
+      workflowId: workflow._id,
+      generationNumber,
+      from: fromStep,
+      stopFirst: true,
+    });
+    return null;
+  }
+  const next = fromStep === undefined ? null : await deleteStepsFrom(ctx, workflow._id, fromStep);
+  if (next !== null) {
+    // Too many steps to delete in one transaction: finish deleting, then replay.
+    await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, {
+      workflowId: workflow._id,
+      generationNumber,
+      from: next,
+    });
+  } else if (!(await admitRestart(ctx, restarted))) {
+    // Flow control: queued; its replay is scheduled when it begins.
+  } else if (args.startAsync) {
+    await scheduleReplay(ctx, restarted);
+  } else {
+    await runReplay(ctx, restarted);
+  }
+  return null;
+}
 
 /** The step number to restart from, checked against the journal. */
 async function resolveRestartPoint(

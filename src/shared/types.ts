@@ -21,8 +21,14 @@ export type PublicWorkflow = {
   version?: number;
   /** Which run this is: 1, plus one per `step.continueAsNew`; absent = 1. */
   runNumber?: number;
-  /** Flow control: waiting to begin (docs/flow-control.md). */
-  queued?: boolean;
+  /** The tags given at start (SPEC 4.3); `{}` when none. */
+  tags: Record<string, string>;
+  /** Its lifecycle status, as `list({ status })` filters by it. */
+  status: "queued" | "running" | "paused" | "completed" | "failed" | "canceled";
+  /** When it was created (ms since the epoch). */
+  createdAt: number;
+  /** When its current run finished; unset while it runs. */
+  finishedAt?: number;
 };
 export const vPublicWorkflow = v.object({
   workflowId: vWorkflowId,
@@ -32,7 +38,17 @@ export const vPublicWorkflow = v.object({
   runResult: v.optional(vResultValidator),
   version: v.optional(v.number()),
   runNumber: v.optional(v.number()),
-  queued: v.optional(v.boolean()),
+  tags: v.record(v.string(), v.string()),
+  status: v.union(
+    v.literal("queued"),
+    v.literal("running"),
+    v.literal("paused"),
+    v.literal("completed"),
+    v.literal("failed"),
+    v.literal("canceled"),
+  ),
+  createdAt: v.number(),
+  finishedAt: v.optional(v.number()),
 });
 const _publicWorkflowCheck: Infer<typeof vPublicWorkflow> = {} as PublicWorkflow;
 void _publicWorkflowCheck;

@@ -23,6 +23,7 @@ import type * as flowControlWorkflows from "../flowControlWorkflows.js";
 import type * as flowExamples from "../flowExamples.js";
 import type * as http from "../http.js";
 import type * as lifecycleWorkflows from "../lifecycleWorkflows.js";
+import type * as operateWorkflows from "../operateWorkflows.js";
 import type * as optionProbes from "../optionProbes.js";
 import type * as orders from "../orders.js";
 import type * as payments from "../payments.js";
@@ -55,6 +56,7 @@ declare const fullApi: ApiFromModules<{
   flowExamples: typeof flowExamples;
   http: typeof http;
   lifecycleWorkflows: typeof lifecycleWorkflows;
+  operateWorkflows: typeof operateWorkflows;
   optionProbes: typeof optionProbes;
   orders: typeof orders;
   payments: typeof payments;

@@ -26,8 +26,7 @@ import { CollectingJournal, ComponentJournal, type StepJournal } from "./stepJou
 import { DEFAULT_BATCH_STEPS, DEFAULT_WEBHOOK_PATH_PREFIX } from "../../shared/limits.js";
 import { type JournalEntry, type ReplayOutcome, vReplayItem, vReplayOutcome } from "../../shared/protocol.js";
 import type { InferFromOptionalValidator, RunResult, WorkflowComponent, WorkflowMutationResult } from "../types.js";
-import { checkStartArgs, checkWorkpoolOptions } from "../../shared/validateOptions.js";
-import { checkFlowDefinition } from "../../shared/validateOptions.js";
+import { checkFlowDefinition, checkStartArgs, checkTags, checkWorkpoolOptions } from "../../shared/validateOptions.js";
 import { flowOfStart } from "./flowOptions.js";
 import { createWorkflowCtx, type WebhookSettings } from "./workflowContext.js";
 import { checkVersion } from "../../shared/versioning.js";
@@ -42,6 +41,8 @@ export type WorkflowArgs<V extends PropertyValidators, Context = unknown> = {
   idempotencyKey?: string;
   /** Flow control: among queued workflows of the same key, higher begins first. */
   priority?: number;
+  /** Tags to filter by in `list` (at most 16; keys 1–64 printable ASCII characters, values up to 256). */
+  tags?: Record<string, string>;
 } & (
   | {
       /** A function handle (`createFunctionHandle`) of a mutation to call when the workflow finishes. */
@@ -51,6 +52,9 @@ export type WorkflowArgs<V extends PropertyValidators, Context = unknown> = {
     }
   | { onComplete?: undefined; context?: undefined }
 );
+
+/** `new WorkflowManager(c, { retention })` (ms per finished status), checked (checkRetention). */
+export type RetentionOptions = { completed?: number; failed?: number; canceled?: number };
 
 /** `new WorkflowManager(c, { webhooks })`, checked (checkWebhookOptions). */
 export type WebhookOptions = { baseUrl?: string; pathPrefix?: string };
@@ -76,6 +80,7 @@ const vStart = v.object({
   context: v.optional(v.any()),
   idempotencyKey: v.optional(v.string()),
   priority: v.optional(v.number()),
+  tags: v.optional(v.record(v.string(), v.string())),
 });
 
 const USAGE =
@@ -100,6 +105,8 @@ export function workflowMutation<
   defaultWorkpoolOptions?: WorkpoolOptions,
   routing?: TaskRouting,
   webhookOptions?: WebhookOptions,
+  /** The manager's `retention` option (checked): sent with each start, stored when it changed. */
+  retention?: RetentionOptions,
 ): RegisteredMutation<
   "internal",
   WorkflowArgs<ArgsValidator>,
@@ -123,6 +130,8 @@ export function workflowMutation<
       args: v.optional(argsValidator ?? v.any()),
       /** A replay group, sent by the component's coordinator (executor mode). */
       group: v.optional(v.array(vReplayItem)),
+      /** `restart` with new args: the component asks this definition to check them (nothing runs). */
+      checkArgs: v.optional(v.object({ workflowId: vWorkflowId, args: v.any() })),
       usage: v.optional(v.literal(USAGE)),
     }),
     returns: v.union(
@@ -135,6 +144,19 @@ export function workflowMutation<
       rawArgs,
     ): Promise<WorkflowMutationResult<any> | { kind: "group"; results: ReplayOutcome[] }> => {
       const logger = createLogger(workpoolOptions.logLevel);
+      if (rawArgs.checkArgs) {
+        // The component's `restart` with `args`: validated like a start, before anything changes.
+        const { workflowId, args } = rawArgs.checkArgs;
+        if (argsValidator) {
+          try {
+            validate(argsValidator, args, { throw: true, db: ctx.db });
+          } catch (error) {
+            const message = error instanceof Error ? error.message : String(error);
+            throw new Error(`Invalid args to restart workflow ${workflowId} with: ${message}`);
+          }
+        }
+        return workflowId;
+      }
       if (rawArgs.group) {
         // Replay several workflows of this definition in one call; the component journals
         // the steps each one asks for next (or finishes it) in the same transaction.
@@ -160,6 +182,7 @@ export function workflowMutation<
       }
       if (validate(vStart, rawArgs)) {
         checkStartArgs({ args: rawArgs.args, onComplete: rawArgs.onComplete, context: rawArgs.context });
+        const tags = checkTags("start", rawArgs.tags);
         const { name } = await ctx.meta.getFunctionMetadata();
         // Flow control: keys computed from the args here (a bad key throws before anything is
         // written); with any, the component decides whether the workflow begins now.
@@ -174,6 +197,8 @@ export function workflowMutation<
           ...(version !== 0 && { version }),
           createOnly: (!rawArgs.startAsync && !flow) || undefined,
           flow,
+          ...(tags ? { tags } : {}),
+          ...(retention ? { retention } : {}),
         })) as unknown as WorkflowId;
         if (!rawArgs.startAsync && !flow) {
           // The first replay runs here, in the caller's transaction: its journal is empty.

@@ -8,6 +8,7 @@
  * @module
  */
 
+import type * as bulk from "../bulk.js";
 import type * as cancel from "../cancel.js";
 import type * as cleanup from "../cleanup.js";
 import type * as completion from "../completion.js";
@@ -24,15 +25,22 @@ import type * as flowControl_queue from "../flowControl/queue.js";
 import type * as flowControl_rateLimit from "../flowControl/rateLimit.js";
 import type * as flowControl_slots from "../flowControl/slots.js";
 import type * as journal from "../journal.js";
+import type * as listing from "../listing.js";
 import type * as model from "../model.js";
+import type * as operate from "../operate.js";
 import type * as paging from "../paging.js";
+import type * as pause from "../pause.js";
 import type * as pool from "../pool.js";
 import type * as readiness from "../readiness.js";
 import type * as replay from "../replay.js";
+import type * as restartArgs from "../restartArgs.js";
 import type * as results from "../results.js";
+import type * as retention from "../retention.js";
 import type * as start from "../start.js";
 import type * as stats from "../stats.js";
+import type * as status from "../status.js";
 import type * as stepWork from "../stepWork.js";
+import type * as tags from "../tags.js";
 import type * as timeline from "../timeline.js";
 import type * as utils from "../utils.js";
 import type * as versioning from "../versioning.js";
@@ -48,6 +56,7 @@ import type {
 import { anyApi, componentsGeneric } from "convex/server";
 
 const fullApi: ApiFromModules<{
+  bulk: typeof bulk;
   cancel: typeof cancel;
   cleanup: typeof cleanup;
   completion: typeof completion;
@@ -64,15 +73,22 @@ const fullApi: ApiFromModules<{
   "flowControl/rateLimit": typeof flowControl_rateLimit;
   "flowControl/slots": typeof flowControl_slots;
   journal: typeof journal;
+  listing: typeof listing;
   model: typeof model;
+  operate: typeof operate;
   paging: typeof paging;
+  pause: typeof pause;
   pool: typeof pool;
   readiness: typeof readiness;
   replay: typeof replay;
+  restartArgs: typeof restartArgs;
   results: typeof results;
+  retention: typeof retention;
   start: typeof start;
   stats: typeof stats;
+  status: typeof status;
   stepWork: typeof stepWork;
+  tags: typeof tags;
   timeline: typeof timeline;
   utils: typeof utils;
   versioning: typeof versioning;

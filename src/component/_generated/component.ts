@@ -23,6 +23,73 @@ import type { FunctionReference } from "convex/server";
  */
 export type ComponentApi<Name extends string | undefined = string | undefined> =
   {
+    bulk: {
+      bulkProgress: FunctionReference<
+        "query",
+        "internal",
+        { jobId: string },
+        {
+          batches: number;
+          count: number;
+          done: boolean;
+          filter: {
+            name?: string;
+            status?:
+              | "queued"
+              | "running"
+              | "paused"
+              | "completed"
+              | "failed"
+              | "canceled";
+            tag?: { key: string; value: string };
+          };
+          finishedAt?: number;
+          kind: "cancel" | "restart";
+          skipped: number;
+          startedAt: number;
+        },
+        Name
+      >;
+      cancelMany: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          filter: {
+            name?: string;
+            status?:
+              | "queued"
+              | "running"
+              | "paused"
+              | "completed"
+              | "failed"
+              | "canceled";
+            tag?: { key: string; value: string };
+          };
+        },
+        { count: number } | { jobId: string },
+        Name
+      >;
+      restartMany: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          filter: {
+            name?: string;
+            status?:
+              | "queued"
+              | "running"
+              | "paused"
+              | "completed"
+              | "failed"
+              | "canceled";
+            tag?: { key: string; value: string };
+          };
+          from?: number | "failed";
+        },
+        { count: number } | { jobId: string },
+        Name
+      >;
+    };
     event: {
       create: FunctionReference<
         "mutation",
@@ -312,12 +379,21 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               stepId: string;
               workflowId: string;
             };
+            paused?: { at: number };
             queued?: { debounceKey?: string; priority: number; since: number };
             runNumber?: number;
             runResult?:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
               | { kind: "canceled" };
+            status?:
+              | "queued"
+              | "running"
+              | "paused"
+              | "completed"
+              | "failed"
+              | "canceled";
+            tags?: Array<{ key: string; value: string }>;
             version?: number;
             workflowHandle: string;
           };
@@ -537,6 +613,29 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Name
       >;
     };
+    retention: {
+      configure: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          retention: { canceled?: number; completed?: number; failed?: number };
+        },
+        null,
+        Name
+      >;
+      retentionStatus: FunctionReference<
+        "query",
+        "internal",
+        {},
+        {
+          deleted: number;
+          lastSweptAt?: number;
+          nextSweepAt?: number;
+          retention: { canceled?: number; completed?: number; failed?: number };
+        },
+        Name
+      >;
+    };
     stats: {
       counts: FunctionReference<
         "query",
@@ -707,7 +806,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           };
           maxParallelism?: number;
           onComplete?: { context?: any; fnHandle: string };
+          retention?: {
+            canceled?: number;
+            completed?: number;
+            failed?: number;
+          };
           startAsync?: boolean;
+          tags?: Array<{ key: string; value: string }>;
           version?: number;
           workflowArgs: any;
           workflowHandle: string;
@@ -840,12 +945,21 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               stepId: string;
               workflowId: string;
             };
+            paused?: { at: number };
             queued?: { debounceKey?: string; priority: number; since: number };
             runNumber?: number;
             runResult?:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
               | { kind: "canceled" };
+            status?:
+              | "queued"
+              | "running"
+              | "paused"
+              | "completed"
+              | "failed"
+              | "canceled";
+            tags?: Array<{ key: string; value: string }>;
             version?: number;
             workflowHandle: string;
           };
@@ -856,6 +970,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "query",
         "internal",
         {
+          name?: string;
           order: "asc" | "desc";
           paginationOpts: {
             cursor: string | null;
@@ -865,6 +980,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             maximumRowsRead?: number;
             numItems: number;
           };
+          status?:
+            | "queued"
+            | "running"
+            | "paused"
+            | "completed"
+            | "failed"
+            | "canceled";
+          tag?: { key: string; value: string };
         },
         {
           continueCursor: string;
@@ -872,13 +995,22 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           page: Array<{
             args: any;
             context?: any;
+            createdAt: number;
+            finishedAt?: number;
             name?: string;
-            queued?: boolean;
             runNumber?: number;
             runResult?:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
               | { kind: "canceled" };
+            status:
+              | "queued"
+              | "running"
+              | "paused"
+              | "completed"
+              | "failed"
+              | "canceled";
+            tags: Record<string, string>;
             version?: number;
             workflowId: string;
           }>;
@@ -908,13 +1040,22 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           page: Array<{
             args: any;
             context?: any;
+            createdAt: number;
+            finishedAt?: number;
             name?: string;
-            queued?: boolean;
             runNumber?: number;
             runResult?:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
               | { kind: "canceled" };
+            status:
+              | "queued"
+              | "running"
+              | "paused"
+              | "completed"
+              | "failed"
+              | "canceled";
+            tags: Record<string, string>;
             version?: number;
             workflowId: string;
           }>;
@@ -964,10 +1105,29 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         },
         Name
       >;
+      pause: FunctionReference<
+        "mutation",
+        "internal",
+        { workflowId: string },
+        null,
+        Name
+      >;
       restart: FunctionReference<
         "mutation",
         "internal",
-        { from?: number | string; startAsync?: boolean; workflowId: string },
+        {
+          args?: any;
+          from?: number | string;
+          startAsync?: boolean;
+          workflowId: string;
+        },
+        null,
+        Name
+      >;
+      resume: FunctionReference<
+        "mutation",
+        "internal",
+        { workflowId: string },
         null,
         Name
       >;

@@ -1,6 +1,7 @@
 // Flow control's hooks in the workflow lifecycle, one call each from start.ts (a start),
 // completion.ts (a run ends), cleanup.ts (a workflow is deleted) and workflow.ts (restart).
 // See docs/flow-control.md for the semantics and src/component/README.md for the states.
+import { refreshStatus } from "../status.js";
 import type { StartFlow } from "../../shared/protocol.js";
 import { checkStartFlow } from "../../shared/validateOptions.js";
 import type { Doc, Id } from "../_generated/dataModel.js";
@@ -113,6 +114,7 @@ export async function admitRestart(ctx: MutationCtx, workflow: Doc<"workflows">)
   const queued = { since: now, priority: gates!.priority ?? 0 };
   await ctx.db.patch("workflows", workflow._id, { queued });
   await recordTransition(ctx, workflow, "running", "queued");
+  await refreshStatus(ctx, workflow._id);
   await enqueue(ctx, workflow);
   await pump(ctx, name, key);
   return false;

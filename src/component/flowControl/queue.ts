@@ -2,6 +2,7 @@
 // pump that begins them while their gates have room. Whoever frees room pumps: a run that ends
 // (slots.ts via lifecycle.ts) in its own transaction, a rate window that frees by ONE scheduled
 // `wake` at the time it frees (`flowSlots.wakeAt` keeps it to one per key). Nothing polls.
+import { refreshStatus } from "../status.js";
 import { v } from "convex/values";
 import { MAX_BEGINS_PER_PUMP } from "../../shared/limits.js";
 import { internal } from "../_generated/api.js";
@@ -76,6 +77,7 @@ export async function beginQueued(ctx: MutationCtx, workflow: Doc<"workflows">, 
   const flow = workflow.flow ? await takeSlot(ctx, name, workflow.flow, now) : undefined;
   await ctx.db.patch("workflows", workflow._id, { queued: undefined, flow });
   await recordTransition(ctx, workflow, "queued", "running");
+  await refreshStatus(ctx, workflow._id);
   await scheduleReplay(ctx, workflow);
 }
 
