@@ -64,6 +64,12 @@ export type {
   WorkflowCtx,
 } from "./replay/workflowContext.js";
 export { registerWebhooks, type RegisterWebhooksOptions } from "./webhooks.js";
+export {
+  bearerTokenAuth,
+  type ConsoleAuthorize,
+  registerConsole,
+  type RegisterConsoleOptions,
+} from "./console/index.js";
 export type { WebhookOptions } from "./replay/workflowMutation.js";
 export { isTimeoutError, WorkflowTimeoutError } from "./replay/workflowContext.js";
 export type { ExecutorOptions } from "./executor/options.js";
