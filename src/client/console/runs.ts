@@ -92,7 +92,7 @@ function summary(w: PublicWorkflow): RunSummary {
     tags: tagsOf(like),
     createdAt: like.createdAt ?? null,
     finishedAt: like.finishedAt ?? null,
-    error: error === null ? null : error.slice(0, MAX_ERROR_PREVIEW),
+    error: error === null ? null : (error.split("\n")[0] ?? "").slice(0, MAX_ERROR_PREVIEW),
   };
 }
 
