@@ -7,8 +7,6 @@
 // Without /usr/bin/chromium the test fails under CI (which installs it: see .ci/run) and is
 // skipped elsewhere; install it with `apt-get install -y chromium`.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { components, internal } from "../convex/_generated/api.js";
 import { workflow } from "../convex/example.js";
 import { initConvexTest, type TestConvex } from "../convex/setup.testing.js";
+import { serveRoutes } from "../demo/serveRoutes.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 /**
@@ -38,31 +37,6 @@ declare global {
   }
 }
 
-/** Serves convex-test's HTTP routes on a local port: each request goes to `t.fetch`. */
-async function serve(t: TestConvex): Promise<{ server: http.Server; base: string; requests: string[] }> {
-  const requests: string[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
-      const body = chunks.length ? Buffer.concat(chunks) : undefined;
-      requests.push(`${req.method} ${req.url}`);
-      t.fetch(req.url ?? "/", { method: req.method, headers, body })
-        .then(async (r) => {
-          const headers: Record<string, string> = {};
-          r.headers.forEach((value, key) => (headers[key] = value));
-          res.writeHead(r.status, headers);
-          res.end(Buffer.from(await r.arrayBuffer()));
-        })
-        .catch((e: unknown) => res.writeHead(500).end(String(e)));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
-}
-
 async function settle(t: TestConvex, ids: string[], done: (type: string) => boolean, timeoutMs = 20_000) {
   const until = Date.now() + timeoutMs;
   for (;;) {
@@ -75,7 +49,7 @@ async function settle(t: TestConvex, ids: string[], done: (type: string) => bool
 
 describe.skipIf(!haveChromium && !process.env.CI)("runs console in Chromium", () => {
   let t: TestConvex;
-  let server: http.Server;
+  let closeServer: (() => Promise<void>) | undefined;
   let base: string;
   let context: BrowserContext;
   let userDataDir: string;
@@ -107,7 +81,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("runs console in Chromium", ()
       }),
     );
     await settle(t, [failing, hostile], (type) => type === "failed");
-    ({ server, base } = await serve(t));
+    ({ base, close: closeServer } = await serveRoutes(t));
     userDataDir = mkdtempSync(path.join(os.tmpdir(), "console-chromium-"));
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
@@ -127,7 +101,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("runs console in Chromium", ()
 
   afterAll(async () => {
     await context?.close();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    await closeServer?.();
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
     vi.unstubAllEnvs();
   });
