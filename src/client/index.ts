@@ -42,6 +42,7 @@ import type { TaskRouting } from "./replay/replayer.js";
 import {
   checkExecutorOptions,
   checkExecutorShards,
+  checkTags,
   checkWebhookOptions,
   checkWorkpoolOptions,
 } from "../shared/validateOptions.js";
@@ -114,9 +115,25 @@ export type WorkflowStatus =
   | { type: "inProgress"; running: IdsToStrings<Step>[] }
   | { type: "completed"; result: unknown }
   | { type: "canceled" }
-  | { type: "failed"; error: string };
+  | { type: "failed"; error: string }
+  | { type: "paused" };
 
 type ListOptions = { order?: "asc" | "desc"; paginationOpts?: PaginationOptions };
+/** A workflow's lifecycle status, as `list` filters by it and `PublicWorkflow.status` reports it. */
+export type WorkflowLifecycleStatus = PublicWorkflow["status"];
+/**
+ * Which workflows `list`, `cancelMany` and `restartMany` select (every field optional, all
+ * combined): by name (the workflow function's name, "file:fn"), status and one tag. Every
+ * combination is one index range (docs/managing-workflows.md).
+ */
+export type ListFilter = { name?: string; status?: WorkflowLifecycleStatus; tag?: { key: string; value: string } };
+function filterOf(opts?: ListFilter): ListFilter {
+  const filter: ListFilter = {};
+  if (opts?.name !== undefined) filter.name = opts.name;
+  if (opts?.status !== undefined) filter.status = opts.status;
+  if (opts?.tag !== undefined) filter.tag = { key: opts.tag.key, value: opts.tag.value };
+  return filter;
+}
 const listDefaults = (opts?: ListOptions) => ({
   order: opts?.order ?? ("asc" as const),
   paginationOpts: opts?.paginationOpts ?? { cursor: null, numItems: 100 },
@@ -148,6 +165,11 @@ export function defineWorkflow<AV extends PropertyValidators, RV extends Validat
 type StartOptions<Context = unknown> = CallbackOptions<Context> & {
   /** Create the workflow and schedule its first replay, instead of running it now. */
   startAsync?: boolean;
+  /**
+   * Tags to find it by (`list({ tag: { key, value } })`): at most 16 pairs, keys 1–64 printable
+   * ASCII characters (not starting with "$"), values up to 256 characters.
+   */
+  tags?: Record<string, string>;
 };
 
 /**
@@ -167,6 +189,10 @@ export async function start<Context = unknown, F extends WorkflowRef = WorkflowR
   if (options?.onComplete) call.onComplete = await createFunctionHandle(options.onComplete);
   if (options?.context !== undefined) call.context = options.context;
   if (options?.startAsync !== undefined) call.startAsync = options.startAsync;
+  if (options?.tags !== undefined) {
+    checkTags("start", options.tags);
+    call.tags = options.tags;
+  }
   return await ctx.runMutation(workflow, call);
 }
 
@@ -178,6 +204,7 @@ export async function getStatus(
 ): Promise<WorkflowStatus> {
   const { workflow, inProgress } = await ctx.runQuery(component.workflow.getStatus, { workflowId });
   const result = workflow.runResult;
+  if (!result && workflow.paused) return { type: "paused" };
   if (!result) return { type: "inProgress", running: inProgress.map((e) => e.step as IdsToStrings<Step>) };
   switch (result.kind) {
     case "success":
@@ -271,15 +298,40 @@ export async function createEvent<Name extends string>(
 }
 
 /**
- * Workflows with their name, args, context and result. Default: 100, oldest first; at most
- * 1000 a page, fewer once the page has read about 4 MiB (follow `continueCursor`).
+ * Workflows with their name, args, context, result, tags, status and times. Default: 100,
+ * oldest first; at most 1000 a page, fewer once the page has read about 4 MiB (follow
+ * `continueCursor`). Filter by `name`, `status` and `tag` (any combination, through indexes).
  */
 export async function list(
   ctx: ReadCtx,
   component: WorkflowComponent,
-  opts?: ListOptions,
+  opts?: ListOptions & ListFilter,
 ): Promise<PaginationResult<PublicWorkflow>> {
-  return (await ctx.runQuery(component.workflow.list, listDefaults(opts))) as PaginationResult<PublicWorkflow>;
+  return (await ctx.runQuery(component.workflow.list, {
+    ...listDefaults(opts),
+    ...filterOf(opts),
+  })) as PaginationResult<PublicWorkflow>;
+}
+
+/**
+ * Pause a running workflow: steps in flight finish and are recorded, but nothing new starts
+ * (no replay runs; timers and events that arrive wait) until `resume`. Status `{ type: "paused" }`.
+ */
+export async function pause(
+  ctx: MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  workflowId: WorkflowId,
+): Promise<void> {
+  await ctx.runMutation(component.workflow.pause, { workflowId });
+}
+
+/** Resume a paused workflow exactly where it stopped. A no-op for a running one. */
+export async function resume(
+  ctx: MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  workflowId: WorkflowId,
+): Promise<void> {
+  await ctx.runMutation(component.workflow.resume, { workflowId });
 }
 
 /** Like `list`, for the workflows of one name (the workflow function's name, "file:fn"). */
@@ -514,8 +566,16 @@ export class WorkflowManager {
   cleanup(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<boolean> {
     return cleanup(ctx, this.component, workflowId);
   }
-  list(ctx: ReadCtx, opts?: ListOptions): Promise<PaginationResult<PublicWorkflow>> {
+  list(ctx: ReadCtx, opts?: ListOptions & ListFilter): Promise<PaginationResult<PublicWorkflow>> {
     return list(ctx, this.component, opts);
+  }
+  /** Pause a running workflow; see the standalone `pause`. */
+  pause(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<void> {
+    return pause(ctx, this.component, workflowId);
+  }
+  /** Resume a paused workflow; see the standalone `resume`. */
+  resume(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<void> {
+    return resume(ctx, this.component, workflowId);
   }
   listByName(ctx: ReadCtx, name: string, opts?: ListOptions): Promise<PaginationResult<PublicWorkflow>> {
     return listByName(ctx, this.component, name, opts);

@@ -9,6 +9,7 @@ import { recordTransition, statusOf } from "./stats.js";
 import { stopStepWork } from "./stepWork.js";
 import { cancelTimer } from "./wait.js";
 import { findWebhookByToken } from "./webhooks.js";
+import { deleteTags } from "./tags.js";
 
 /** Index ranges deleting a step may read: its event and its timer. */
 const DELETE_COST = 2;
@@ -168,6 +169,7 @@ async function deleteWorkflowWithin(ctx: MutationCtx, workflowId: Id<"workflows"
     budget.stop.writes -= 1;
     await ctx.db.delete("workflows", workflowId);
     await recordTransition(ctx, workflow, statusOf(workflow), null);
+    if (workflow.tags?.length) budget.stop.writes -= await deleteTags(ctx, workflowId);
   }
   if ((await deleteSteps(ctx, workflowId, 0, budget, "cleanup")) !== null) return false;
   return await deleteEvents(ctx, workflowId, budget);

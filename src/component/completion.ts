@@ -11,6 +11,7 @@ import type { MutationCtx } from "./_generated/server.js";
 import { getLogger } from "./config.js";
 import { logThrown } from "../shared/logging.js";
 import { recordTransition } from "./stats.js";
+import { refreshStatus } from "./status.js";
 import { recordStepResult } from "./results.js";
 import { scheduleStop, stopBudgetOf, stopInFlightSteps } from "./cancel.js";
 
@@ -41,6 +42,7 @@ export async function completeWorkflow(
   await ctx.db.patch("workflows", workflow._id, { runResult, generationNumber, finishedAt: now });
   (await stopBudgetOf(ctx)).bytes -= getConvexSize(workflow); // the patch reads it again
   await recordTransition(ctx, workflow, "running", runResult.kind);
+  await refreshStatus(ctx, workflow._id);
   // Steps still in flight (canceled, or never awaited by a handler that returned) will not
   // be waited for: mark them canceled and stop their work (nested workflows are canceled),
   // as much as fits in this transaction's budget; a scheduled continuation does the rest.

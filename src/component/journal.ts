@@ -54,6 +54,8 @@ export const load = query({
     if (workflow.runResult) return { ...base, state: "finished" as const };
     // A step in flight (a duplicate or early replay): its result brings the workflow back.
     if (await hasStepsInFlight(ctx, workflowId)) return { ...base, state: "blocked" as const };
+    // Paused (pause.ts): `resume` brings it back.
+    if (workflow.paused) return { ...base, state: "blocked" as const };
     const journal: JournalEntry[] = [];
     let size = 0;
     for await (const entry of ctx.db.query("steps").withIndex("workflow", (q) => q.eq("workflowId", workflowId))) {

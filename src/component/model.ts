@@ -3,6 +3,8 @@ import type { WithoutSystemFields } from "convex/server";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { recordTransition } from "./stats.js";
+import { lifecycleStatus, refreshStatus } from "./status.js";
+import { insertTags } from "./tags.js";
 
 /** A workflow as just inserted: its fields and id (not read back, so no `_creationTime`). */
 export type NewWorkflow = WithoutSystemFields<Doc<"workflows">> & { _id: Id<"workflows"> };
@@ -14,7 +16,9 @@ export async function insertWorkflow(
 ): Promise<NewWorkflow> {
   const workflow = { ...fields, _id: await ctx.db.insert("workflows", fields) };
   await recordTransition(ctx, workflow, null, "running");
-  return workflow;
+  await insertTags(ctx, workflow, lifecycleStatus(workflow));
+  const status = await refreshStatus(ctx, workflow._id);
+  return { ...workflow, status: status ?? undefined };
 }
 
 /** Parse a workflow id from user input; throws a clear error for a malformed one. */
@@ -33,5 +37,5 @@ export async function getWorkflowOrThrow(ctx: QueryCtx, workflowId: string): Pro
 }
 
 export function describeStatus(workflow: Doc<"workflows">): string {
-  return workflow.runResult ? workflow.runResult.kind : "running";
+  return workflow.runResult ? workflow.runResult.kind : workflow.paused ? "paused" : "running";
 }

@@ -15,9 +15,12 @@ export async function hasStepsInFlight(ctx: QueryCtx, workflowId: Id<"workflows"
   return entry !== null;
 }
 
-/** A workflow is ready to replay when it is running and nothing of it is in flight. */
+/**
+ * A workflow is ready to replay when it is running, not paused (pause.ts) and nothing of it
+ * is in flight.
+ */
 export async function isReady(ctx: QueryCtx, workflow: Doc<"workflows">): Promise<boolean> {
-  return workflow.runResult === undefined && !(await hasStepsInFlight(ctx, workflow._id));
+  return workflow.runResult === undefined && !workflow.paused && !(await hasStepsInFlight(ctx, workflow._id));
 }
 
 /** Of these running workflows (each once), those ready to replay. */

@@ -2,7 +2,15 @@ import { vResultValidator, vWorkIdValidator } from "@convex-dev/workpool";
 import { defineSchema, defineTable } from "convex/server";
 import { type Infer, v } from "convex/values";
 import { logLevel } from "../shared/logging.js";
-import { conditionWaitValidator, stepValidator, tableId, vTask } from "../shared/protocol.js";
+import {
+  conditionWaitValidator,
+  stepValidator,
+  tableId,
+  vLifecycleStatus,
+  vListFilter,
+  vTags,
+  vTask,
+} from "../shared/protocol.js";
 
 /** A mutation (by function handle) to call once when a workflow finishes. */
 export const vOnComplete = v.object({
@@ -30,6 +38,15 @@ const workflowFields = {
   generationNumber: v.number(),
   /** When the current run finished (set with runResult). */
   finishedAt: v.optional(v.number()),
+  /** Tags given at start (SPEC 4.3), also rows of `workflowTags` for filtering. */
+  tags: v.optional(vTags),
+  /** Set while paused (pause.ts): no replay runs until `resume`. */
+  paused: v.optional(v.object({ at: v.number() })),
+  /**
+   * The lifecycle status, stored for indexed filtering: written only by `refreshStatus`
+   * (status.ts), derived by `lifecycleStatus`. Absent on workflows from before it existed.
+   */
+  status: v.optional(vLifecycleStatus),
 };
 export const workflowDocument = v.object({
   _id: v.string(),
@@ -104,8 +121,59 @@ export default defineSchema({
   config: defineTable({
     logLevel: v.optional(logLevel),
     maxParallelism: v.optional(v.number()),
+    /** Retention periods in ms (retention.ts), from `new WorkflowManager(c, { retention })`. */
+    retention: v.optional(
+      v.object({ completed: v.optional(v.number()), failed: v.optional(v.number()), canceled: v.optional(v.number()) }),
+    ),
   }),
-  workflows: defineTable(workflowFields).index("name", ["name"]),
+  workflows: defineTable(workflowFields)
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- list needs creation order within the range
+    .index("name", ["name"])
+    /** `list({ status })` and `list({ name, status })`, in creation order (listing.ts). */
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- list needs creation order within the range
+    .index("status", ["status"])
+    .index("name_status", ["name", "status"])
+    /** Retention (retention.ts): finished top-level workflows (no parent) by when they finished. */
+    .index("retention", ["status", "parent.workflowId", "finishedAt"]),
+  /**
+   * One row per tag of a workflow (tags.ts), with the workflow's name and status copied so that
+   * `list({ tag, name?, status? })` is one index range, in creation order.
+   */
+  workflowTags: defineTable({
+    workflowId: v.id("workflows"),
+    key: v.string(),
+    value: v.string(),
+    name: v.string(),
+    status: vLifecycleStatus,
+  })
+    .index("workflow", ["workflowId"])
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- list needs creation order within the range
+    .index("key_value", ["key", "value"])
+    .index("key_value_status", ["key", "value", "status"])
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes -- list needs creation order within the range
+    .index("key_value_name", ["key", "value", "name"])
+    .index("key_value_name_status", ["key", "value", "name", "status"]),
+  /** `cancelMany` / `restartMany` jobs (bulk.ts): progress, read by `bulkProgress`. */
+  bulkJobs: defineTable({
+    kind: v.union(v.literal("cancel"), v.literal("restart")),
+    filter: vListFilter,
+    /** Where the next batch continues (a `list` cursor); null: from the start. */
+    cursor: v.union(v.string(), v.null()),
+    /** Workflows acted on so far. */
+    count: v.number(),
+    /** Workflows the filter matched that were left as they were (not running, or not finished). */
+    skipped: v.number(),
+    batches: v.number(),
+    startedAt: v.number(),
+    finishedAt: v.optional(v.number()),
+  }),
+  /** Retention (retention.ts): a single row guarding the one sweep that may be scheduled. */
+  retentionSweep: defineTable({
+    scheduledId: v.optional(v.id("_scheduled_functions")),
+    nextAt: v.number(),
+    lastSweptAt: v.optional(v.number()),
+    deleted: v.number(),
+  }),
   steps: defineTable(journalFields)
     .index("workflow", ["workflowId", "stepNumber"])
     .index("inProgress", ["step.inProgress", "workflowId"])

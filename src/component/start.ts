@@ -4,7 +4,8 @@
 import { v, type Infer } from "convex/values";
 import type { Id } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
-import { checkStartArgs } from "../shared/validateOptions.js";
+import { vTags } from "../shared/protocol.js";
+import { checkStartArgs, checkTags } from "../shared/validateOptions.js";
 import { updateConfigRow } from "./config.js";
 import { insertWorkflow } from "./model.js";
 import { runReplay, scheduleReplay } from "./replay.js";
@@ -20,6 +21,8 @@ export const vCreateArgs = v.object({
   startAsync: v.optional(v.boolean()),
   /** Only create: the caller runs the first replay itself, in its own transaction. */
   createOnly: v.optional(v.boolean()),
+  /** Tags (SPEC 4.3), checked by `checkTags`: stored on the workflow and in `workflowTags`. */
+  tags: v.optional(vTags),
 });
 export type CreateArgs = Infer<typeof vCreateArgs>;
 
@@ -31,6 +34,7 @@ export async function createWorkflow(ctx: MutationCtx, args: CreateArgs): Promis
     onComplete: args.onComplete?.fnHandle,
     context: args.onComplete?.context,
   });
+  const tags = checkTags("workflow.create", args.tags);
   if (args.maxParallelism !== undefined) await updateConfigRow(ctx, { maxParallelism: args.maxParallelism });
   const workflow = await insertWorkflow(ctx, {
     name: args.workflowName,
@@ -38,6 +42,7 @@ export async function createWorkflow(ctx: MutationCtx, args: CreateArgs): Promis
     args: args.workflowArgs,
     onComplete: args.onComplete,
     generationNumber: 0,
+    ...(tags ? { tags } : {}),
   });
   if (args.startAsync) {
     await scheduleReplay(ctx, workflow);

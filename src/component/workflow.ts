@@ -1,7 +1,7 @@
 // Workflow lifecycle: create, observe, cancel, complete, restart, clean up.
 import { vResultValidator, type WorkId } from "@convex-dev/workpool";
 import { paginator } from "convex-helpers/server/pagination";
-import { type PaginationOptions, paginationOptsValidator } from "convex/server";
+import { paginationOptsValidator } from "convex/server";
 import { getConvexSize, v } from "convex/values";
 import { MAX_STATUS_READ_BYTES, MAX_STATUS_STEPS } from "../shared/limits.js";
 import {
@@ -23,10 +23,15 @@ import { getLogger } from "./config.js";
 import { describeStatus, getWorkflowOrThrow, parseWorkflowId } from "./model.js";
 import { boundedPaginationOpts, withCursorCheck } from "./paging.js";
 import { recordTransition, statusOf } from "./stats.js";
+import { refreshStatus } from "./status.js";
 import { runReplay, scheduleReplay } from "./replay.js";
 import { hasStepsInFlight, inFlightSteps } from "./readiness.js";
 import { recordStepResult } from "./results.js";
 import { createWorkflow, vCreateArgs } from "./start.js";
+import { type ListArgs, pageOfWorkflows } from "./listing.js";
+import { operatorFields } from "./operate.js";
+import { pauseWorkflow, resumeWorkflow } from "./pause.js";
+import { vListFilter } from "../shared/protocol.js";
 import schema, { journalDocument, workflowDocument } from "./schema.js";
 
 export const create = mutation({
@@ -55,6 +60,7 @@ function publicWorkflow(workflow: Doc<"workflows">): PublicWorkflow {
     args: workflow.args,
     context: workflow.onComplete?.context,
     runResult: workflow.runResult,
+    ...operatorFields(workflow),
   };
 }
 
@@ -86,32 +92,22 @@ export function publicStep(entry: Doc<"steps">): WorkflowStep {
 
 const vOrder = v.union(v.literal("asc"), v.literal("desc"));
 
-/** A page of workflows, all of them or those of one name, as `list` and `listByName` return it. */
-async function pageOfWorkflows(
-  ctx: QueryCtx,
-  args: { name?: string; order: "asc" | "desc"; paginationOpts: PaginationOptions },
-) {
-  const workflows = paginator(ctx.db, schema).query("workflows");
-  const { name } = args;
-  const ordered = (name === undefined ? workflows : workflows.withIndex("name", (q) => q.eq("name", name))).order(
-    args.order,
-  );
-  const result = await withCursorCheck(args.paginationOpts.cursor, () =>
-    ordered.paginate(boundedPaginationOpts(args.paginationOpts)),
-  );
+/** A page of workflows the filter selects (listing.ts), as `list` and `listByName` return it. */
+async function pageOfPublicWorkflows(ctx: QueryCtx, args: ListArgs) {
+  const result = await pageOfWorkflows(ctx, args);
   return { ...result, page: result.page.map(publicWorkflow) };
 }
 
 export const list = query({
-  args: { order: vOrder, paginationOpts: paginationOptsValidator },
+  args: { order: vOrder, paginationOpts: paginationOptsValidator, ...vListFilter.fields },
   returns: vPaginationResult(vPublicWorkflow),
-  handler: async (ctx, args) => await pageOfWorkflows(ctx, args),
+  handler: async (ctx, args) => await pageOfPublicWorkflows(ctx, args),
 });
 
 export const listByName = query({
   args: { name: v.string(), order: vOrder, paginationOpts: paginationOptsValidator },
   returns: vPaginationResult(vPublicWorkflow),
-  handler: async (ctx, args) => await pageOfWorkflows(ctx, args),
+  handler: async (ctx, args) => await pageOfPublicWorkflows(ctx, args),
 });
 
 export const listSteps = query({
@@ -139,6 +135,26 @@ export const cancel = mutation({
       throw new Error(`Workflow not running: ${workflow._id} already ${describeStatus(workflow)}`);
     }
     await completeWorkflow(ctx, workflow, { kind: "canceled" });
+    return null;
+  },
+});
+
+/** Pause a running workflow (pause.ts): in-flight steps finish, nothing new starts. */
+export const pause = mutation({
+  args: { workflowId: v.string() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    await pauseWorkflow(ctx, await getWorkflowOrThrow(ctx, args.workflowId));
+    return null;
+  },
+});
+
+/** Resume a paused workflow where it stopped (pause.ts). */
+export const resume = mutation({
+  args: { workflowId: v.string() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    await resumeWorkflow(ctx, await getWorkflowOrThrow(ctx, args.workflowId));
     return null;
   },
 });
@@ -174,8 +190,14 @@ export const restart = mutation({
     }
     const fromStep = await resolveRestartPoint(ctx, workflow, args.from);
     const generationNumber = workflow.generationNumber + 1;
-    await ctx.db.patch("workflows", workflow._id, { generationNumber, runResult: undefined, finishedAt: undefined });
+    await ctx.db.patch("workflows", workflow._id, {
+      generationNumber,
+      runResult: undefined,
+      finishedAt: undefined,
+      paused: undefined,
+    });
     await recordTransition(ctx, workflow, statusOf(workflow), "running");
+    await refreshStatus(ctx, workflow._id);
     const console = await getLogger(ctx);
     console.event("retry", { workflowId: workflow._id, name: workflow.name, from: args.from });
     const restarted = { ...workflow, generationNumber, runResult: undefined, finishedAt: undefined };

@@ -176,3 +176,24 @@ export const DEFAULT_WEBHOOK_NAME = "webhook";
 export const MAX_WEBHOOK_URL_PART_LENGTH = 2048;
 /** Webhook validators (their JSON form): bytes at most. */
 export const MAX_WEBHOOK_VALIDATOR_SIZE = 64 << 10;
+
+// ---------------------------------------------------------------------------------------
+// Operating workflows (SPEC 4.3): tags, bulk actions, retention (src/component/tags.ts,
+// bulk.ts, retention.ts). docs/managing-workflows.md.
+
+/** `start({ tags })`: tag pairs per workflow at most. */
+export const MAX_TAGS = 16;
+/** A tag's key: characters at most (at least 1). */
+export const MAX_TAG_KEY_LENGTH = 64;
+/** A tag's value: characters at most. */
+export const MAX_TAG_VALUE_LENGTH = 256;
+/** `cancelMany` / `restartMany`: workflows one batch (one transaction) handles at most. */
+export const BULK_BATCH_SIZE = 50;
+/** `cancelMany` / `restartMany`: bytes of workflows one batch reads, about. */
+export const BULK_BATCH_READ_BYTES = 2 << 20;
+/** Retention: finished workflows one sweep transaction deletes at most (each may continue its own cleanup). */
+export const RETENTION_BATCH_SIZE = 50;
+/** Retention: the sweep runs again this long after a sweep that found nothing more to delete. */
+export const RETENTION_SWEEP_INTERVAL_MS = 60 * 60_000;
+/** Retention: the longest retention period (10 years); 0 deletes at the next sweep. */
+export const MAX_RETENTION_MS = 10 * 365 * 24 * 60 * 60 * 1000;

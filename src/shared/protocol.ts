@@ -207,3 +207,26 @@ export const vTaskResult = v.object({
   /** How many times the executor ran the step (retries included). */
   attempts: v.optional(v.number()),
 });
+
+// ---------------------------------------------------------------------------------------
+// Operating workflows (SPEC 4.3): tags, the lifecycle status, the list filter.
+
+/** A workflow's tags on the wire and in the document: `{ key, value }` pairs (checkTags). */
+export const vTags = v.array(v.object({ key: v.string(), value: v.string() }));
+/** A workflow's lifecycle status as stored (`workflows.status`, status.ts) and filtered by `list`. */
+export const vLifecycleStatus = v.union(
+  v.literal("queued"),
+  v.literal("running"),
+  v.literal("paused"),
+  v.literal("completed"),
+  v.literal("failed"),
+  v.literal("canceled"),
+);
+export type LifecycleStatus = Infer<typeof vLifecycleStatus>;
+/** What `list`, `cancelMany` and `restartMany` select: every field optional, combined with AND. */
+export const vListFilter = v.object({
+  name: v.optional(v.string()),
+  status: v.optional(vLifecycleStatus),
+  tag: v.optional(v.object({ key: v.string(), value: v.string() })),
+});
+export type ListFilter = Infer<typeof vListFilter>;

@@ -17,6 +17,14 @@ export type PublicWorkflow = {
   args: any;
   context?: any;
   runResult?: RunResult;
+  /** The tags given at start (SPEC 4.3); `{}` when none. */
+  tags: Record<string, string>;
+  /** Its lifecycle status, as `list({ status })` filters by it. */
+  status: "queued" | "running" | "paused" | "completed" | "failed" | "canceled";
+  /** When it was created (ms since the epoch). */
+  createdAt: number;
+  /** When its current run finished; unset while it runs. */
+  finishedAt?: number;
 };
 export const vPublicWorkflow = v.object({
   workflowId: vWorkflowId,
@@ -24,6 +32,17 @@ export const vPublicWorkflow = v.object({
   args: v.any(),
   context: v.optional(v.any()),
   runResult: v.optional(vResultValidator),
+  tags: v.record(v.string(), v.string()),
+  status: v.union(
+    v.literal("queued"),
+    v.literal("running"),
+    v.literal("paused"),
+    v.literal("completed"),
+    v.literal("failed"),
+    v.literal("canceled"),
+  ),
+  createdAt: v.number(),
+  finishedAt: v.optional(v.number()),
 });
 const _publicWorkflowCheck: Infer<typeof vPublicWorkflow> = {} as PublicWorkflow;
 void _publicWorkflowCheck;

@@ -23,6 +23,10 @@ import {
   MAX_WORKFLOW_ARGS_SIZE,
   MAX_WEBHOOK_URL_PART_LENGTH,
   MAX_WEBHOOK_VALIDATOR_SIZE,
+  MAX_RETENTION_MS,
+  MAX_TAG_KEY_LENGTH,
+  MAX_TAG_VALUE_LENGTH,
+  MAX_TAGS,
 } from "./limits.js";
 
 /** `waitUntil`'s poll intervals start here: a condition query at most ten times a second. */
@@ -413,4 +417,92 @@ export function checkWebhookValidatorJson(name: string, value: unknown): void {
   if (typeof json !== "object" || json === null || typeof (json as { type?: unknown }).type !== "string") {
     throw new Error(`${name} must be a validator's JSON (validator.json), got ${describeValue(value)}`);
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Operating workflows: tags on start, the list filter, retention (SPEC 4.3).
+
+/** A workflow's tags as stored and sent to the component: pairs, in the caller's order. */
+export type TagPairs = { key: string; value: string }[];
+
+/** Throws for a key that is not 1…MAX_TAG_KEY_LENGTH printable ASCII characters (not starting with "$"). */
+export function checkTagKey(name: string, key: unknown): string {
+  if (
+    typeof key !== "string" ||
+    key.length < 1 ||
+    key.length > MAX_TAG_KEY_LENGTH ||
+    key.startsWith("$") ||
+    // Tags travel as an object's field names (`{ args, tags }`): Convex allows printable ASCII there.
+    [...key].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) > 126)
+  ) {
+    throw new Error(
+      `${name}: a tag key must be 1 to ${MAX_TAG_KEY_LENGTH} printable ASCII characters, not starting with "$"; got ${describeValue(key)}`,
+    );
+  }
+  return key;
+}
+
+/** Throws for a value that is not a string of at most MAX_TAG_VALUE_LENGTH characters. */
+export function checkTagValue(name: string, key: string, value: unknown): string {
+  if (typeof value !== "string" || value.length > MAX_TAG_VALUE_LENGTH) {
+    throw new Error(
+      `${name}: the value of tag "${key}" must be a string of at most ${MAX_TAG_VALUE_LENGTH} characters; got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * `tags` at start: a `Record<string, string>` (client, direct call) or the pairs the component
+ * receives. At most MAX_TAGS pairs, distinct keys. Returns the pairs (none: undefined).
+ */
+export function checkTags(name: string, tags: unknown): TagPairs | undefined {
+  if (tags === undefined) return undefined;
+  let pairs: [unknown, unknown][];
+  if (Array.isArray(tags)) {
+    pairs = tags.map((p) => (typeof p === "object" && p !== null ? [p.key, p.value] : [p, undefined]));
+  } else if (typeof tags === "object" && tags !== null) {
+    pairs = Object.entries(tags);
+  } else {
+    throw new Error(`${name}: tags must be an object of string keys and values; got ${describeValue(tags)}`);
+  }
+  if (pairs.length > MAX_TAGS) {
+    throw new Error(`${name}: at most ${MAX_TAGS} tags per workflow; got ${pairs.length}`);
+  }
+  const seen = new Set<string>();
+  const result: TagPairs = [];
+  for (const [k, value] of pairs) {
+    const key = checkTagKey(name, k);
+    if (seen.has(key)) throw new Error(`${name}: tag "${key}" is given twice`);
+    seen.add(key);
+    result.push({ key, value: checkTagValue(name, key, value) });
+  }
+  return result.length > 0 ? result : undefined;
+}
+
+/** A retention period in ms (`new WorkflowManager(c, { retention })`). */
+export function checkRetention(
+  name: string,
+  retention: unknown,
+): { completed?: number; failed?: number; canceled?: number } | undefined {
+  if (retention === undefined) return undefined;
+  if (typeof retention !== "object" || retention === null) {
+    throw new Error(
+      `${name}: retention must be { completed?, failed?, canceled? } in ms; got ${describeValue(retention)}`,
+    );
+  }
+  const result: { completed?: number; failed?: number; canceled?: number } = {};
+  for (const [key, value] of Object.entries(retention)) {
+    if (key !== "completed" && key !== "failed" && key !== "canceled") {
+      throw new Error(`${name}: retention has no option "${key}" (completed, failed, canceled)`);
+    }
+    if (value === undefined) continue;
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > MAX_RETENTION_MS) {
+      throw new Error(
+        `${name}: retention.${key} must be a number of milliseconds from 0 to ${MAX_RETENTION_MS}; got ${describeValue(value)}`,
+      );
+    }
+    result[key] = value;
+  }
+  return result;
 }

@@ -22,6 +22,7 @@ import type * as executorBoundsWorkflows from "../executorBoundsWorkflows.js";
 import type * as executorWorkflows from "../executorWorkflows.js";
 import type * as http from "../http.js";
 import type * as lifecycleWorkflows from "../lifecycleWorkflows.js";
+import type * as operateWorkflows from "../operateWorkflows.js";
 import type * as optionProbes from "../optionProbes.js";
 import type * as orders from "../orders.js";
 import type * as payments from "../payments.js";
@@ -52,6 +53,7 @@ declare const fullApi: ApiFromModules<{
   executorWorkflows: typeof executorWorkflows;
   http: typeof http;
   lifecycleWorkflows: typeof lifecycleWorkflows;
+  operateWorkflows: typeof operateWorkflows;
   optionProbes: typeof optionProbes;
   orders: typeof orders;
   payments: typeof payments;

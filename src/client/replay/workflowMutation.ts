@@ -26,7 +26,7 @@ import { CollectingJournal, ComponentJournal, type StepJournal } from "./stepJou
 import { DEFAULT_BATCH_STEPS, DEFAULT_WEBHOOK_PATH_PREFIX } from "../../shared/limits.js";
 import { type JournalEntry, type ReplayOutcome, vReplayItem, vReplayOutcome } from "../../shared/protocol.js";
 import type { InferFromOptionalValidator, RunResult, WorkflowComponent, WorkflowMutationResult } from "../types.js";
-import { checkStartArgs, checkWorkpoolOptions } from "../../shared/validateOptions.js";
+import { checkStartArgs, checkTags, checkWorkpoolOptions } from "../../shared/validateOptions.js";
 import { createWorkflowCtx, type WebhookSettings } from "./workflowContext.js";
 
 export type WorkflowArgs<V extends PropertyValidators, Context = unknown> = {
@@ -34,6 +34,8 @@ export type WorkflowArgs<V extends PropertyValidators, Context = unknown> = {
   args: ObjectType<V>;
   /** Schedule the first replay instead of running it in the caller's transaction. */
   startAsync?: boolean;
+  /** Tags to filter by in `list` (at most 16; keys 1–64 printable ASCII characters, values up to 256). */
+  tags?: Record<string, string>;
 } & (
   | {
       /** A function handle (`createFunctionHandle`) of a mutation to call when the workflow finishes. */
@@ -66,6 +68,7 @@ const vStart = v.object({
   startAsync: v.optional(v.boolean()),
   onComplete: v.optional(v.string()),
   context: v.optional(v.any()),
+  tags: v.optional(v.record(v.string(), v.string())),
 });
 
 const USAGE =
@@ -146,6 +149,7 @@ export function workflowMutation<
       }
       if (validate(vStart, rawArgs)) {
         checkStartArgs({ args: rawArgs.args, onComplete: rawArgs.onComplete, context: rawArgs.context });
+        const tags = checkTags("start", rawArgs.tags);
         const { name } = await ctx.meta.getFunctionMetadata();
         const workflowId = (await ctx.runMutation(component.workflow.create, {
           workflowName: name,
@@ -155,6 +159,7 @@ export function workflowMutation<
           onComplete: rawArgs.onComplete ? { fnHandle: rawArgs.onComplete, context: rawArgs.context } : undefined,
           startAsync: rawArgs.startAsync || undefined,
           createOnly: !rawArgs.startAsync || undefined,
+          ...(tags ? { tags } : {}),
         })) as unknown as WorkflowId;
         if (!rawArgs.startAsync) {
           // The first replay runs here, in the caller's transaction: its journal is empty.

@@ -301,10 +301,19 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               stepId: string;
               workflowId: string;
             };
+            paused?: { at: number };
             runResult?:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
               | { kind: "canceled" };
+            status?:
+              | "queued"
+              | "running"
+              | "paused"
+              | "completed"
+              | "failed"
+              | "canceled";
+            tags?: Array<{ key: string; value: string }>;
             workflowHandle: string;
           };
         },
@@ -653,6 +662,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           maxParallelism?: number;
           onComplete?: { context?: any; fnHandle: string };
           startAsync?: boolean;
+          tags?: Array<{ key: string; value: string }>;
           workflowArgs: any;
           workflowHandle: string;
           workflowName: string;
@@ -773,10 +783,19 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               stepId: string;
               workflowId: string;
             };
+            paused?: { at: number };
             runResult?:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
               | { kind: "canceled" };
+            status?:
+              | "queued"
+              | "running"
+              | "paused"
+              | "completed"
+              | "failed"
+              | "canceled";
+            tags?: Array<{ key: string; value: string }>;
             workflowHandle: string;
           };
         },
@@ -786,6 +805,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "query",
         "internal",
         {
+          name?: string;
           order: "asc" | "desc";
           paginationOpts: {
             cursor: string | null;
@@ -795,6 +815,14 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             maximumRowsRead?: number;
             numItems: number;
           };
+          status?:
+            | "queued"
+            | "running"
+            | "paused"
+            | "completed"
+            | "failed"
+            | "canceled";
+          tag?: { key: string; value: string };
         },
         {
           continueCursor: string;
@@ -802,11 +830,21 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           page: Array<{
             args: any;
             context?: any;
+            createdAt: number;
+            finishedAt?: number;
             name?: string;
             runResult?:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
               | { kind: "canceled" };
+            status:
+              | "queued"
+              | "running"
+              | "paused"
+              | "completed"
+              | "failed"
+              | "canceled";
+            tags: Record<string, string>;
             workflowId: string;
           }>;
           pageStatus?: "SplitRecommended" | "SplitRequired" | null;
@@ -835,11 +873,21 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           page: Array<{
             args: any;
             context?: any;
+            createdAt: number;
+            finishedAt?: number;
             name?: string;
             runResult?:
               | { kind: "success"; returnValue: any }
               | { error: string; kind: "failed" }
               | { kind: "canceled" };
+            status:
+              | "queued"
+              | "running"
+              | "paused"
+              | "completed"
+              | "failed"
+              | "canceled";
+            tags: Record<string, string>;
             workflowId: string;
           }>;
           pageStatus?: "SplitRecommended" | "SplitRequired" | null;
@@ -887,10 +935,24 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         },
         Name
       >;
+      pause: FunctionReference<
+        "mutation",
+        "internal",
+        { workflowId: string },
+        null,
+        Name
+      >;
       restart: FunctionReference<
         "mutation",
         "internal",
         { from?: number | string; startAsync?: boolean; workflowId: string },
+        null,
+        Name
+      >;
+      resume: FunctionReference<
+        "mutation",
+        "internal",
+        { workflowId: string },
         null,
         Name
       >;

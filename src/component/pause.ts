@@ -1,0 +1,40 @@
+// Pause and resume (SPEC 4.3). A paused workflow is running but not ready (readiness.ts): steps
+// in flight finish and are recorded, timers and events that arrive are recorded too, but no
+// replay runs, so nothing new starts. Resume clears the mark and, if nothing is in flight,
+// schedules the replay the pause held back; otherwise the last result to arrive does, as usual.
+// Both modes: the executor's flush and the coordinator ask `isReady` too.
+import type { Doc } from "./_generated/dataModel.js";
+import type { MutationCtx } from "./_generated/server.js";
+import { getLogger } from "./config.js";
+import { describeStatus } from "./model.js";
+import { isReady } from "./readiness.js";
+import { scheduleReplay } from "./replay.js";
+import { refreshStatus } from "./status.js";
+
+/** Pause a running workflow; a no-op if it is already paused. */
+export async function pauseWorkflow(ctx: MutationCtx, workflow: Doc<"workflows">): Promise<void> {
+  if (workflow.runResult) {
+    throw new Error(
+      `Workflow not running: ${workflow._id} already ${describeStatus(workflow)}; only a running workflow can be paused.`,
+    );
+  }
+  if (workflow.paused) return;
+  await ctx.db.patch("workflows", workflow._id, { paused: { at: Date.now() } });
+  await refreshStatus(ctx, workflow._id);
+  (await getLogger(ctx)).info(`Workflow ${workflow._id} (${workflow.name}) paused`);
+}
+
+/** Resume a paused workflow: replay it now if it is ready. A no-op if it is not paused. */
+export async function resumeWorkflow(ctx: MutationCtx, workflow: Doc<"workflows">): Promise<void> {
+  if (workflow.runResult) {
+    throw new Error(
+      `Workflow not running: ${workflow._id} already ${describeStatus(workflow)}; only a paused workflow can be resumed.`,
+    );
+  }
+  if (!workflow.paused) return;
+  await ctx.db.patch("workflows", workflow._id, { paused: undefined });
+  await refreshStatus(ctx, workflow._id);
+  (await getLogger(ctx)).info(`Workflow ${workflow._id} (${workflow.name}) resumed`);
+  const resumed = { ...workflow, paused: undefined };
+  if (await isReady(ctx, resumed)) await scheduleReplay(ctx, resumed);
+}
