@@ -248,6 +248,34 @@ describe("actions", () => {
     expect((await post(t, "/api/cancel", { id: failing })).status).toBe(404);
   });
 
+  test("filter by tag, pause and resume", async () => {
+    const t = initConvexTest();
+    const tagged = await t.mutation((ctx) =>
+      workflow.start(ctx, internal.consoleWorkflows.awaitApproval, { request: "t" }, { tags: { customer: "acme" } }),
+    );
+    await startWaiting(t, "untagged");
+    await drain(t);
+    const runs = async (query: string) =>
+      ((await (await get(t, `/api/runs?${query}`)).json()) as { runs: { id: string; status: string; tags: unknown }[] })
+        .runs;
+    expect(await runs("tagKey=customer&tagValue=acme")).toEqual([
+      expect.objectContaining({ id: tagged, status: "running", tags: [{ key: "customer", value: "acme" }] }),
+    ]);
+    expect(await runs("tagKey=customer&tagValue=other")).toEqual([]);
+    expect((await get(t, "/api/runs?tagValue=acme")).status).toBe(400);
+
+    expect((await post(t, "/api/pause", { id: tagged })).status).toBe(200);
+    expect((await runs("status=paused")).map((r) => r.id)).toEqual([tagged]);
+    expect((await post(t, "/api/send-event", { id: tagged, name: "approval", value: { ok: true } })).status).toBe(200);
+    await drain(t);
+    expect(await statusType(t, tagged)).toBe("paused"); // the event waits while paused
+    expect((await post(t, "/api/resume", { id: tagged })).status).toBe(200);
+    await drain(t);
+    expect(await t.query((ctx) => workflow.status(ctx, tagged))).toEqual({ type: "completed", result: true });
+    const late = await post(t, "/api/pause", { id: tagged });
+    expect(late.status).toBe(400);
+  });
+
   test("bulk cancel cancels what the filter matches and nothing else; other workflows still complete", async () => {
     const t = initConvexTest();
     const waiting = [await startWaiting(t, "1"), await startWaiting(t, "2")];

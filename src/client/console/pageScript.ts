@@ -192,7 +192,7 @@ export const CONSOLE_SCRIPT = String.raw`
       ]));
     });
     if (!data.runs.length) listEls.body.appendChild(el("tr", null, [el("td", { colspan: 7, "class": "dim", text: "No runs match." })]));
-    listEls.more.textContent = data.continueCursor ? "Showing the newest matches of the first page read; narrow the filter to see others." : "";
+    listEls.more.textContent = data.continueCursor ? "More runs match: showing the newest " + data.runs.length + ". Narrow the filter to see others." : "";
   }
   function cancelMatching() {
     var params = filterParams();

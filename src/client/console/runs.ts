@@ -46,16 +46,9 @@ export function tagsOf(w: WorkflowLike): { key: string; value: string }[] {
   return [];
 }
 
-function matches(w: WorkflowLike, filter: RunFilter): boolean {
-  if (filter.status !== undefined && statusOf(w) !== filter.status) return false;
-  if (filter.tag && !tagsOf(w).some((t) => t.key === filter.tag!.key && t.value === filter.tag!.value)) return false;
-  return true;
-}
-
 /**
- * A page of workflows matching the filter. The name goes to the component's index; status
- * and tag are checked on the page read (the component's `list` filters them through its
- * indexes once it has them), so a page may hold fewer than `numItems` matches.
+ * A page of workflows matching the filter, through the component's indexes (`list` with
+ * name, status and tag): a page holds only matches.
  */
 export async function pageOfWorkflows(
   ctx: Ctx,
@@ -63,13 +56,13 @@ export async function pageOfWorkflows(
   filter: RunFilter,
   opts: { order: "asc" | "desc"; cursor: string | null; numItems: number },
 ): Promise<PaginationResult<PublicWorkflow>> {
-  const args = { order: opts.order, paginationOpts: { cursor: opts.cursor, numItems: opts.numItems } };
-  const page = (await callComponent(() =>
-    filter.name === undefined
-      ? ctx.runQuery(component.workflow.list, args)
-      : ctx.runQuery(component.workflow.listByName, { name: filter.name, ...args }),
+  return (await callComponent(() =>
+    ctx.runQuery(component.workflow.list, {
+      ...filter,
+      order: opts.order,
+      paginationOpts: { cursor: opts.cursor, numItems: opts.numItems },
+    }),
   )) as PaginationResult<PublicWorkflow>;
-  return { ...page, page: page.page.filter((w) => matches(w as WorkflowLike, filter)) };
 }
 
 export type RunSummary = {
