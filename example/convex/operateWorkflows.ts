@@ -107,3 +107,25 @@ export const parent = operate.define({
   handler: async (step, { key }): Promise<string> =>
     await step.runWorkflow(internal.operateWorkflows.waiter, { key: `${key}:child` }),
 });
+
+// ---------------------------------------------------------------------------------------
+// Executor mode: pause and resume must hold there too (the flush and the coordinator ask
+// the same readiness check).
+
+export const operateExecutor = new WorkflowManager(components.workflow, {
+  executorShards: 1,
+  workpoolOptions: { logLevel: "ERROR" },
+});
+
+/** Two mutation steps, run by the executor: `<key>:1`, then `<key>:2`. */
+export const twoTasks = operateExecutor.define({
+  args: { key: v.string() },
+  returns: v.number(),
+  handler: async (step, { key }): Promise<number> => {
+    await step.runMutation(internal.operateWorkflows.effect, { key: `${key}:1` });
+    return await step.runMutation(internal.operateWorkflows.effect, { key: `${key}:2` });
+  },
+});
+
+export const executor = operateExecutor.executor();
+operateExecutor.setExecutorRef(internal.operateWorkflows.executor);
