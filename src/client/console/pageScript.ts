@@ -326,7 +326,9 @@ export const CONSOLE_SCRIPT = String.raw`
     d.steps.forEach(function (s) {
       var started = s.startedAt == null ? s.queuedAt : s.startedAt;
       runEls.steps.appendChild(el("tr", { "data-step": s.stepNumber }, [
-        el("td", { text: String(s.stepNumber) }), el("td", { "class": "name", text: s.name }), el("td", { "class": "dim", text: s.kind }),
+        el("td", { text: String(s.stepNumber) }),
+        el("td", { "class": "name" }, [s.name, s.childId ? el("a", { href: "#/run/" + encodeURIComponent(s.childId), "class": "child", text: " → child run" }) : null]),
+        el("td", { "class": "dim", text: s.kind }),
         el("td", null, [badge(s.outcome)]), el("td", { "class": "dim", text: fmtTime(s.queuedAt) }),
         el("td", { "class": "dim", text: s.startedAt == null ? "" : fmtTime(s.startedAt) }),
         el("td", { text: s.finishedAt == null ? "" : fmtDur(s.finishedAt - started) }),
