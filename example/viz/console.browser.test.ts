@@ -24,7 +24,11 @@ const RESTART_WITH_ARGS = false;
 const haveChromium = existsSync(CHROMIUM);
 const TOKEN = "browser-console-token-0123456789abcdef";
 const CONSOLE = "/workflow/console";
-const IMG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../docs/img");
+/** Screenshots go to out/; with UPDATE_DOCS_IMG=1 to docs/img/ (the ones docs/console.md shows). */
+const IMG_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  process.env.UPDATE_DOCS_IMG ? "../../docs/img" : "../../out",
+);
 const XSS_NAME = "<script>window.__xss='name'</script>";
 const XSS_ARG = "bad <img src=x onerror=\"window.__xss='args'\"><script>window.__xss='args'</script>";
 
