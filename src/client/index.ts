@@ -225,22 +225,37 @@ export async function cancel(
   await ctx.runMutation(component.workflow.cancel, { workflowId });
 }
 
-/**
- * Run a finished workflow again. `from` (a step number, a step name — the last one with that
- * name — or a function reference) deletes that step and every later one first; without it,
- * the handler replays the whole journal.
- */
+/** `restart`'s options. */
+export type RestartOptions = {
+  /**
+   * Where to re-run from: a step number, a step name (the last one with that name), a function
+   * reference, or `"failed"`: the first failed step. That step and every later one are deleted
+   * first; without `from`, the handler replays the whole journal.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- "failed" documents the special value
+  from?: number | "failed" | string | FunctionReference<any, any>;
+  /** Schedule the replay instead of running it in this transaction. */
+  startAsync?: boolean;
+  /**
+   * New arguments for the handler, validated by the workflow's `args` validator (like a start)
+   * before anything changes; an invalid value throws and the workflow stays as it was.
+   */
+  args?: unknown;
+};
+
+/** Run a finished workflow again (see `RestartOptions`). */
 export async function restart(
   ctx: MutationCtx | ActionCtx,
   component: WorkflowComponent,
   workflowId: WorkflowId,
-  options?: { from?: number | string | FunctionReference<any, any>; startAsync?: boolean },
+  options?: RestartOptions,
 ): Promise<void> {
   const from = options?.from;
   await ctx.runMutation(component.workflow.restart, {
     workflowId,
     from: from === undefined || typeof from === "number" || typeof from === "string" ? from : functionName(from),
     startAsync: options?.startAsync,
+    ...(options?.args !== undefined ? { args: options.args } : {}),
   });
 }
 
@@ -556,11 +571,7 @@ export class WorkflowManager {
   cancel(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<void> {
     return cancel(ctx, this.component, workflowId);
   }
-  restart(
-    ctx: MutationCtx | ActionCtx,
-    workflowId: WorkflowId,
-    options?: { from?: number | string | FunctionReference<any, any>; startAsync?: boolean },
-  ): Promise<void> {
+  restart(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId, options?: RestartOptions): Promise<void> {
     return restart(ctx, this.component, workflowId, options);
   }
   cleanup(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<boolean> {

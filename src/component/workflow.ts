@@ -31,6 +31,7 @@ import { createWorkflow, vCreateArgs } from "./start.js";
 import { type ListArgs, pageOfWorkflows } from "./listing.js";
 import { operatorFields } from "./operate.js";
 import { pauseWorkflow, resumeWorkflow } from "./pause.js";
+import { checkRestartArgs, firstFailedStep, RESTART_FROM_FAILED } from "./restartArgs.js";
 import { vListFilter } from "../shared/protocol.js";
 import schema, { journalDocument, workflowDocument } from "./schema.js";
 
@@ -181,6 +182,8 @@ export const restart = mutation({
     workflowId: v.string(),
     from: v.optional(v.union(v.number(), v.string())),
     startAsync: v.optional(v.boolean()),
+    /** New arguments (SPEC 4.3), checked by the workflow's own mutation first (restartArgs.ts). */
+    args: v.optional(v.any()),
   },
   returns: v.null(),
   handler: async (ctx, args) => {
@@ -188,9 +191,14 @@ export const restart = mutation({
     if (!workflow.runResult) {
       throw new Error(`Workflow is still running: ${workflow._id}. Only a finished workflow can be restarted.`);
     }
-    const fromStep = await resolveRestartPoint(ctx, workflow, args.from);
+    const fromStep =
+      args.from === RESTART_FROM_FAILED
+        ? await firstFailedStep(ctx, workflow)
+        : await resolveRestartPoint(ctx, workflow, args.from);
+    if ("args" in args && args.args !== undefined) await checkRestartArgs(ctx, workflow, args.args);
     const generationNumber = workflow.generationNumber + 1;
     await ctx.db.patch("workflows", workflow._id, {
+      ...(args.args !== undefined ? { args: args.args } : {}),
       generationNumber,
       runResult: undefined,
       finishedAt: undefined,
@@ -200,7 +208,13 @@ export const restart = mutation({
     await refreshStatus(ctx, workflow._id);
     const console = await getLogger(ctx);
     console.event("retry", { workflowId: workflow._id, name: workflow.name, from: args.from });
-    const restarted = { ...workflow, generationNumber, runResult: undefined, finishedAt: undefined };
+    const restarted = {
+      ...workflow,
+      ...(args.args !== undefined ? { args: args.args } : {}),
+      generationNumber,
+      runResult: undefined,
+      finishedAt: undefined,
+    };
     if (await hasStepsInFlight(ctx, workflow._id)) {
       // The stop that finished it (a cancel of a big tree) is still under way: this restart
       // takes it over (the stop is fenced by the generation), then deletes, then replays.

@@ -114,6 +114,8 @@ export function workflowMutation<
       args: v.optional(argsValidator ?? v.any()),
       /** A replay group, sent by the component's coordinator (executor mode). */
       group: v.optional(v.array(vReplayItem)),
+      /** `restart` with new args: the component asks this definition to check them (nothing runs). */
+      checkArgs: v.optional(v.object({ workflowId: vWorkflowId, args: v.any() })),
       usage: v.optional(v.literal(USAGE)),
     }),
     returns: v.union(
@@ -126,6 +128,19 @@ export function workflowMutation<
       rawArgs,
     ): Promise<WorkflowMutationResult<any> | { kind: "group"; results: ReplayOutcome[] }> => {
       const logger = createLogger(workpoolOptions.logLevel);
+      if (rawArgs.checkArgs) {
+        // The component's `restart` with `args`: validated like a start, before anything changes.
+        const { workflowId, args } = rawArgs.checkArgs;
+        if (argsValidator) {
+          try {
+            validate(argsValidator, args, { throw: true, db: ctx.db });
+          } catch (error) {
+            const message = error instanceof Error ? error.message : String(error);
+            throw new Error(`Invalid args to restart workflow ${workflowId} with: ${message}`);
+          }
+        }
+        return workflowId;
+      }
       if (rawArgs.group) {
         // Replay several workflows of this definition in one call; the component journals
         // the steps each one asks for next (or finishes it) in the same transaction.

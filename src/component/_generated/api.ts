@@ -26,6 +26,7 @@ import type * as pause from "../pause.js";
 import type * as pool from "../pool.js";
 import type * as readiness from "../readiness.js";
 import type * as replay from "../replay.js";
+import type * as restartArgs from "../restartArgs.js";
 import type * as results from "../results.js";
 import type * as start from "../start.js";
 import type * as stats from "../stats.js";
@@ -64,6 +65,7 @@ const fullApi: ApiFromModules<{
   pool: typeof pool;
   readiness: typeof readiness;
   replay: typeof replay;
+  restartArgs: typeof restartArgs;
   results: typeof results;
   start: typeof start;
   stats: typeof stats;

@@ -945,7 +945,12 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       restart: FunctionReference<
         "mutation",
         "internal",
-        { from?: number | string; startAsync?: boolean; workflowId: string },
+        {
+          args?: any;
+          from?: number | string;
+          startAsync?: boolean;
+          workflowId: string;
+        },
         null,
         Name
       >;
