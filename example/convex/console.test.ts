@@ -239,6 +239,17 @@ describe("actions", () => {
     const effects = await t.run((ctx) => ctx.db.query("effects").collect());
     expect(effects.filter((e) => e.key === "console")).toHaveLength(1);
 
+    // New args: checked like a start (a bad one changes nothing), then it runs from the failed step.
+    const wrongType = await post(t, "/api/restart", { id: failing, from: "failed", args: { name: 5 } });
+    expect(wrongType.status).toBe(400);
+    expect(await statusType(t, failing)).toBe("failed");
+    expect((await post(t, "/api/restart", { id: failing, from: "failed", args: { name: "Grace" } })).status).toBe(200);
+    await drain(t);
+    expect(await t.query((ctx) => workflow.status(ctx, failing))).toEqual({
+      type: "completed",
+      result: "Hello, Grace",
+    });
+
     const stillRunning = await startWaiting(t, "s");
     await drain(t);
     const refused = await post(t, "/api/cleanup", { id: stillRunning });

@@ -19,12 +19,15 @@ export const check = internalMutation({
   },
 });
 
-/** Step 0 records the name; step 1 fails for names starting with "bad". */
+/**
+ * Step 0 does not depend on the args (so a restart from step 1 with new args replays it as
+ * journaled); step 1 fails for names starting with "bad".
+ */
 export const greetChecked = workflow.define({
   args: { name: v.string() },
   returns: v.string(),
   handler: async (step, { name }): Promise<string> => {
-    await step.runMutation(internal.example.record, { key: "console", value: name });
+    await step.runMutation(internal.example.record, { key: "console", value: "started" });
     return await step.runMutation(internal.consoleWorkflows.check, { name });
   },
 });

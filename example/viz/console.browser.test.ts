@@ -19,8 +19,6 @@ import { initConvexTest, type TestConvex } from "../convex/setup.testing.js";
 import { serveRoutes } from "../demo/serveRoutes.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-/** Restart with new args comes with SPEC 4.3's engine half; until then that step is skipped. */
-const RESTART_WITH_ARGS = false;
 const haveChromium = existsSync(CHROMIUM);
 const TOKEN = "browser-console-token-0123456789abcdef";
 const CONSOLE = "/workflow/console";
@@ -168,7 +166,6 @@ describe.skipIf(!haveChromium && !process.env.CI)("runs console in Chromium", ()
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(IMG_DIR, "console-run.png") });
     expect(errors).toEqual([]);
-    if (!RESTART_WITH_ARGS) return;
     await page.fill("#restart-args", '{ "name": "Grace" }');
     await page.click("#restart-submit");
     await page.waitForSelector('#run-title [data-status="completed"]', { timeout: 20_000 });
