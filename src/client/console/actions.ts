@@ -3,7 +3,7 @@
 import type { GenericActionCtx, GenericDataModel } from "convex/server";
 import { convexToJson, type Value } from "convex/values";
 import type { WorkflowComponent } from "../types.js";
-import { callComponent, ConsoleRequestError, runMutationByName } from "./engine.js";
+import { callComponent, ConsoleRequestError } from "./errors.js";
 import { filterFromBody } from "./filters.js";
 import { pageOfWorkflows, statusOf } from "./runs.js";
 
@@ -109,11 +109,13 @@ async function cancelMany(ctx: Ctx, component: WorkflowComponent, body: Body) {
 }
 
 const pause = async (ctx: Ctx, component: WorkflowComponent, body: Body) => {
-  await runMutationByName(ctx, component, "pause", { workflowId: idOf(body) });
+  const workflowId = idOf(body);
+  await callComponent(() => ctx.runMutation(component.workflow.pause, { workflowId }));
   return { ok: true };
 };
 const resume = async (ctx: Ctx, component: WorkflowComponent, body: Body) => {
-  await runMutationByName(ctx, component, "resume", { workflowId: idOf(body) });
+  const workflowId = idOf(body);
+  await callComponent(() => ctx.runMutation(component.workflow.resume, { workflowId }));
   return { ok: true };
 };
 

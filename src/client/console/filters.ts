@@ -1,6 +1,6 @@
 // The runs filter the console understands, read from a query string (GET) or a JSON body
 // (POST, bulk actions), checked before anything is read. The same shape as `list`'s filter.
-import { ConsoleRequestError } from "./engine.js";
+import { ConsoleRequestError } from "./errors.js";
 
 export const RUN_STATUSES = ["queued", "running", "paused", "completed", "failed", "canceled"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];

@@ -15,7 +15,7 @@ import { checkWebhookPathPrefix, describeValue } from "../../shared/validateOpti
 import type { WorkflowComponent } from "../types.js";
 import { ACTIONS } from "./actions.js";
 import type { ConsoleAuthorize } from "./auth.js";
-import { ConsoleRequestError, describeError } from "./engine.js";
+import { ConsoleRequestError, describeError } from "./errors.js";
 import { filterFromSearchParams } from "./filters.js";
 import { renderConsolePage } from "./page.js";
 import { errorResponse, htmlResponse, jsonResponse, makeNonce, type ResponseHeaders } from "./responses.js";

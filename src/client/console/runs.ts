@@ -3,7 +3,7 @@
 import type { GenericActionCtx, GenericDataModel, PaginationResult } from "convex/server";
 import type { PublicWorkflow, WorkflowStep } from "../../shared/types.js";
 import type { WorkflowComponent } from "../types.js";
-import { callComponent, ConsoleRequestError } from "./engine.js";
+import { callComponent, ConsoleRequestError } from "./errors.js";
 import type { RunFilter, RunStatus } from "./filters.js";
 
 type Ctx = GenericActionCtx<GenericDataModel>;
