@@ -340,6 +340,42 @@ export async function pause(
   await ctx.runMutation(component.workflow.pause, { workflowId });
 }
 
+/** What `cancelMany` / `restartMany` return: the count when done at once, else a job to follow. */
+export type BulkResult = { count: number } | { jobId: string };
+export type BulkProgress = FunctionReturnType<WorkflowComponent["bulk"]["bulkProgress"]>;
+
+/**
+ * Cancel every running workflow the filter selects (as `cancel` does, nested workflows too), in
+ * bounded batches that continue in scheduled functions. Returns `{ count }` when one batch did
+ * it all, else `{ jobId }` for `bulkProgress`. Workflows that are not running are skipped.
+ */
+export async function cancelMany(
+  ctx: MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  filter: ListFilter,
+): Promise<BulkResult> {
+  return await ctx.runMutation(component.bulk.cancelMany, { filter: filterOf(filter) });
+}
+
+/**
+ * Restart every finished workflow the filter selects, from step `from` (default 0: from the
+ * start) or `"failed"` (each from its first failed step; one without is skipped), in bounded
+ * batches like `cancelMany`. Replays are scheduled. Running workflows are skipped.
+ */
+export async function restartMany(
+  ctx: MutationCtx | ActionCtx,
+  component: WorkflowComponent,
+  filter: ListFilter,
+  options?: { from?: number | "failed" },
+): Promise<BulkResult> {
+  return await ctx.runMutation(component.bulk.restartMany, { filter: filterOf(filter), from: options?.from });
+}
+
+/** A `cancelMany` / `restartMany` job's progress: `count` acted on, `skipped`, `done`. Reactive. */
+export async function bulkProgress(ctx: ReadCtx, component: WorkflowComponent, jobId: string): Promise<BulkProgress> {
+  return await ctx.runQuery(component.bulk.bulkProgress, { jobId });
+}
+
 /** Resume a paused workflow exactly where it stopped. A no-op for a running one. */
 export async function resume(
   ctx: MutationCtx | ActionCtx,
@@ -583,6 +619,22 @@ export class WorkflowManager {
   /** Pause a running workflow; see the standalone `pause`. */
   pause(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<void> {
     return pause(ctx, this.component, workflowId);
+  }
+  /** Cancel every running workflow the filter selects; see the standalone `cancelMany`. */
+  cancelMany(ctx: MutationCtx | ActionCtx, filter: ListFilter): Promise<BulkResult> {
+    return cancelMany(ctx, this.component, filter);
+  }
+  /** Restart every finished workflow the filter selects; see the standalone `restartMany`. */
+  restartMany(
+    ctx: MutationCtx | ActionCtx,
+    filter: ListFilter,
+    options?: { from?: number | "failed" },
+  ): Promise<BulkResult> {
+    return restartMany(ctx, this.component, filter, options);
+  }
+  /** A bulk job's progress; see the standalone `bulkProgress`. */
+  bulkProgress(ctx: ReadCtx, jobId: string): Promise<BulkProgress> {
+    return bulkProgress(ctx, this.component, jobId);
   }
   /** Resume a paused workflow; see the standalone `resume`. */
   resume(ctx: MutationCtx | ActionCtx, workflowId: WorkflowId): Promise<void> {

@@ -157,6 +157,8 @@ export default defineSchema({
   bulkJobs: defineTable({
     kind: v.union(v.literal("cancel"), v.literal("restart")),
     filter: vListFilter,
+    /** `restartMany`: where each workflow re-runs from (unset: 0). */
+    from: v.optional(v.union(v.number(), v.literal("failed"))),
     /** Where the next batch continues (a `list` cursor); null: from the start. */
     cursor: v.union(v.string(), v.null()),
     /** Workflows acted on so far. */

@@ -187,7 +187,18 @@ export const restart = mutation({
   },
   returns: v.null(),
   handler: async (ctx, args) => {
-    const workflow = await getWorkflowOrThrow(ctx, args.workflowId);
+    await restartWorkflow(ctx, await getWorkflowOrThrow(ctx, args.workflowId), args);
+    return null;
+  },
+});
+
+/** Restart a finished workflow (the body of `restart`, also used by `restartMany`). */
+export async function restartWorkflow(
+  ctx: MutationCtx,
+  workflow: Doc<"workflows">,
+  args: { from?: number | string; startAsync?: boolean; args?: unknown },
+): Promise<null> {
+  {
     if (!workflow.runResult) {
       throw new Error(`Workflow is still running: ${workflow._id}. Only a finished workflow can be restarted.`);
     }
@@ -195,7 +206,7 @@ export const restart = mutation({
       args.from === RESTART_FROM_FAILED
         ? await firstFailedStep(ctx, workflow)
         : await resolveRestartPoint(ctx, workflow, args.from);
-    if ("args" in args && args.args !== undefined) await checkRestartArgs(ctx, workflow, args.args);
+    if (args.args !== undefined) await checkRestartArgs(ctx, workflow, args.args);
     const generationNumber = workflow.generationNumber + 1;
     await ctx.db.patch("workflows", workflow._id, {
       ...(args.args !== undefined ? { args: args.args } : {}),
@@ -240,8 +251,8 @@ export const restart = mutation({
       await runReplay(ctx, restarted);
     }
     return null;
-  },
-});
+  }
+}
 
 /** The step number to restart from, checked against the journal. */
 async function resolveRestartPoint(

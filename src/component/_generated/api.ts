@@ -8,6 +8,7 @@
  * @module
  */
 
+import type * as bulk from "../bulk.js";
 import type * as cancel from "../cancel.js";
 import type * as cleanup from "../cleanup.js";
 import type * as completion from "../completion.js";
@@ -47,6 +48,7 @@ import type {
 import { anyApi, componentsGeneric } from "convex/server";
 
 const fullApi: ApiFromModules<{
+  bulk: typeof bulk;
   cancel: typeof cancel;
   cleanup: typeof cleanup;
   completion: typeof completion;

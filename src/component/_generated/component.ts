@@ -23,6 +23,73 @@ import type { FunctionReference } from "convex/server";
  */
 export type ComponentApi<Name extends string | undefined = string | undefined> =
   {
+    bulk: {
+      bulkProgress: FunctionReference<
+        "query",
+        "internal",
+        { jobId: string },
+        {
+          batches: number;
+          count: number;
+          done: boolean;
+          filter: {
+            name?: string;
+            status?:
+              | "queued"
+              | "running"
+              | "paused"
+              | "completed"
+              | "failed"
+              | "canceled";
+            tag?: { key: string; value: string };
+          };
+          finishedAt?: number;
+          kind: "cancel" | "restart";
+          skipped: number;
+          startedAt: number;
+        },
+        Name
+      >;
+      cancelMany: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          filter: {
+            name?: string;
+            status?:
+              | "queued"
+              | "running"
+              | "paused"
+              | "completed"
+              | "failed"
+              | "canceled";
+            tag?: { key: string; value: string };
+          };
+        },
+        { count: number } | { jobId: string },
+        Name
+      >;
+      restartMany: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          filter: {
+            name?: string;
+            status?:
+              | "queued"
+              | "running"
+              | "paused"
+              | "completed"
+              | "failed"
+              | "canceled";
+            tag?: { key: string; value: string };
+          };
+          from?: number | "failed";
+        },
+        { count: number } | { jobId: string },
+        Name
+      >;
+    };
     event: {
       create: FunctionReference<
         "mutation",
