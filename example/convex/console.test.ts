@@ -294,11 +294,18 @@ describe("actions", () => {
       workflow.start(ctx, internal.example.greeting, { name: "Bo" }, { startAsync: true }),
     );
     const res = await post(t, "/api/cancel-many", { filter: { name: "consoleWorkflows:awaitApproval" } });
-    expect(await res.json()).toEqual({ ok: true, canceled: 2, more: false });
+    expect(await res.json()).toEqual({ ok: true, count: 2 });
     await drain(t);
     for (const id of waiting) expect(await statusType(t, id)).toBe("canceled");
     expect(await statusType(t, other)).toBe("completed");
     const bad = await post(t, "/api/cancel-many", { filter: { status: "nope" } });
     expect(bad.status).toBe(400);
+    expect((await get(t, "/api/bulk-progress")).status).toBe(400);
+
+    // Restart the canceled ones by filter (from the start), then they wait again.
+    const again = await post(t, "/api/restart-many", { filter: { status: "canceled" } });
+    expect(await again.json()).toEqual({ ok: true, count: 2 });
+    await drain(t);
+    for (const id of waiting) expect(await statusType(t, id)).toBe("inProgress");
   });
 });

@@ -5,12 +5,9 @@ import { convexToJson, type Value } from "convex/values";
 import type { WorkflowComponent } from "../types.js";
 import { callComponent, ConsoleRequestError } from "./errors.js";
 import { filterFromBody } from "./filters.js";
-import { pageOfWorkflows, statusOf } from "./runs.js";
 
 type Ctx = GenericActionCtx<GenericDataModel>;
 type Body = Record<string, unknown>;
-/** Bulk cancel: runs canceled per request at most; the answer says whether more match. */
-export const MAX_BULK_CANCEL = 100;
 const MAX_EVENT_NAME = 256;
 
 function idOf(body: Body): string {
@@ -31,6 +28,18 @@ function convexValue(what: string, value: unknown): Value {
     );
   }
   return value as Value;
+}
+
+/** `from`: a step number, "failed", or absent (the whole journal). */
+function fromOf(body: Body): number | "failed" | undefined {
+  if (body.from === undefined || body.from === null) return undefined;
+  if (body.from !== "failed" && !(Number.isInteger(body.from) && (body.from as number) >= 0)) {
+    throw new ConsoleRequestError(
+      400,
+      `from must be a step number (0 or more) or "failed"; got ${JSON.stringify(body.from)}`,
+    );
+  }
+  return body.from as number | "failed";
 }
 
 async function cancel(ctx: Ctx, component: WorkflowComponent, body: Body) {
@@ -84,28 +93,19 @@ async function cleanup(ctx: Ctx, component: WorkflowComponent, body: Body) {
 }
 
 /**
- * Cancel every unfinished run the filter matches, up to MAX_BULK_CANCEL per request (the
- * answer's `more` says to send it again). Uses the component's `cancelMany` once it has one.
+ * Cancel every running run the filter matches, or restart every finished one (`from`: a step
+ * number or "failed"), through the component's bulk jobs: `{ count }` when one batch did it
+ * all, else `{ jobId }`, whose progress `GET api/bulk-progress?jobId` reads.
  */
 async function cancelMany(ctx: Ctx, component: WorkflowComponent, body: Body) {
   const filter = filterFromBody(body);
-  let canceled = 0;
-  let cursor: string | null = null;
-  for (;;) {
-    const page = await pageOfWorkflows(ctx, component, filter, { order: "asc", cursor, numItems: 100 });
-    for (const w of page.page) {
-      if (!["running", "paused", "queued"].includes(statusOf(w))) continue;
-      if (canceled >= MAX_BULK_CANCEL) return { ok: true, canceled, more: true };
-      try {
-        await ctx.runMutation(component.workflow.cancel, { workflowId: w.workflowId });
-        canceled++;
-      } catch {
-        // Finished between the read and the cancel: nothing to do.
-      }
-    }
-    if (page.isDone) return { ok: true, canceled, more: false };
-    cursor = page.continueCursor;
-  }
+  return { ok: true, ...(await callComponent(() => ctx.runMutation(component.bulk.cancelMany, { filter }))) };
+}
+
+async function restartMany(ctx: Ctx, component: WorkflowComponent, body: Body) {
+  const filter = filterFromBody(body);
+  const from = fromOf(body);
+  return { ok: true, ...(await callComponent(() => ctx.runMutation(component.bulk.restartMany, { filter, from }))) };
 }
 
 const pause = async (ctx: Ctx, component: WorkflowComponent, body: Body) => {
@@ -128,4 +128,5 @@ export const ACTIONS: Record<string, (ctx: Ctx, component: WorkflowComponent, bo
   "send-event": sendEvent,
   cleanup,
   "cancel-many": cancelMany,
+  "restart-many": restartMany,
 };

@@ -5,7 +5,9 @@
 //   GET  <prefix>/api/runs        a page of runs: ?name&status&tagKey&tagValue&order&cursor&limit
 //   GET  <prefix>/api/counts      counts per status: ?name
 //   GET  <prefix>/api/run         one run in detail: ?id
-//   POST <prefix>/api/<action>    cancel, pause, resume, restart, send-event, cleanup, cancel-many
+//   GET  <prefix>/api/bulk-progress  a cancel-many / restart-many job: ?jobId
+//   POST <prefix>/api/<action>    cancel, pause, resume, restart, send-event, cleanup,
+//                                 cancel-many, restart-many
 //
 // `authorize(ctx, request)` decides every request first: a refused API request gets 401 and
 // nothing is read or written; a refused page request gets 401 with the sign-in form (the same
@@ -19,7 +21,7 @@ import { ConsoleRequestError, describeError } from "./errors.js";
 import { filterFromSearchParams } from "./filters.js";
 import { renderConsolePage } from "./page.js";
 import { errorResponse, htmlResponse, jsonResponse, makeNonce, type ResponseHeaders } from "./responses.js";
-import { countRuns, listRuns, runDetail } from "./runs.js";
+import { bulkProgress, countRuns, listRuns, runDetail } from "./runs.js";
 
 export { bearerTokenAuth, type ConsoleAuthorize } from "./auth.js";
 
@@ -126,6 +128,7 @@ async function route(ctx: GenericActionCtx<GenericDataModel>, request: Request, 
     "/api/runs": () => listRuns(ctx, component, filterFromSearchParams(url.searchParams), url.searchParams),
     "/api/counts": () => countRuns(ctx, component, url.searchParams.get("name") || undefined),
     "/api/run": () => runDetail(ctx, component, url.searchParams.get("id") ?? ""),
+    "/api/bulk-progress": () => bulkProgress(ctx, component, url.searchParams.get("jobId") ?? ""),
   };
   const read = reads[rest];
   if (read) {

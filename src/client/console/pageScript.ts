@@ -151,7 +151,8 @@ export const CONSOLE_SCRIPT = String.raw`
       state.filter = { name: name.value.trim(), status: status.value, tagKey: tagKey.value.trim(), tagValue: tagValue.value };
       refreshList();
     } }, [name, status, tagKey, tagValue, el("button", { type: "submit", id: "apply", text: "Filter" }),
-      el("button", { type: "button", id: "cancel-many", "class": "danger", text: "Cancel all matching…", onclick: cancelMatching })]);
+      el("button", { type: "button", id: "cancel-many", "class": "danger", text: "Cancel all matching…", onclick: cancelMatching }),
+      el("button", { type: "button", id: "restart-many", text: "Restart failed matching…", onclick: restartFailedMatching })]);
     listEls.body = el("tbody", { id: "runs" });
     listEls.more = el("div", { id: "more", "class": "dim" });
     view.appendChild(form);
@@ -194,17 +195,34 @@ export const CONSOLE_SCRIPT = String.raw`
     if (!data.runs.length) listEls.body.appendChild(el("tr", null, [el("td", { colspan: 7, "class": "dim", text: "No runs match." })]));
     listEls.more.textContent = data.continueCursor ? "More runs match: showing the newest " + data.runs.length + ". Narrow the filter to see others." : "";
   }
-  function cancelMatching() {
+  function currentFilter() {
     var params = filterParams();
     var filter = {};
     if (params.name) filter.name = params.name;
     if (params.status) filter.status = params.status;
     if (params.tagKey) filter.tag = { key: params.tagKey, value: params.tagValue };
-    if (!window.confirm("Cancel every unfinished run matching this filter?")) return;
-    api("POST", "cancel-many", { filter: filter }).then(function (r) {
-      message("Canceled " + r.canceled + " run(s)" + (r.more ? "; more match: run it again." : "."), false);
-      refreshList();
+    return filter;
+  }
+  // A bulk job: done at once ({ count }) or followed through bulk-progress until done.
+  function bulk(action, body, verb) {
+    api("POST", action, body).then(function (r) {
+      if (r.jobId === undefined) { message(verb + " " + r.count + " run(s).", false); refreshList(); return; }
+      var follow = function () {
+        api("GET", "bulk-progress?" + query({ jobId: r.jobId })).then(function (p) {
+          message(verb + " " + p.count + " run(s)" + (p.done ? "." : " so far…"), false);
+          if (!p.done) setTimeout(follow, config.pollMs); else refreshList();
+        }).catch(function (e) { if (e.message !== "unauthorized") message(e.message, true); });
+      };
+      follow();
     }).catch(function (e) { if (e.message !== "unauthorized") message(e.message, true); });
+  }
+  function cancelMatching() {
+    if (!window.confirm("Cancel every running run matching this filter?")) return;
+    bulk("cancel-many", { filter: currentFilter() }, "Canceled");
+  }
+  function restartFailedMatching() {
+    if (!window.confirm("Restart every finished run matching this filter from its first failed step?")) return;
+    bulk("restart-many", { filter: currentFilter(), from: "failed" }, "Restarted");
   }
 
   // ---- One run.

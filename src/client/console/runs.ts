@@ -103,6 +103,11 @@ export async function listRuns(ctx: Ctx, component: WorkflowComponent, filter: R
   return { runs: page.page.map(summary), continueCursor: page.isDone ? null : page.continueCursor, now: Date.now() };
 }
 
+export async function bulkProgress(ctx: Ctx, component: WorkflowComponent, jobId: string) {
+  if (!jobId) throw new ConsoleRequestError(400, "jobId is required");
+  return await callComponent(() => ctx.runQuery(component.bulk.bulkProgress, { jobId }));
+}
+
 export async function countRuns(ctx: Ctx, component: WorkflowComponent, name: string | undefined) {
   return await callComponent(() => ctx.runQuery(component.stats.counts, { name, numNames: 100 }));
 }
