@@ -7,7 +7,6 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { WorkflowId } from "convex-workflow";
 import type { PaginationOptions, PaginationResult } from "convex/server";
 import { MAX_PAGE_ITEMS, MAX_PAGE_READ_BYTES } from "../../src/shared/limits.js";
-import type { TimelineData } from "../viz/timelineHtml.js";
 import { internal } from "./_generated/api.js";
 import { bigExecutor, bounds } from "./boundsWorkflows.js";
 import { drain, initConvexTest, type TestConvex } from "./setup.testing.js";
@@ -84,7 +83,7 @@ describe("pages bounded in bytes", () => {
   });
 
   test("timeline and listSteps: three workflows of 50 steps × 120 KiB results", async () => {
-    vi.stubEnv("TIMELINE_TOKEN", "bounds-test-token");
+    vi.stubEnv("CONSOLE_TOKEN", "bounds-test-token");
     const t = initConvexTest();
     const ids: WorkflowId[] = [];
     for (let i = 0; i < 3; i++) {
@@ -114,11 +113,19 @@ describe("pages bounded in bytes", () => {
       expect(w.stepsTruncated).toBe(true);
       expect(bytesOf(w)).toBeLessThan(50 * KiB);
     }
-    // So does the example's /timeline.json, which follows the pages.
-    const res = await t.fetch("/timeline.json", { headers: { Authorization: "Bearer bounds-test-token" } });
+    // So does the runs console the example mounts: its list, and a run's page (the first
+    // page of steps, about 4 MiB, and it says more exist).
+    const headers = { Authorization: "Bearer bounds-test-token" };
+    const res = await t.fetch("/workflow/console/api/runs", { headers });
     expect(res.status).toBe(200);
-    const data = (await res.json()) as TimelineData;
-    expect(data.workflows.map((w) => w.workflowId)).toEqual([...ids].reverse());
+    const data = (await res.json()) as { runs: { id: string }[] };
+    expect(data.runs.map((w) => w.id)).toEqual([...ids].reverse());
+    const run = (await (await t.fetch(`/workflow/console/api/run?id=${ids[0]}`, { headers })).json()) as {
+      steps: { stepNumber: number }[];
+      stepsTruncated: boolean;
+    };
+    expect(run.stepsTruncated).toBe(true);
+    expect(run.steps.map((s) => s.stepNumber)).toEqual(run.steps.map((_, i) => i));
 
     // listSteps returns whole steps (with results), in pages of about 4 MiB.
     const steps = await pages((cursor) =>

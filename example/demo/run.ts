@@ -2,11 +2,14 @@
 // `npm run demo`: runs the example app's workflows on convex-test's in-process backend
 // (no Convex account or deployment), with live progress, then prints each workflow's
 // outcome and writes the run (workflows and their steps) to out/demo-run.json and its
-// timeline, a self-contained HTML page, to out/timeline.html.
+// timeline, a self-contained HTML page, to out/timeline.html. Last, it serves the runs
+// console (registerConsole in convex/http.ts) on a local port and prints its URL with a
+// one-off token; in a terminal it keeps serving until Ctrl-C.
 //
 // Loaded by scripts/demo.mjs through Vite, because convex-test and the component's test
 // helper collect modules with `import.meta.glob`. Scheduled functions (workflow replays,
 // steps, workpool loops, retry back-offs) fire on real timers, as they would on a server.
+import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { format } from "node:util";
@@ -18,6 +21,7 @@ import { workflow } from "../convex/example.js";
 import { DECLINED_PAYMENT_METHOD } from "../convex/orders.js";
 import schema from "../convex/schema.js";
 import { renderTimelineHtml, type TimelineData } from "../viz/timelineHtml.js";
+import { serveRoutes } from "./serveRoutes.js";
 
 const modules = import.meta.glob(["../convex/**/*.ts", "!../convex/**/*.test.ts", "!../convex/**/*.testing.ts"]);
 
@@ -170,6 +174,25 @@ function durationOf(steps: WorkflowStep[]): number {
   const start = Math.min(...steps.map((s) => s.startedAt));
   const end = Math.max(...steps.map((s) => s.completedAt ?? s.startedAt));
   return end - start;
+}
+
+/**
+ * The runs console for this run, served from this process: prints its URL (the batch run's
+ * page, with a one-off token in the fragment, which the page keeps and drops from the address
+ * bar). In a terminal it serves until Ctrl-C; elsewhere (CI) it stops at once.
+ */
+async function serveConsole(t: Backend, runId: string): Promise<void> {
+  const token = randomBytes(24).toString("base64url");
+  process.env.CONSOLE_TOKEN = token;
+  const served = await serveRoutes(t);
+  out(`Console: ${bold(`${served.base}/workflow/console#token=${token}&/run/${runId}`)}`);
+  if (tty && !process.env.CI) {
+    out(dim("  served by this process until you press Ctrl-C"));
+    await new Promise((resolve) => process.once("SIGINT", resolve));
+  } else {
+    out(dim("  (served only while the demo runs: run `npm run demo` in a terminal to keep it open)"));
+  }
+  await served.close();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -367,6 +390,7 @@ export async function main({ outFile }: { outFile: string }): Promise<number> {
         `${stepCount} steps · ${retriesOf(snap)} retries · ${completions.length} onComplete calls · ${secs(elapsed)}`,
     );
     out(`Timeline: ${timelineFile}`);
+    await serveConsole(t, batchId);
     return allFinished ? 0 : 1;
   } finally {
     logs.restore();

@@ -3,10 +3,11 @@
 // after a step whose function ran N > 1 times), a concurrency chart above the rows, a time
 // axis, and a legend for every colour and mark the page uses. No dependencies, no external requests:
 // the page either embeds its data (`data`, e.g. the file `npm run demo` writes) or fetches
-// `liveUrl` every second and re-renders (the example app's `GET /timeline`).
+// `liveUrl` every second and re-renders.
 //
-// Used by example/convex/http.ts (so it must run in the Convex runtime: no Node APIs here),
-// example/demo/run.ts and example/viz/timeline.browser.test.ts.
+// Used by example/demo/run.ts (out/timeline.html) and example/viz/timeline.browser.test.ts.
+// No Node APIs here, so it can also be served from a Convex httpAction. (The runs console,
+// src/client/console/, draws each run's timeline itself.)
 //
 // After every render the page sets `window.__timeline` (see `RenderedTimeline`) and
 // `document.body.dataset.rendered = "1"`, so tests can check what was drawn where.

@@ -75,6 +75,12 @@ export type {
 } from "./replay/workflowContext.js";
 export { registerWebhooks, type RegisterWebhooksOptions } from "./webhooks.js";
 export type { RetentionOptions, WebhookOptions } from "./replay/workflowMutation.js";
+export {
+  bearerTokenAuth,
+  type ConsoleAuthorize,
+  registerConsole,
+  type RegisterConsoleOptions,
+} from "./console/index.js";
 export { isTimeoutError, WorkflowTimeoutError } from "./replay/workflowContext.js";
 export type { ExecutorOptions } from "./executor/options.js";
 export { WorkflowRateLimitError } from "./executor/retries.js";

@@ -15,6 +15,7 @@ import type * as batch from "../batch.js";
 import type * as boundsWorkflows from "../boundsWorkflows.js";
 import type * as cancelWorkflows from "../cancelWorkflows.js";
 import type * as chaosWorkflows from "../chaosWorkflows.js";
+import type * as consoleWorkflows from "../consoleWorkflows.js";
 import type * as events from "../events.js";
 import type * as example from "../example.js";
 import type * as executorBoundsWorkflows from "../executorBoundsWorkflows.js";
@@ -48,6 +49,7 @@ declare const fullApi: ApiFromModules<{
   boundsWorkflows: typeof boundsWorkflows;
   cancelWorkflows: typeof cancelWorkflows;
   chaosWorkflows: typeof chaosWorkflows;
+  consoleWorkflows: typeof consoleWorkflows;
   events: typeof events;
   example: typeof example;
   executorBoundsWorkflows: typeof executorBoundsWorkflows;
