@@ -176,3 +176,21 @@ export const DEFAULT_WEBHOOK_NAME = "webhook";
 export const MAX_WEBHOOK_URL_PART_LENGTH = 2048;
 /** Webhook validators (their JSON form): bytes at most. */
 export const MAX_WEBHOOK_VALIDATOR_SIZE = 64 << 10;
+
+// ---------------------------------------------------------------------------------------
+// Starting many workflows at once (`startMany`, src/component/start.ts `createMany`).
+
+/** `startMany`: workflows one call starts at most (one transaction). */
+export const MAX_START_MANY = 1000;
+/**
+ * `startMany`: bytes of arguments (and `context`) of all the workflows of one call, at most.
+ * They are all written in one transaction; Convex allows 16 MiB written, this keeps to half.
+ */
+export const MAX_START_MANY_BYTES = 8 << 20;
+/**
+ * `startMany`: bytes of arguments one `createMany` component call carries, about; a larger
+ * list is split into several calls (in the same transaction), each with at least one workflow.
+ */
+export const MAX_START_MANY_CALL_BYTES = 1 << 20;
+/** `startMany`, standard mode: first replays one scheduled function schedules (in chunks). */
+export const START_MANY_REPLAYS_PER_TRANSACTION = 100;

@@ -28,6 +28,7 @@ import { type JournalEntry, type ReplayOutcome, vReplayItem, vReplayOutcome } fr
 import type { InferFromOptionalValidator, RunResult, WorkflowComponent, WorkflowMutationResult } from "../types.js";
 import { checkStartArgs, checkWorkpoolOptions } from "../../shared/validateOptions.js";
 import { createWorkflowCtx, type WebhookSettings } from "./workflowContext.js";
+import { startMany } from "./startMany.js";
 
 export type WorkflowArgs<V extends PropertyValidators, Context = unknown> = {
   /** The handler's arguments. */
@@ -64,6 +65,13 @@ const vReplay = v.object({ workflowId: vWorkflowId, generationNumber: v.number()
 const vStart = v.object({
   args: v.any(),
   startAsync: v.optional(v.boolean()),
+  onComplete: v.optional(v.string()),
+  context: v.optional(v.any()),
+});
+
+/** `startMany` (the client's): every workflow's arguments, and the options they share. */
+const vStartMany = v.object({
+  argsList: v.array(v.any()),
   onComplete: v.optional(v.string()),
   context: v.optional(v.any()),
 });
@@ -111,18 +119,29 @@ export function workflowMutation<
       args: v.optional(argsValidator ?? v.any()),
       /** A replay group, sent by the component's coordinator (executor mode). */
       group: v.optional(v.array(vReplayItem)),
+      /** startMany: validated here item by item, then created by the component's `createMany`. */
+      many: v.optional(vStartMany),
       usage: v.optional(v.literal(USAGE)),
     }),
     returns: v.union(
       vWorkflowId,
       v.object({ kind: v.literal("complete"), runResult: vRunResult(definition.returns ?? undefined) }),
       v.object({ kind: v.literal("group"), results: v.array(vReplayOutcome) }),
+      v.array(vWorkflowId),
     ),
     handler: async (
       ctx,
       rawArgs,
-    ): Promise<WorkflowMutationResult<any> | { kind: "group"; results: ReplayOutcome[] }> => {
+    ): Promise<WorkflowMutationResult<any> | { kind: "group"; results: ReplayOutcome[] } | WorkflowId[]> => {
       const logger = createLogger(workpoolOptions.logLevel);
+      if (rawArgs.many) {
+        const { name } = await ctx.meta.getFunctionMetadata();
+        return await startMany(ctx, component, name, rawArgs.many, {
+          argsValidator,
+          maxParallelism: workpoolOptions.maxParallelism,
+          coordinated: routing !== undefined,
+        });
+      }
       if (rawArgs.group) {
         // Replay several workflows of this definition in one call; the component journals
         // the steps each one asks for next (or finishes it) in the same transaction.

@@ -515,6 +515,24 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Name
       >;
     };
+    start: {
+      createMany: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          argsList: Array<any>;
+          coordinated?: boolean;
+          workflow: {
+            maxParallelism?: number;
+            onComplete?: { context?: any; fnHandle: string };
+            workflowHandle: string;
+            workflowName: string;
+          };
+        },
+        Array<string>,
+        Name
+      >;
+    };
     stats: {
       counts: FunctionReference<
         "query",
