@@ -92,7 +92,7 @@ function layerOf(component: string, impl: Implementation): string {
   return component;
 }
 
-function newBackend(): { t: TestConvex<typeof schema>; components: string[] } {
+export function newBackend(): { t: TestConvex<typeof schema>; components: string[] } {
   const components = [""];
   const t = convexTest({ schema, modules: wrapModules("", modules), transactionLimits: true } as Parameters<
     typeof convexTest
@@ -115,7 +115,7 @@ function newBackend(): { t: TestConvex<typeof schema>; components: string[] } {
  * or straight past every pending timer (BENCH_CLOCK=all, \`vi.runAllTimers\`), which makes
  * long-running loops (workpool, executors) see minutes pass between two of their iterations.
  */
-const ADVANCE: () => void =
+export const ADVANCE: () => void =
   process.env.BENCH_CLOCK === "all" ? () => vi.runAllTimers() : () => void vi.advanceTimersToNextTimer();
 
 export async function runCase(impl: Implementation, c: Case): Promise<RunResult> {
@@ -188,7 +188,7 @@ export async function runCase(impl: Implementation, c: Case): Promise<RunResult>
 }
 
 /** Scheduled-function rows per target across the app and every component, minus `before`. */
-async function scheduledRows(
+export async function scheduledRows(
   t: unknown,
   components: string[],
   before: Record<string, number> = {},

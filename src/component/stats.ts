@@ -42,11 +42,11 @@ async function adjustCount(
   const totalSlot = hash % TOTAL_SLOTS;
   const pending = pendingCounts.get(ctx.db);
   if (pending) {
-    // Inside `withBatchedCounts`: add up now, write each row once at its end.
-    const byName = JSON.stringify([name, status, slot]);
-    const total = JSON.stringify([status, totalSlot]);
+    // Inside `withBatchedCounts`: add up now, write at its end.
+    const byName = JSON.stringify([name, status]);
+    pending.seed ||= workflow._id;
     pending.byName.set(byName, (pending.byName.get(byName) ?? 0) + delta);
-    pending.totals.set(total, (pending.totals.get(total) ?? 0) + delta);
+    pending.totals.set(status, (pending.totals.get(status) ?? 0) + delta);
     return;
   }
   await writeNameCount(ctx, name, status, slot, delta);
@@ -72,16 +72,20 @@ async function writeTotal(ctx: MutationCtx, status: Counter, totalSlot: number, 
 }
 
 /** Per transaction (its `ctx.db`): counter deltas `withBatchedCounts` holds back. */
-const pendingCounts = new WeakMap<object, { byName: Map<string, number>; totals: Map<string, number> }>();
+const pendingCounts = new WeakMap<object, { byName: Map<string, number>; totals: Map<string, number>; seed: string }>();
 
 /**
- * Run `fn`, adding up the counter changes it makes and writing each counter row once at the
- * end (startMany: a thousand starts write each of the name's 16 slots and the 64 total slots
- * once, instead of two reads and two writes per workflow).
+ * Run `fn`, adding up the counter changes it makes and writing them at the end, each counter
+ * into ONE slot chosen by the first workflow it counted (sums over slots are what `counts`
+ * reads, so any slot is right). startMany and the coordinator's replay groups count tens to a
+ * thousand transitions per transaction: one row per (name, counter) and one per counter total,
+ * instead of two reads and two writes per workflow; and two such transactions running at once
+ * write the same row only when they pick the same slot (1 in 16, 1 in 64 for totals), where
+ * spreading each workflow over its own slot had every one of them write nearly every slot.
  */
 export async function withBatchedCounts<T>(ctx: MutationCtx, fn: () => Promise<T>): Promise<T> {
   if (pendingCounts.has(ctx.db)) return await fn();
-  const pending = { byName: new Map<string, number>(), totals: new Map<string, number>() };
+  const pending = { byName: new Map<string, number>(), totals: new Map<string, number>(), seed: "" };
   pendingCounts.set(ctx.db, pending);
   let result: T;
   try {
@@ -89,13 +93,13 @@ export async function withBatchedCounts<T>(ctx: MutationCtx, fn: () => Promise<T
   } finally {
     pendingCounts.delete(ctx.db);
   }
+  const hash = stringHash31(pending.seed);
   for (const [key, delta] of pending.byName) {
-    const [name, status, slot] = JSON.parse(key) as [string, Counter, number];
-    if (delta !== 0) await writeNameCount(ctx, name, status, slot, delta);
+    const [name, status] = JSON.parse(key) as [string, Counter];
+    if (delta !== 0) await writeNameCount(ctx, name, status, hash % COUNT_SLOTS, delta);
   }
-  for (const [key, delta] of pending.totals) {
-    const [status, totalSlot] = JSON.parse(key) as [Counter, number];
-    if (delta !== 0) await writeTotal(ctx, status, totalSlot, delta);
+  for (const [status, delta] of pending.totals) {
+    if (delta !== 0) await writeTotal(ctx, status as Counter, hash % TOTAL_SLOTS, delta);
   }
   return result;
 }
