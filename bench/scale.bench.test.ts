@@ -137,14 +137,14 @@ const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
 function report(list: ScaleRun[]): string {
   const lines: string[] = [];
   lines.push(
-    "| workflows | fast db | wall s | simulated s | executions/step | transactions/step | scheduled/step | docs read/step | docs written/step | largest tx: docs read | docs written | bytes read | bytes written |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| workflows | fast db | wall s | simulated s | executions/step | transactions/step | scheduled/step | docs read/step | docs written/step | largest tx: docs read | docs written | bytes read | bytes written | index queries | scheduled |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   );
   for (const r of list) {
     const p = r.perStep;
     const l = r.largest;
     lines.push(
-      `| ${r.workflows} | ${r.fastDb ? "yes" : "no"} | ${(r.wallMs / 1000).toFixed(0)} | ${(r.simulatedMs / 1000).toFixed(1)} | ${f(p.executions)} | ${f(p.transactions)} | ${f(p.scheduled)} | ${f(p.documentsRead)} | ${f(p.documentsWritten)} | ${l.documentsRead.value} (${l.documentsRead.fn}) | ${l.documentsWritten.value} (${l.documentsWritten.fn}) | ${kib(l.bytesRead.value)} (${l.bytesRead.fn}) | ${kib(l.bytesWritten.value)} (${l.bytesWritten.fn}) |`,
+      `| ${r.workflows} | ${r.fastDb ? "yes" : "no"} | ${(r.wallMs / 1000).toFixed(0)} | ${(r.simulatedMs / 1000).toFixed(1)} | ${f(p.executions)} | ${f(p.transactions)} | ${f(p.scheduled)} | ${f(p.documentsRead)} | ${f(p.documentsWritten)} | ${l.documentsRead.value} (${l.documentsRead.fn}) | ${l.documentsWritten.value} (${l.documentsWritten.fn}) | ${kib(l.bytesRead.value)} (${l.bytesRead.fn}) | ${kib(l.bytesWritten.value)} (${l.bytesWritten.fn}) | ${l.databaseQueries?.value ?? "-"} (${l.databaseQueries?.fn ?? ""}) | ${l.functionsScheduled?.value ?? "-"} (${l.functionsScheduled?.fn ?? ""}) |`,
     );
   }
   for (const r of list) {

@@ -14,6 +14,8 @@ export type TxMeter = {
   documentsWritten: Largest;
   bytesRead: Largest;
   bytesWritten: Largest;
+  databaseQueries: Largest;
+  functionsScheduled: Largest;
   transactions: number;
 };
 /** Per document: the transactions (by number) that wrote it, per 100 ms window, and by whom. */
@@ -31,7 +33,15 @@ export function startMeter(fnOf: () => string) {
   currentFn = fnOf;
   const none = (): Largest => ({ value: 0, fn: "" });
   meter = {
-    tx: { documentsRead: none(), documentsWritten: none(), bytesRead: none(), bytesWritten: none(), transactions: 0 },
+    tx: {
+      documentsRead: none(),
+      documentsWritten: none(),
+      bytesRead: none(),
+      bytesWritten: none(),
+      databaseQueries: none(),
+      functionsScheduled: none(),
+      transactions: 0,
+    },
     docs: new Map(),
   };
   return meter;
@@ -74,7 +84,14 @@ if (!proto.__scalePatched) {
       const m = this._layers[0].metrics;
       const fn = txFn || currentFn();
       meter.tx.transactions++;
-      for (const k of ["documentsRead", "documentsWritten", "bytesRead", "bytesWritten"] as const) {
+      for (const k of [
+        "documentsRead",
+        "documentsWritten",
+        "bytesRead",
+        "bytesWritten",
+        "databaseQueries",
+        "functionsScheduled",
+      ] as const) {
         if ((m[k] ?? 0) > meter.tx[k].value) meter.tx[k] = { value: m[k], fn };
       }
     }
