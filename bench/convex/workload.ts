@@ -190,3 +190,15 @@ export const statuses = internalQuery({
     return out;
   },
 });
+
+/** Scale bench: start `count` executor-mode four-step workflows numbered from `first` with one startMany. */
+export const executorStartMany = internalMutation({
+  args: { first: v.number(), count: v.number() },
+  returns: v.array(v.string()),
+  handler: async (ctx, { first, count }) =>
+    await executorMode.startMany(
+      ctx,
+      internal.workload.executorFourStep,
+      Array.from({ length: count }, (_, n) => ({ i: first + n })),
+    ),
+});

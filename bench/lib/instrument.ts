@@ -54,6 +54,11 @@ type Frame = { key: string; type: FnType; done: boolean };
 const frames = new AsyncLocalStorage<Frame>();
 const OUTSIDE = "(outside counted functions)";
 
+/** The innermost counted function running now (component path + "module:export"). */
+export function currentFunction(): string {
+  return frames.getStore()?.key ?? OUTSIDE;
+}
+
 export class Counters {
   readonly byFn = new Map<string, FnStats>();
   documentsRead = 0;

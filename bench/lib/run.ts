@@ -115,7 +115,7 @@ export function newBackend(): { t: TestConvex<typeof schema>; components: string
  * or straight past every pending timer (BENCH_CLOCK=all, \`vi.runAllTimers\`), which makes
  * long-running loops (workpool, executors) see minutes pass between two of their iterations.
  */
-const ADVANCE: () => void =
+export const ADVANCE: () => void =
   process.env.BENCH_CLOCK === "all" ? () => vi.runAllTimers() : () => void vi.advanceTimersToNextTimer();
 
 export async function runCase(impl: Implementation, c: Case): Promise<RunResult> {
@@ -188,7 +188,7 @@ export async function runCase(impl: Implementation, c: Case): Promise<RunResult>
 }
 
 /** Scheduled-function rows per target across the app and every component, minus `before`. */
-async function scheduledRows(
+export async function scheduledRows(
   t: unknown,
   components: string[],
   before: Record<string, number> = {},

@@ -50,6 +50,7 @@ import {
   checkExecutorShards,
   checkRetention,
   checkTags,
+  checkStartManyList,
   checkWebhookOptions,
   checkWorkpoolOptions,
 } from "../shared/validateOptions.js";
@@ -241,6 +242,37 @@ export async function start<Context = unknown, F extends WorkflowRef = WorkflowR
     call.tags = options.tags;
   }
   return await ctx.runMutation(workflow, call);
+}
+
+/** `startMany`'s options: those of `start`, for every workflow (`startAsync` is implied). */
+export type StartManyOptions<Context = unknown> = CallbackOptions<Context>;
+
+/**
+ * Start many workflows of one definition at once (up to 1,000 per call, their arguments
+ * totalling at most 8 MiB), in this transaction; returns their ids in the order of `argsList`.
+ * Every argument object is checked first: one invalid item fails the call, naming its index,
+ * and nothing is created. First replays are scheduled (like `startAsync`); in executor mode
+ * the coordinator replays them in groups.
+ */
+export async function startMany<Context = unknown, F extends WorkflowRef = WorkflowRef>(
+  ctx: MutationCtx | ActionCtx,
+  _component: WorkflowComponent,
+  workflow: F,
+  argsList: FunctionArgs<F>["args"][],
+  options?: StartManyOptions<Context>,
+): Promise<WorkflowId[]> {
+  if (options?.onComplete && !("context" in options)) {
+    throw new Error(
+      "startMany: `context` is required when `onComplete` is given (pass `context: undefined` if unused).",
+    );
+  }
+  checkStartManyList(argsList, options?.context);
+  if (argsList.length === 0) return [];
+  const many: Record<string, unknown> = { argsList };
+  if (options?.onComplete) many.onComplete = await createFunctionHandle(options.onComplete);
+  if (options?.context !== undefined) many.context = options.context;
+  // The workflow mutation's public args are `{ args, ... }`; `many` is its internal shape.
+  return await ctx.runMutation(workflow, { many });
 }
 
 /** A workflow's status: in progress (with its running steps), completed, failed or canceled. Reactive. */
@@ -669,6 +701,16 @@ export class WorkflowManager {
     // Always through the workflow mutation, so its argument validators reject bad args
     // here in the caller, with `startAsync` too.
     return await start(ctx, workflow, args, options);
+  }
+
+  /** Start many workflows of one definition at once; see the standalone `startMany`. */
+  async startMany<Context = unknown, F extends WorkflowRef = WorkflowRef>(
+    ctx: MutationCtx | ActionCtx,
+    workflow: F,
+    argsList: FunctionArgs<F>["args"][],
+    options?: StartManyOptions<Context>,
+  ): Promise<WorkflowId[]> {
+    return await startMany(ctx, this.component, workflow, argsList, options);
   }
 
   status(ctx: ReadCtx, workflowId: WorkflowId): Promise<WorkflowStatus> {

@@ -2,18 +2,21 @@
 // is the public entry; start-time features (versions, flow control, tags, many at once) hang
 // off `createWorkflow`.
 import { v, type Infer } from "convex/values";
+import { START_MANY_REPLAYS_PER_TRANSACTION } from "../shared/limits.js";
+import { internal } from "./_generated/api.js";
 import type { Id } from "./_generated/dataModel.js";
-import type { MutationCtx } from "./_generated/server.js";
-import { vTags } from "../shared/protocol.js";
-import { checkStartArgs, checkTags } from "../shared/validateOptions.js";
+import { internalMutation, mutation, type MutationCtx } from "./_generated/server.js";
+import { vStartFlow, vTags } from "../shared/protocol.js";
+import { checkStartArgs, checkStartManyList, checkTags } from "../shared/validateOptions.js";
 import { updateConfigRow } from "./config.js";
 import { insertWorkflow } from "./model.js";
 import { runReplay, scheduleReplay } from "./replay.js";
 import { vOnComplete } from "./schema.js";
 import { versionFields } from "./versioning.js";
-import { vStartFlow } from "../shared/protocol.js";
 import { admitStart, afterQueuedInsert, existingStart } from "./flowControl/lifecycle.js";
 import { configureRetention, vRetention } from "./retention.js";
+import { withBatchedCounts } from "./stats.js";
+import { replayInGroups } from "./stepWork.js";
 
 export const vCreateArgs = v.object({
   workflowName: v.string(),
@@ -75,3 +78,90 @@ export async function createWorkflow(ctx: MutationCtx, args: CreateArgs): Promis
   }
   return workflow._id;
 }
+
+// ---------------------------------------------------------------------------------------
+// Many at once (`startMany`): `createWorkflow` per item, with `startAsync` semantics, in one
+// transaction. The first replays are scheduled in bounded chunks, never run here: in executor
+// mode by the coordinator (replay groups of up to 25), in standard mode one `replay.run` per
+// workflow, scheduled START_MANY_REPLAYS_PER_TRANSACTION at a time by `scheduleFirstReplays`.
+
+export const vCreateManyArgs = v.object({
+  /** What every workflow shares: `create`'s arguments but the workflow's own. */
+  workflow: vCreateArgs.omit("workflowArgs", "startAsync", "createOnly"),
+  /** One argument object per workflow; ids come back in this order. */
+  argsList: v.array(v.any()),
+  /**
+   * Flow control: each workflow's own (its keys come from its args), in `argsList`'s order. A
+   * flow-controlled workflow is admitted one by one (it may queue, or return an existing id), and
+   * one that begins gets its own scheduled first replay.
+   */
+  flows: v.optional(v.array(vStartFlow)),
+  /** Executor mode: first replays go to the coordinator, in replay groups. */
+  coordinated: v.optional(v.boolean()),
+});
+export type CreateManyArgs = Infer<typeof vCreateManyArgs>;
+
+/** Create these workflows (up to MAX_START_MANY) and schedule their first replays. */
+export async function createManyWorkflows(ctx: MutationCtx, args: CreateManyArgs): Promise<Id<"workflows">[]> {
+  checkStartManyList(args.argsList, args.workflow.onComplete?.context);
+  if (args.flows && args.flows.length !== args.argsList.length) {
+    throw new Error(`startMany: ${args.flows.length} flows for ${args.argsList.length} workflows`);
+  }
+  const ids: Id<"workflows">[] = [];
+  /** The workflows whose first replay is scheduled below (not flow-controlled ones: admitted each). */
+  const toReplay: Id<"workflows">[] = [];
+  await withBatchedCounts(ctx, async () => {
+    for (const [i, workflowArgs] of args.argsList.entries()) {
+      const flow = args.flows?.[i];
+      const id = await createWorkflow(ctx, {
+        ...args.workflow,
+        // The config row is the same for all: written (if it changes) by the first only.
+        maxParallelism: i === 0 ? args.workflow.maxParallelism : undefined,
+        retention: i === 0 ? args.workflow.retention : undefined,
+        workflowArgs,
+        ...(flow ? { flow, startAsync: true } : { createOnly: true }),
+      });
+      ids.push(id);
+      if (!flow) toReplay.push(id);
+    }
+  });
+  const { workflowHandle } = args.workflow;
+  if (args.coordinated) {
+    await replayInGroups(
+      ctx,
+      toReplay.map((_id) => ({ _id, workflowHandle })),
+    );
+  } else if (toReplay.length <= START_MANY_REPLAYS_PER_TRANSACTION) {
+    await scheduleFirst(ctx, toReplay, args.workflow.workflowName, workflowHandle);
+  } else {
+    for (let i = 0; i < toReplay.length; i += START_MANY_REPLAYS_PER_TRANSACTION) {
+      await ctx.scheduler.runAfter(0, internal.start.scheduleFirstReplays, {
+        workflowIds: toReplay.slice(i, i + START_MANY_REPLAYS_PER_TRANSACTION),
+        workflowName: args.workflow.workflowName,
+        workflowHandle,
+      });
+    }
+  }
+  return ids;
+}
+
+async function scheduleFirst(ctx: MutationCtx, ids: Id<"workflows">[], name: string, workflowHandle: string) {
+  for (const _id of ids) await scheduleReplay(ctx, { _id, name, workflowHandle, generationNumber: 0 });
+}
+
+/** `startMany`: create up to MAX_START_MANY workflows in this transaction; returns their ids in order. */
+export const createMany = mutation({
+  args: vCreateManyArgs,
+  returns: v.array(v.id("workflows")),
+  handler: createManyWorkflows,
+});
+
+/** Standard mode: schedule the first replays of a chunk of workflows `createMany` created. */
+export const scheduleFirstReplays = internalMutation({
+  args: { workflowIds: v.array(v.id("workflows")), workflowName: v.string(), workflowHandle: v.string() },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    await scheduleFirst(ctx, args.workflowIds, args.workflowName, args.workflowHandle);
+    return null;
+  },
+});

@@ -19,6 +19,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
 import type { StopBudget } from "./cancel.js";
 import { attachEventStep } from "./event.js";
+import { scheduleReplays } from "./executor/coordinator.js";
 import { enqueueTask } from "./executor/taskQueue.js";
 import { insertWorkflow } from "./model.js";
 import { enqueueFunctionStep, getWorkpool } from "./pool.js";
@@ -225,4 +226,15 @@ export async function stopStepWork(
     case "childWorkflow":
       break;
   }
+}
+
+/**
+ * Executor mode: replay these workflows through the coordinator, in replay groups (startMany's
+ * first replays). The one way into `executor/` for start.ts.
+ */
+export async function replayInGroups(
+  ctx: MutationCtx,
+  workflows: Array<Pick<Doc<"workflows">, "_id" | "workflowHandle">>,
+): Promise<void> {
+  await scheduleReplays(ctx, workflows);
 }

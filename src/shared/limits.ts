@@ -194,6 +194,8 @@ export const MAX_FLOW_PRIORITY = 1e9;
  * scheduled function. A freed slot begins one, a freed rate window up to `rateLimit.count`.
  */
 export const MAX_BEGINS_PER_PUMP = 20;
+
+// ---------------------------------------------------------------------------------------
 // Operating workflows (SPEC 4.3): tags, bulk actions, retention (src/component/tags.ts,
 // bulk.ts, retention.ts). docs/managing-workflows.md.
 
@@ -211,3 +213,21 @@ export const BULK_BATCH_READ_BYTES = 2 << 20;
 export const RETENTION_BATCH_SIZE = 50;
 /** Retention: the longest retention period (10 years); 0 deletes at the next sweep. */
 export const MAX_RETENTION_MS = 10 * 365 * 24 * 60 * 60 * 1000;
+
+// ---------------------------------------------------------------------------------------
+// Starting many workflows at once (`startMany`, src/component/start.ts `createMany`).
+
+/** `startMany`: workflows one call starts at most (one transaction). */
+export const MAX_START_MANY = 1000;
+/**
+ * `startMany`: bytes of arguments (and `context`) of all the workflows of one call, at most.
+ * They are all written in one transaction; Convex allows 16 MiB written, this keeps to half.
+ */
+export const MAX_START_MANY_BYTES = 8 << 20;
+/**
+ * `startMany`: bytes of arguments one `createMany` component call carries, about; a larger
+ * list is split into several calls (in the same transaction), each with at least one workflow.
+ */
+export const MAX_START_MANY_CALL_BYTES = 1 << 20;
+/** `startMany`, standard mode: first replays one scheduled function schedules (in chunks). */
+export const START_MANY_REPLAYS_PER_TRANSACTION = 100;

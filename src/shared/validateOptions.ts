@@ -31,6 +31,8 @@ import {
   MAX_TAG_KEY_LENGTH,
   MAX_TAG_VALUE_LENGTH,
   MAX_TAGS,
+  MAX_START_MANY,
+  MAX_START_MANY_BYTES,
 } from "./limits.js";
 
 /** `waitUntil`'s poll intervals start here: a condition query at most ten times a second. */
@@ -622,4 +624,33 @@ export function checkRetention(
     result[key] = value;
   }
   return result;
+}
+
+// ---------------------------------------------------------------------------------------
+// `startMany(ctx, workflow, argsList, options)`: checked by the client, the workflow mutation
+// and the component's `createMany`, before anything is written.
+
+/**
+ * A `startMany` list: an array of at most MAX_START_MANY argument objects whose arguments (with
+ * the `context` each workflow stores) total at most MAX_START_MANY_BYTES. Returns the bytes.
+ */
+export function checkStartManyList(argsList: unknown, context?: unknown): number {
+  if (!Array.isArray(argsList)) {
+    throw new Error(`startMany: argsList must be an array of argument objects, got ${describeValue(argsList)}`);
+  }
+  if (argsList.length > MAX_START_MANY) {
+    throw new Error(
+      `startMany: argsList has ${argsList.length} items; at most ${MAX_START_MANY} workflows per call (split the list)`,
+    );
+  }
+  const contextBytes = context === undefined ? 0 : getConvexSize(context as Value);
+  let bytes = 0;
+  for (const args of argsList) bytes += getConvexSize((args ?? null) as Value) + contextBytes;
+  if (bytes > MAX_START_MANY_BYTES) {
+    throw new Error(
+      `startMany: the ${argsList.length} workflows' arguments (with their context) total ${bytes} bytes; ` +
+        `at most ${MAX_START_MANY_BYTES} bytes per call (split the list)`,
+    );
+  }
+  return bytes;
 }

@@ -29,6 +29,7 @@ import type * as optionProbes from "../optionProbes.js";
 import type * as orders from "../orders.js";
 import type * as payments from "../payments.js";
 import type * as runs from "../runs.js";
+import type * as startManyWorkflows from "../startManyWorkflows.js";
 import type * as testWorkflows from "../testWorkflows.js";
 import type * as transcription from "../transcription.js";
 import type * as transcriptionWebhook from "../transcriptionWebhook.js";
@@ -63,6 +64,7 @@ declare const fullApi: ApiFromModules<{
   orders: typeof orders;
   payments: typeof payments;
   runs: typeof runs;
+  startManyWorkflows: typeof startManyWorkflows;
   testWorkflows: typeof testWorkflows;
   transcription: typeof transcription;
   transcriptionWebhook: typeof transcriptionWebhook;

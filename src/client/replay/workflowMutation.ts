@@ -31,6 +31,7 @@ import { flowOfStart } from "./flowOptions.js";
 import { createWorkflowCtx, type WebhookSettings } from "./workflowContext.js";
 import { checkVersion } from "../../shared/versioning.js";
 import { attachDefinition, type ContinueAsNew, runControls } from "./runControls.js";
+import { startMany } from "./startMany.js";
 
 export type WorkflowArgs<V extends PropertyValidators, Context = unknown> = {
   /** The handler's arguments. */
@@ -83,6 +84,13 @@ const vStart = v.object({
   tags: v.optional(v.record(v.string(), v.string())),
 });
 
+/** `startMany` (the client's): every workflow's arguments, and the options they share. */
+const vStartMany = v.object({
+  argsList: v.array(v.any()),
+  onComplete: v.optional(v.string()),
+  context: v.optional(v.any()),
+});
+
 const USAGE =
   "To start a workflow by calling its mutation directly, nest the handler's arguments: { args: { ...yourArgs } }";
 
@@ -132,17 +140,20 @@ export function workflowMutation<
       group: v.optional(v.array(vReplayItem)),
       /** `restart` with new args: the component asks this definition to check them (nothing runs). */
       checkArgs: v.optional(v.object({ workflowId: vWorkflowId, args: v.any() })),
+      /** startMany: validated here item by item, then created by the component's `createMany`. */
+      many: v.optional(vStartMany),
       usage: v.optional(v.literal(USAGE)),
     }),
     returns: v.union(
       vWorkflowId,
       v.object({ kind: v.literal("complete"), runResult: vRunResult(definition.returns ?? undefined) }),
       v.object({ kind: v.literal("group"), results: v.array(vReplayOutcome) }),
+      v.array(vWorkflowId),
     ),
     handler: async (
       ctx,
       rawArgs,
-    ): Promise<WorkflowMutationResult<any> | { kind: "group"; results: ReplayOutcome[] }> => {
+    ): Promise<WorkflowMutationResult<any> | { kind: "group"; results: ReplayOutcome[] } | WorkflowId[]> => {
       const logger = createLogger(workpoolOptions.logLevel);
       if (rawArgs.checkArgs) {
         // The component's `restart` with `args`: validated like a start, before anything changes.
@@ -156,6 +167,17 @@ export function workflowMutation<
           }
         }
         return workflowId;
+      }
+      if (rawArgs.many) {
+        const { name } = await ctx.meta.getFunctionMetadata();
+        return await startMany(ctx, component, name, rawArgs.many, {
+          argsValidator,
+          maxParallelism: workpoolOptions.maxParallelism,
+          coordinated: routing !== undefined,
+          version,
+          retention,
+          flowOf: (args) => flowOfStart(name, definition, { args }),
+        });
       }
       if (rawArgs.group) {
         // Replay several workflows of this definition in one call; the component journals

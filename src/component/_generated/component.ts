@@ -636,6 +636,45 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         Name
       >;
     };
+    start: {
+      createMany: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          argsList: Array<any>;
+          coordinated?: boolean;
+          flows?: Array<{
+            concurrency?: { key: string; limit: number };
+            debounce?: { delayMs: number; key: string; maxDelayMs?: number };
+            idempotencyKey?: string;
+            priority?: number;
+            rateLimit?: { count: number; key: string; periodMs: number };
+          }>;
+          workflow: {
+            flow?: {
+              concurrency?: { key: string; limit: number };
+              debounce?: { delayMs: number; key: string; maxDelayMs?: number };
+              idempotencyKey?: string;
+              priority?: number;
+              rateLimit?: { count: number; key: string; periodMs: number };
+            };
+            maxParallelism?: number;
+            onComplete?: { context?: any; fnHandle: string };
+            retention?: {
+              canceled?: number;
+              completed?: number;
+              failed?: number;
+            };
+            tags?: Array<{ key: string; value: string }>;
+            version?: number;
+            workflowHandle: string;
+            workflowName: string;
+          };
+        },
+        Array<string>,
+        Name
+      >;
+    };
     stats: {
       counts: FunctionReference<
         "query",

@@ -23,6 +23,7 @@ import { journalSteps } from "../journal.js";
 import { continueRun } from "../versioning.js";
 import { isReady, readyWorkflow } from "../readiness.js";
 import { scheduleReplay } from "../replay.js";
+import { withBatchedCounts } from "../stats.js";
 
 /** Workflows replayed per coordinator transaction. */
 export const REPLAYS_PER_TRANSACTION = 25;
@@ -177,12 +178,15 @@ export const replayGroup = internalMutation({
       // the replay itself) or an onComplete handler (when an earlier workflow of the group
       // finishes) may cancel one. Until either has run, the workflows as read are current.
       let mayHaveChanged = out.results.some((outcome) => outcome.steps.some(ranInlineMutation));
-      for (const outcome of out.results) {
-        const before = loaded.get(outcome.workflowId);
-        if (!before) continue;
-        if (await journalOutcome(ctx, outcome, before, mayHaveChanged)) replayed++;
-        if (outcome.runResult && before.workflow.onComplete) mayHaveChanged = true;
-      }
+      // The group's finished workflows are counted together (one counter row each, see stats.ts).
+      await withBatchedCounts(ctx, async () => {
+        for (const outcome of out.results) {
+          const before = loaded.get(outcome.workflowId);
+          if (!before) continue;
+          if (await journalOutcome(ctx, outcome, before, mayHaveChanged)) replayed++;
+          if (outcome.runResult && before.workflow.onComplete) mayHaveChanged = true;
+        }
+      });
     }
     return { replayed, bytesRead };
   },
