@@ -82,7 +82,7 @@ describe("pause and resume", () => {
       "operateWorkflows:effect:success",
     ]);
     const counts = await t.query((ctx) => operate.counts(ctx));
-    expect(counts.total).toEqual({ running: 0, success: 2, failed: 0, canceled: 0 });
+    expect(counts.total).toEqual({ running: 0, success: 2, failed: 0, canceled: 0, queued: 0 });
   });
 
   test("an event that arrives while paused waits; resume continues from it", async () => {

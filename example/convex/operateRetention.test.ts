@@ -89,6 +89,7 @@ describe("retention", () => {
       success: 1,
       failed: 1,
       canceled: 3,
+      queued: 0,
     });
     await pass(t, HOUR);
     expect(await remaining(t)).toEqual(new Set(afterCompleted.filter((id) => id !== failed)));
@@ -99,6 +100,7 @@ describe("retention", () => {
       success: 1,
       failed: 0,
       canceled: 0,
+      queued: 0,
     });
     // Status filters agree.
     const completedNow = await t.query((ctx) => list(ctx, components.workflow, { status: "completed" }));
@@ -165,6 +167,7 @@ describe("retention", () => {
       success: 0,
       failed: 0,
       canceled: 0,
+      queued: 0,
     });
   });
 });

@@ -245,7 +245,10 @@ export async function start<Context = unknown, F extends WorkflowRef = WorkflowR
 }
 
 /** `startMany`'s options: those of `start`, for every workflow (`startAsync` is implied). */
-export type StartManyOptions<Context = unknown> = CallbackOptions<Context>;
+export type StartManyOptions<Context = unknown> = CallbackOptions<Context> & {
+  /** Tags for every workflow of the call (as `start`'s `tags`). */
+  tags?: Record<string, string>;
+};
 
 /**
  * Start many workflows of one definition at once (up to 1,000 per call, their arguments
@@ -271,6 +274,10 @@ export async function startMany<Context = unknown, F extends WorkflowRef = Workf
   const many: Record<string, unknown> = { argsList };
   if (options?.onComplete) many.onComplete = await createFunctionHandle(options.onComplete);
   if (options?.context !== undefined) many.context = options.context;
+  if (options?.tags !== undefined) {
+    checkTags("startMany", options.tags);
+    many.tags = options.tags;
+  }
   // The workflow mutation's public args are `{ args, ... }`; `many` is its internal shape.
   return await ctx.runMutation(workflow, { many });
 }

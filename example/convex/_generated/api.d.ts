@@ -15,6 +15,7 @@ import type * as batch from "../batch.js";
 import type * as boundsWorkflows from "../boundsWorkflows.js";
 import type * as cancelWorkflows from "../cancelWorkflows.js";
 import type * as chaosWorkflows from "../chaosWorkflows.js";
+import type * as combinedWorkflows from "../combinedWorkflows.js";
 import type * as consoleWorkflows from "../consoleWorkflows.js";
 import type * as events from "../events.js";
 import type * as example from "../example.js";
@@ -50,6 +51,7 @@ declare const fullApi: ApiFromModules<{
   boundsWorkflows: typeof boundsWorkflows;
   cancelWorkflows: typeof cancelWorkflows;
   chaosWorkflows: typeof chaosWorkflows;
+  combinedWorkflows: typeof combinedWorkflows;
   consoleWorkflows: typeof consoleWorkflows;
   events: typeof events;
   example: typeof example;

@@ -12,12 +12,17 @@ import {
 import { getConvexSize, type Validator, type Value } from "convex/values";
 import { MAX_START_MANY_CALL_BYTES } from "../../shared/limits.js";
 import type { WorkflowId } from "../../shared/types.js";
-import { checkStartArgs, checkStartManyList } from "../../shared/validateOptions.js";
+import { checkStartArgs, checkStartManyList, checkTags } from "../../shared/validateOptions.js";
 import type { WorkflowComponent } from "../types.js";
 import type { StartFlow } from "../../shared/protocol.js";
 import type { RetentionOptions } from "./workflowMutation.js";
 
-export type StartManyCall = { argsList: unknown[]; onComplete?: string; context?: unknown };
+export type StartManyCall = {
+  argsList: unknown[];
+  onComplete?: string;
+  context?: unknown;
+  tags?: Record<string, string>;
+};
 
 /** Split `argsList` into runs of about `maxBytes` each (each run holds at least one item). */
 export function splitByBytes<T>(argsList: T[], maxBytes: number, sizeOf: (item: T) => number): T[][] {
@@ -56,6 +61,7 @@ export async function startMany(
   },
 ): Promise<WorkflowId[]> {
   checkStartManyList(call.argsList, call.context);
+  const tags = checkTags("startMany", call.tags);
   const flows: (StartFlow | undefined)[] = [];
   for (const [i, args] of call.argsList.entries()) {
     try {
@@ -75,6 +81,7 @@ export async function startMany(
     onComplete: call.onComplete ? { fnHandle: call.onComplete, context: call.context } : undefined,
     ...(options.version !== 0 && { version: options.version }),
     ...(options.retention && { retention: options.retention }),
+    ...(tags && { tags }),
   };
   const anyFlow = flows.some((flow) => flow !== undefined);
   let offset = 0;

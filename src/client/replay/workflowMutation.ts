@@ -87,6 +87,7 @@ const vStart = v.object({
 /** `startMany` (the client's): every workflow's arguments, and the options they share. */
 const vStartMany = v.object({
   argsList: v.array(v.any()),
+  tags: v.optional(v.record(v.string(), v.string())),
   onComplete: v.optional(v.string()),
   context: v.optional(v.any()),
 });
