@@ -64,6 +64,16 @@ async function actOn(
     return true;
   }
   if (!workflow.runResult) return false;
+  if (from === RESTART_FROM_FAILED) {
+    // Finding the failed step reads the journal up to it (up to the 8 MiB journal): one
+    // transaction each, not fifty in this one. Counted as restarted; one without a failed step
+    // is then left as it is.
+    await ctx.scheduler.runAfter(0, internal.bulk.restartFromFailed, {
+      workflowId: workflow._id,
+      generationNumber: workflow.generationNumber,
+    });
+    return true;
+  }
   try {
     // Scheduled replays: a batch must not run dozens of handlers in one transaction.
     await restartWorkflow(ctx, workflow, { from: from ?? 0, startAsync: true });
@@ -113,6 +123,24 @@ export const restartMany = mutation({
       throw new Error(`restartMany: from must be a step number (a whole number from 0) or "failed"; got ${from}`);
     }
     return await startJob(ctx, "restart", filter, from);
+  },
+});
+
+/** `restartMany({ from: "failed" })`, one workflow: restart it from its first failed step, if it has one. */
+export const restartFromFailed = internalMutation({
+  args: { workflowId: v.id("workflows"), generationNumber: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { workflowId, generationNumber }) => {
+    const workflow = await ctx.db.get("workflows", workflowId);
+    // Restarted, canceled or cleaned up since the batch: left as it is.
+    if (!workflow || !workflow.runResult || workflow.generationNumber !== generationNumber) return null;
+    try {
+      await restartWorkflow(ctx, workflow, { from: RESTART_FROM_FAILED, startAsync: true });
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith("No failed step")) return null;
+      throw error;
+    }
+    return null;
   },
 });
 

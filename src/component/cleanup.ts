@@ -177,6 +177,28 @@ async function deleteWorkflowWithin(ctx: MutationCtx, workflowId: Id<"workflows"
   return await deleteEvents(ctx, workflowId, budget);
 }
 
+/**
+ * The rest of a restart's or a continue-as-new's reset, in scheduled `restartContinue`s: stop
+ * what the old run left in flight (`stopFirst`), delete the journal from `from`, then admit and
+ * replay the new run. The workflow is marked `resetting` until then (see the schema).
+ */
+export async function continueReset(
+  ctx: MutationCtx,
+  workflowId: Id<"workflows">,
+  reset: { generationNumber: number; from: number | undefined; stopFirst?: boolean },
+): Promise<void> {
+  const { generationNumber, from, stopFirst } = reset;
+  await ctx.db.patch("workflows", workflowId, {
+    resetting: { generationNumber, ...(from !== undefined && { from }) },
+  });
+  await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, {
+    workflowId,
+    generationNumber,
+    from,
+    ...(stopFirst && { stopFirst }),
+  });
+}
+
 /** Delete a workflow and everything it owns, continuing in scheduled functions as needed. */
 export async function deleteWorkflowData(ctx: MutationCtx, workflowId: Id<"workflows">): Promise<void> {
   await deleteWorkflowList(ctx, [workflowId]);

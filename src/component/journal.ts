@@ -54,7 +54,10 @@ export const load = query({
     if (workflow.runResult) return { ...base, state: "finished" as const };
     // A step in flight (a duplicate or early replay): its result brings the workflow back.
     // Flow control: a queued workflow waits for its begin (a stray or redelivered replay must not run it).
-    if (workflow.queued || (await hasStepsInFlight(ctx, workflowId))) return { ...base, state: "blocked" as const };
+    // A restart or continue-as-new still deleting the old journal (`resetting`): its end replays.
+    if (workflow.queued || workflow.resetting || (await hasStepsInFlight(ctx, workflowId))) {
+      return { ...base, state: "blocked" as const };
+    }
     // Paused (pause.ts): `resume` brings it back.
     if (workflow.paused) return { ...base, state: "blocked" as const };
     const journal: JournalEntry[] = [];

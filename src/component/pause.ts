@@ -19,6 +19,13 @@ export async function pauseWorkflow(ctx: MutationCtx, workflow: Doc<"workflows">
     );
   }
   if (workflow.paused) return;
+  if (workflow.queued) {
+    // A queued workflow would take its slot when its turn came and then hold it, paused, in
+    // front of every workflow queued behind it.
+    throw new Error(
+      `Workflow ${workflow._id} is queued (flow control): it cannot be paused before it begins; cancel it, or pause it once it runs.`,
+    );
+  }
   await ctx.db.patch("workflows", workflow._id, { paused: { at: Date.now() } });
   await refreshStatus(ctx, workflow._id);
   (await getLogger(ctx)).info(`Workflow ${workflow._id} (${workflow.name}) paused`);

@@ -25,6 +25,7 @@ export async function isReady(ctx: QueryCtx, workflow: Doc<"workflows">): Promis
     workflow.runResult === undefined &&
     !workflow.queued &&
     !workflow.paused &&
+    !workflow.resetting &&
     !(await hasStepsInFlight(ctx, workflow._id))
   );
 }

@@ -7,6 +7,7 @@
 import type { FunctionHandle } from "convex/server";
 import { getConvexSize } from "convex/values";
 import { checkStartArgs } from "../shared/validateOptions.js";
+import type { StartFlow } from "../shared/protocol.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
 import { stopBudgetOf } from "./cancel.js";
@@ -14,13 +15,21 @@ import { stopBudgetOf } from "./cancel.js";
 /** `restart(..., { from: "failed" })`: from the first failed step. */
 export const RESTART_FROM_FAILED = "failed";
 
-/** Check new args for the workflow: size (like a start), then its definition's validator. */
-export async function checkRestartArgs(ctx: MutationCtx, workflow: Doc<"workflows">, args: unknown): Promise<void> {
+/**
+ * Check new args for the workflow: size (like a start), then its definition's validator.
+ * Returns its flow-control gates for those args (their keys come from the args), if any.
+ */
+export async function checkRestartArgs(
+  ctx: MutationCtx,
+  workflow: Doc<"workflows">,
+  args: unknown,
+): Promise<StartFlow | undefined> {
   checkStartArgs({ args });
-  await ctx.runMutation(
+  const checked = (await ctx.runMutation(
     workflow.workflowHandle as FunctionHandle<"mutation", { checkArgs: { workflowId: string; args: unknown } }>,
     { checkArgs: { workflowId: workflow._id, args } },
-  );
+  )) as { kind?: string; flow?: StartFlow } | string;
+  return typeof checked === "object" && checked.kind === "checkedArgs" ? checked.flow : undefined;
 }
 
 /**

@@ -15,8 +15,8 @@
 // - A full batch schedules the next sweep now; otherwise the next one runs when the oldest
 //   finished top-level workflow left becomes due. None left (or no periods): the sweep stops,
 //   and the next workflow to finish with a period schedules it (`noteFinished`, completion.ts).
-import { v } from "convex/values";
-import { RETENTION_BATCH_SIZE } from "../shared/limits.js";
+import { getConvexSize, v } from "convex/values";
+import { RETENTION_BATCH_READ_BYTES, RETENTION_BATCH_SIZE } from "../shared/limits.js";
 import { checkRetention } from "../shared/validateOptions.js";
 import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
@@ -140,22 +140,33 @@ export const sweep = internalMutation({
     const row = await ctx.db.query("retentionSweep").first();
     const retention = (await getConfig(ctx))?.retention ?? {};
     const now = Date.now();
-    let deleted = 0;
+    // A batch: at most RETENTION_BATCH_SIZE workflows and about RETENTION_BATCH_READ_BYTES of
+    // them, read first (oldest finish first), then deleted.
+    const due: Doc<"workflows">[] = [];
+    let bytes = 0;
+    let full = false;
     for (const status of STATUSES) {
       const period = retention[status];
       if (period === undefined) continue;
-      const due = await finishedTopLevel(ctx, status, now - period).take(RETENTION_BATCH_SIZE - deleted);
-      for (const workflow of due) {
-        await deleteWorkflowData(ctx, workflow._id);
-        await purgeWebhooks(ctx, workflow);
-        deleted++;
+      for await (const workflow of finishedTopLevel(ctx, status, now - period)) {
+        if (due.length >= RETENTION_BATCH_SIZE || bytes >= RETENTION_BATCH_READ_BYTES) {
+          full = true;
+          break;
+        }
+        bytes += getConvexSize(workflow);
+        due.push(workflow);
       }
-      if (deleted >= RETENTION_BATCH_SIZE) break;
+      if (full) break;
     }
+    for (const workflow of due) {
+      await deleteWorkflowData(ctx, workflow._id);
+      await purgeWebhooks(ctx, workflow);
+    }
+    const deleted = due.length;
     const patch = { lastSweptAt: now, deleted: (row?.deleted ?? 0) + deleted };
     // Next: now if the batch was full, else when the oldest finished workflow left becomes due;
     // none left: no sweep until one finishes (noteFinished).
-    let next: number | null = deleted >= RETENTION_BATCH_SIZE ? now : null;
+    let next: number | null = full ? now : null;
     if (next === null) {
       for (const status of STATUSES) {
         const period = retention[status];

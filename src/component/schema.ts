@@ -46,6 +46,13 @@ const workflowFields = {
   version: v.optional(v.number()),
   /** Which run this is: 1 + the times it continued as new (absent = 1). */
   runNumber: v.optional(v.number()),
+  /**
+   * Set while a restart or a continue-as-new is still deleting the old journal (from step
+   * `from`) in scheduled `restartContinue`s, for that generation (cleanup.ts `continueReset`).
+   * The workflow is not ready meanwhile (nothing replays it against a half-deleted journal), and
+   * a cancel in between does not stop the deletion; a later restart finishes it.
+   */
+  resetting: v.optional(v.object({ generationNumber: v.number(), from: v.optional(v.number()) })),
   /** Flow control (flowControl/): the start's `idempotencyKey`; a start of this name with it returns this workflow. */
   idempotencyKey: v.optional(v.string()),
   /**

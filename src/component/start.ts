@@ -110,14 +110,18 @@ export async function createManyWorkflows(ctx: MutationCtx, args: CreateManyArgs
   const ids: Id<"workflows">[] = [];
   /** The workflows whose first replay is scheduled below (not flow-controlled ones: admitted each). */
   const toReplay: Id<"workflows">[] = [];
+  // The config row is the same for all: written here once (if it changes), not per workflow.
+  if (args.workflow.maxParallelism !== undefined) {
+    await updateConfigRow(ctx, { maxParallelism: args.workflow.maxParallelism });
+  }
+  if (args.workflow.retention !== undefined) await configureRetention(ctx, args.workflow.retention);
   await withBatchedCounts(ctx, async () => {
     for (const [i, workflowArgs] of args.argsList.entries()) {
       const flow = args.flows?.[i];
       const id = await createWorkflow(ctx, {
         ...args.workflow,
-        // The config row is the same for all: written (if it changes) by the first only.
-        maxParallelism: i === 0 ? args.workflow.maxParallelism : undefined,
-        retention: i === 0 ? args.workflow.retention : undefined,
+        maxParallelism: undefined,
+        retention: undefined,
         workflowArgs,
         ...(flow ? { flow, startAsync: true } : { createOnly: true }),
       });

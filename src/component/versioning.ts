@@ -10,10 +10,9 @@
 import { v } from "convex/values";
 import { checkStartArgs } from "../shared/validateOptions.js";
 import { checkVersion } from "../shared/versioning.js";
-import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { mutation, type MutationCtx } from "./_generated/server.js";
-import { deleteStepsFrom } from "./cleanup.js";
+import { continueReset, deleteStepsFrom } from "./cleanup.js";
 import { getLogger } from "./config.js";
 import { scheduleReplay } from "./replay.js";
 
@@ -80,11 +79,7 @@ export async function continueRun(
   const from = await deleteStepsFrom(ctx, workflow._id, 0);
   if (from !== null) {
     // More steps than one transaction should delete: restartContinue finishes, then replays.
-    await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, {
-      workflowId: workflow._id,
-      generationNumber,
-      from,
-    });
+    await continueReset(ctx, workflow._id, { generationNumber, from });
   } else {
     await scheduleReplay(ctx, continued);
   }

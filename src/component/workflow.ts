@@ -16,7 +16,7 @@ import {
 import { internal } from "./_generated/api.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx, query, type QueryCtx } from "./_generated/server.js";
-import { deleteStepsFrom, deleteWorkflowData } from "./cleanup.js";
+import { continueReset, deleteStepsFrom, deleteWorkflowData } from "./cleanup.js";
 import { stopBudgetOf, stopInFlightSteps } from "./cancel.js";
 import { completeWorkflow } from "./completion.js";
 import { getLogger } from "./config.js";
@@ -34,7 +34,7 @@ import { pauseWorkflow, resumeWorkflow } from "./pause.js";
 import { checkRestartArgs, firstFailedStep, RESTART_FROM_FAILED } from "./restartArgs.js";
 import { vListFilter } from "../shared/protocol.js";
 import schema, { journalDocument, workflowDocument } from "./schema.js";
-import { admitRestart } from "./flowControl/lifecycle.js";
+import { admitRestart, regate } from "./flowControl/lifecycle.js";
 
 export const create = mutation({
   args: vCreateArgs,
@@ -209,7 +209,12 @@ export async function restartWorkflow(
     args.from === RESTART_FROM_FAILED
       ? await firstFailedStep(ctx, workflow)
       : await resolveRestartPoint(ctx, workflow, args.from);
-  if (args.args !== undefined) await checkRestartArgs(ctx, workflow, args.args);
+  const newFlow = args.args !== undefined ? await checkRestartArgs(ctx, workflow, args.args) : undefined;
+  const flow = args.args !== undefined && workflow.flow ? regate(workflow, newFlow) : workflow.flow;
+  // A reset a cancel interrupted (`resetting`) left the old journal's tail: delete it too.
+  const leftover = workflow.resetting?.from;
+  const deleteFrom =
+    leftover === undefined ? fromStep : fromStep === undefined ? leftover : Math.min(fromStep, leftover);
   const generationNumber = workflow.generationNumber + 1;
   await ctx.db.patch("workflows", workflow._id, {
     ...(args.args !== undefined ? { args: args.args } : {}),
@@ -217,6 +222,8 @@ export async function restartWorkflow(
     runResult: undefined,
     finishedAt: undefined,
     paused: undefined,
+    resetting: undefined,
+    flow,
   });
   await recordTransition(ctx, workflow, statusOf(workflow), "running");
   await refreshStatus(ctx, workflow._id);
@@ -228,26 +235,20 @@ export async function restartWorkflow(
     generationNumber,
     runResult: undefined,
     finishedAt: undefined,
+    paused: undefined,
+    resetting: undefined,
+    flow,
   };
   if (await hasStepsInFlight(ctx, workflow._id)) {
     // The stop that finished it (a cancel of a big tree) is still under way: this restart
     // takes it over (the stop is fenced by the generation), then deletes, then replays.
-    await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, {
-      workflowId: workflow._id,
-      generationNumber,
-      from: fromStep,
-      stopFirst: true,
-    });
+    await continueReset(ctx, workflow._id, { generationNumber, from: deleteFrom, stopFirst: true });
     return null;
   }
-  const next = fromStep === undefined ? null : await deleteStepsFrom(ctx, workflow._id, fromStep);
+  const next = deleteFrom === undefined ? null : await deleteStepsFrom(ctx, workflow._id, deleteFrom);
   if (next !== null) {
     // Too many steps to delete in one transaction: finish deleting, then replay.
-    await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, {
-      workflowId: workflow._id,
-      generationNumber,
-      from: next,
-    });
+    await continueReset(ctx, workflow._id, { generationNumber, from: next });
   } else if (!(await admitRestart(ctx, restarted))) {
     // Flow control: queued; its replay is scheduled when it begins.
   } else if (args.startAsync) {
@@ -296,8 +297,12 @@ export const restartContinue = internalMutation({
   returns: v.null(),
   handler: async (ctx, args) => {
     const workflow = await ctx.db.get("workflows", args.workflowId);
-    if (!workflow || workflow.generationNumber !== args.generationNumber || workflow.runResult) return null;
-    if (args.stopFirst) {
+    if (!workflow) return null;
+    // This reset's own (`resetting`): it deletes to the end even if a cancel came in between.
+    const owns = workflow.resetting?.generationNumber === args.generationNumber;
+    const current = workflow.generationNumber === args.generationNumber && !workflow.runResult;
+    if (!owns && !current) return null;
+    if (args.stopFirst && current) {
       if (!(await stopInFlightSteps(ctx, workflow._id))) {
         await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, args);
         return null;
@@ -306,9 +311,11 @@ export const restartContinue = internalMutation({
     const next = args.from === undefined ? null : await deleteStepsFrom(ctx, workflow._id, args.from);
     if (next !== null) {
       await ctx.scheduler.runAfter(0, internal.workflow.restartContinue, { ...args, from: next, stopFirst: false });
-    } else if (await admitRestart(ctx, workflow)) {
-      await scheduleReplay(ctx, workflow);
+      return null;
     }
+    if (owns) await ctx.db.patch("workflows", workflow._id, { resetting: undefined });
+    const reset = { ...workflow, resetting: undefined };
+    if (current && (await admitRestart(ctx, reset))) await scheduleReplay(ctx, reset);
     return null;
   },
 });

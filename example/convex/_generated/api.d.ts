@@ -30,6 +30,7 @@ import type * as optionProbes from "../optionProbes.js";
 import type * as orders from "../orders.js";
 import type * as payments from "../payments.js";
 import type * as runs from "../runs.js";
+import type * as seamsWorkflows from "../seamsWorkflows.js";
 import type * as startManyWorkflows from "../startManyWorkflows.js";
 import type * as testWorkflows from "../testWorkflows.js";
 import type * as transcription from "../transcription.js";
@@ -66,6 +67,7 @@ declare const fullApi: ApiFromModules<{
   orders: typeof orders;
   payments: typeof payments;
   runs: typeof runs;
+  seamsWorkflows: typeof seamsWorkflows;
   startManyWorkflows: typeof startManyWorkflows;
   testWorkflows: typeof testWorkflows;
   transcription: typeof transcription;

@@ -24,7 +24,14 @@ import type { WorkflowDefinition, WorkflowHandler } from "../index.js";
 import { Replayer, type StepCall, type TaskRouting } from "./replayer.js";
 import { CollectingJournal, ComponentJournal, type StepJournal } from "./stepJournal.js";
 import { DEFAULT_BATCH_STEPS, DEFAULT_WEBHOOK_PATH_PREFIX } from "../../shared/limits.js";
-import { type JournalEntry, type ReplayOutcome, vReplayItem, vReplayOutcome } from "../../shared/protocol.js";
+import {
+  type JournalEntry,
+  type ReplayOutcome,
+  type StartFlow,
+  vReplayItem,
+  vReplayOutcome,
+  vStartFlow,
+} from "../../shared/protocol.js";
 import type { InferFromOptionalValidator, RunResult, WorkflowComponent, WorkflowMutationResult } from "../types.js";
 import { checkFlowDefinition, checkStartArgs, checkTags, checkWorkpoolOptions } from "../../shared/validateOptions.js";
 import { flowOfStart } from "./flowOptions.js";
@@ -150,11 +157,18 @@ export function workflowMutation<
       v.object({ kind: v.literal("complete"), runResult: vRunResult(definition.returns ?? undefined) }),
       v.object({ kind: v.literal("group"), results: v.array(vReplayOutcome) }),
       v.array(vWorkflowId),
+      /** `checkArgs`: the args are valid; flow control's gates computed from them (their keys). */
+      v.object({ kind: v.literal("checkedArgs"), flow: v.optional(vStartFlow) }),
     ),
     handler: async (
       ctx,
       rawArgs,
-    ): Promise<WorkflowMutationResult<any> | { kind: "group"; results: ReplayOutcome[] } | WorkflowId[]> => {
+    ): Promise<
+      | WorkflowMutationResult<any>
+      | { kind: "group"; results: ReplayOutcome[] }
+      | WorkflowId[]
+      | { kind: "checkedArgs"; flow?: StartFlow }
+    > => {
       const logger = createLogger(workpoolOptions.logLevel);
       if (rawArgs.checkArgs) {
         // The component's `restart` with `args`: validated like a start, before anything changes.
@@ -167,7 +181,10 @@ export function workflowMutation<
             throw new Error(`Invalid args to restart workflow ${workflowId} with: ${message}`);
           }
         }
-        return workflowId;
+        // Flow control: the new args may have other keys (a bad key throws here, nothing changed).
+        const { name } = await ctx.meta.getFunctionMetadata();
+        const flow = flowOfStart(name, definition, { args });
+        return { kind: "checkedArgs", ...(flow && { flow }) };
       }
       if (rawArgs.many) {
         const { name } = await ctx.meta.getFunctionMetadata();

@@ -381,6 +381,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             };
             paused?: { at: number };
             queued?: { debounceKey?: string; priority: number; since: number };
+            resetting?: { from?: number; generationNumber: number };
             runNumber?: number;
             runResult?:
               | { kind: "success"; returnValue: any }
@@ -986,6 +987,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             };
             paused?: { at: number };
             queued?: { debounceKey?: string; priority: number; since: number };
+            resetting?: { from?: number; generationNumber: number };
             runNumber?: number;
             runResult?:
               | { kind: "success"; returnValue: any }

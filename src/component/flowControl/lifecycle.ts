@@ -41,6 +41,15 @@ const gatesOf = (flow: StartFlow): FlowGates | undefined =>
     : undefined;
 
 /**
+ * A finished workflow restarted with new args: its gates with the keys computed from them
+ * (priority kept). Unchanged (undefined) for a workflow without gates.
+ */
+export function regate(workflow: Doc<"workflows">, flow: StartFlow | undefined): Doc<"workflows">["flow"] {
+  if (!workflow.flow) return undefined;
+  return { priority: workflow.flow.priority, concurrency: flow?.concurrency, rateLimit: flow?.rateLimit };
+}
+
+/**
  * A new workflow's flow-control fields, and whether it begins now (then its slot is taken
  * here). It does not when it is debounced, or when its gate's queue is not empty or has no room.
  */
