@@ -18,10 +18,17 @@ type RunResult = { kind: "success"; returnValue: unknown } | { kind: "failed"; e
 export type Status =
   /** Flow control: waiting to begin. */
   | { type: "queued" }
+  /** Operating: paused (the chaos plans do not pause; the type is the client's). */
+  | { type: "paused" }
   | { type: "inProgress"; running: unknown[] }
   | { type: "completed"; result: unknown }
   | { type: "failed"; error: string }
   | { type: "canceled" };
+
+/** Not finished: running, paused, or (flow control) queued to begin. */
+export function isRunning(status: Status): boolean {
+  return status.type === "inProgress" || status.type === "queued" || status.type === "paused";
+}
 
 export function statusToResult(status: Status): RunResult | null {
   switch (status.type) {
@@ -154,7 +161,7 @@ export function checkTerminal(state: FinalState): string[] {
 export function checkNoStepInProgress(state: FinalState): string[] {
   const out: string[] = [];
   for (const w of state.workflows) {
-    if (w.status.type === "inProgress") continue;
+    if (isRunning(w.status)) continue;
     for (const entry of w.steps) {
       if (!entry.runResult)
         out.push(`noStepInProgress: ${describe(w, entry)} has no result though the workflow is ${w.status.type}`);
@@ -446,7 +453,7 @@ export async function replayOffline(
 export async function checkReplay(state: FinalState): Promise<string[]> {
   const out: string[] = [];
   for (const w of state.workflows) {
-    if (w.status.type === "inProgress") continue;
+    if (isRunning(w.status)) continue;
     const replayed = await replayOffline(w);
     if (replayed.kind === "mismatch") {
       out.push(`replay: ${describe(w)}: journal does not match the program: ${replayed.message}`);

@@ -43,6 +43,7 @@ import {
   hookResult,
   sameValue,
   type Status,
+  isRunning,
   statusToResult,
   type WebhookCall,
 } from "./invariants.js";
@@ -463,7 +464,7 @@ class ChaosRun {
         body: bodies[i],
         status: answer.status,
         json: answer.json,
-        endedBefore: before !== null && before.type !== "inProgress",
+        endedBefore: before !== null && !isRunning(before),
         awaitDoneBefore: hook?.url === url ? (hook.awaited?.runResult?.kind ?? null) : null,
         batchId,
         run: this.gen.get(workflowId) ?? 0,
@@ -568,7 +569,7 @@ class ChaosRun {
       case "cleanupEarly": {
         // Only while it runs (checked in the same transaction): cleanup must refuse, changing nothing.
         const r = await this.atomic([id], async (ctx) =>
-          (await this.m.status(ctx, id)).type === "inProgress" ? await this.m.cleanup(ctx, id) : "skipped",
+          isRunning(await this.m.status(ctx, id)) ? await this.m.cleanup(ctx, id) : "skipped",
         );
         if (r.value === "skipped") return;
         if (r.value !== false || r.error)
@@ -599,7 +600,7 @@ class ChaosRun {
   async restart(r: number, from: "none" | "number" | "name" | "last", startAsync: boolean): Promise<void> {
     const id = this.rootIds[r]!;
     const status = await this.status(id);
-    if (status.type === "inProgress") {
+    if (isRunning(status)) {
       const res = await this.atomic([id], (ctx) => this.m.restart(ctx, id as WorkflowId, { from: 0 }));
       return this.expectRejected(`restart of running ${id}`, id, /still running/, res);
     }
@@ -811,7 +812,7 @@ class ChaosRun {
         if (action.kind !== "restart") continue;
         const id = this.rootIds[action.root];
         if (!id) continue;
-        if ((await this.status(id)).type === "inProgress") {
+        if (isRunning(await this.status(id))) {
           restarts.push(action);
           continue;
         }
@@ -893,7 +894,7 @@ class ChaosRun {
 
     // A replay of a finished workflow in its current generation is a no-op.
     for (const w of workflows) {
-      if (w.status.type === "inProgress") continue;
+      if (isRunning(w.status)) continue;
       const gen = w.isRoot ? this.gen.get(w.id)! : w.status.type === "canceled" ? 1 : 0;
       const r = await this.atomic([w.id], (ctx) =>
         ctx.runMutation(this.replayRef(w.id), { workflowId: w.id, generationNumber: gen } as never),
