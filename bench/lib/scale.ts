@@ -6,7 +6,18 @@
 //   functions write (hot rows).
 // convex-test runs one transaction at a time (a lock), so "the current top-level transaction"
 // is well defined.
+//
+// Simulated time: the fake clock moves only when timers are advanced, so without more, every
+// function that `runAfter(0)` schedules runs at the same instant and "writes per 100 ms" means
+// nothing. While the meter runs, every top-level transaction therefore takes TX_MS of simulated
+// time (`vi.setSystemTime`, which moves the clock without firing timers; pending timers keep
+// their delays): a deployment committing 1000 / TX_MS transactions per second, one at a time.
+// BENCH_TX_MS sets it (default 1 ms: about 16 mutations of 16 ms each running at once).
 import { TransactionMetricsTracker } from "convex-test/dist/transactionMetrics.js";
+import { vi } from "vitest";
+
+/** Simulated milliseconds each top-level transaction takes while the meter runs. */
+export const TX_MS = Number(process.env.BENCH_TX_MS ?? 1);
 
 export type Largest = { value: number; fn: string };
 export type TxMeter = {
@@ -81,6 +92,7 @@ if (!proto.__scalePatched) {
   const commit = proto.commit;
   proto.commit = function (this: TrackerProto) {
     if (meter && this._layers.length === 1) {
+      if (TX_MS > 0) vi.setSystemTime(Date.now() + TX_MS);
       const m = this._layers[0].metrics;
       const fn = txFn || currentFn();
       meter.tx.transactions++;

@@ -210,7 +210,8 @@ describe("startMany", () => {
       standard.startMany(ctx, internal.startManyWorkflows.standardTwoStep, items("chunk", 120)),
     );
     expect(ids).toHaveLength(120);
-    expect(await scheduledInComponent(t)).toEqual({ "start:scheduleFirstReplays": 2 });
+    // (and the folder that adds their `started` count to the stored counters, countFolding.ts)
+    expect(await scheduledInComponent(t)).toEqual({ "start:scheduleFirstReplays": 2, "countFolding:fold": 1 });
     // Run just those two: each schedules the first replays of its chunk (100, then 20).
     vi.runOnlyPendingTimers();
     await t.finishInProgressScheduledFunctions();

@@ -12,7 +12,7 @@ import { getLogger } from "./config.js";
 import { logThrown } from "../shared/logging.js";
 import { recordTransition, statusOf } from "./stats.js";
 import { releaseFlow } from "./flowControl/lifecycle.js";
-import { refreshStatus } from "./status.js";
+import { patchWithStatus } from "./status.js";
 import { noteFinished } from "./retention.js";
 import { recordStepResult } from "./results.js";
 import { scheduleStop, stopBudgetOf, stopInFlightSteps } from "./cancel.js";
@@ -41,12 +41,11 @@ export async function completeWorkflow(
     // Bump first so that nothing already in flight can record a result or replay it again.
     generationNumber += 1;
   }
-  await ctx.db.patch("workflows", workflow._id, { runResult, generationNumber, finishedAt: now });
+  const status = await patchWithStatus(ctx, workflow, { runResult, generationNumber, finishedAt: now });
   (await stopBudgetOf(ctx)).bytes -= getConvexSize(workflow); // the patch reads it again
   await recordTransition(ctx, workflow, statusOf(workflow), runResult.kind);
   await releaseFlow(ctx, workflow); // flow control: leave the queue, or free the slot for the next
-  const status = await refreshStatus(ctx, workflow._id);
-  if (status) await noteFinished(ctx, workflow, status, now);
+  await noteFinished(ctx, workflow, status, now);
   // Steps still in flight (canceled, or never awaited by a handler that returned) will not
   // be waited for: mark them canceled and stop their work (nested workflows are canceled),
   // as much as fits in this transaction's budget; a scheduled continuation does the rest.

@@ -71,8 +71,8 @@ const workflowFields = {
   /** Set while paused (pause.ts): no replay runs until `resume`. */
   paused: v.optional(v.object({ at: v.number() })),
   /**
-   * The lifecycle status, stored for indexed filtering: written only by `refreshStatus`
-   * (status.ts), derived by `lifecycleStatus`. Absent on workflows from before it existed.
+   * The lifecycle status, stored for indexed filtering: written only by status.ts
+   * (`refreshStatus`, `patchWithStatus`), derived by `lifecycleStatus`. Absent on workflows from before it existed.
    */
   status: v.optional(vLifecycleStatus),
 };
@@ -265,8 +265,8 @@ export default defineSchema({
     until: v.number(),
   }).index("by_shard", ["shard"]),
   /**
-   * Workflow counts by name and status, split over a few rows per (name, status) so that
-   * concurrent starts and completions rarely write the same document.
+   * Workflow counts by name and counter, as of the last fold (countFolding.ts, their only
+   * writer): one row per (name, counter) in slot 0; earlier versions used slots 0–15.
    */
   workflowCounts: defineTable({
     name: v.string(),
@@ -275,14 +275,24 @@ export default defineSchema({
     count: v.number(),
   }).index("by_name_status_slot", ["name", "status", "slot"]),
   /**
-   * The same counts summed over all names, split over slots like `workflowCounts` (written
-   * with it), so that the totals cost a fixed number of reads however many names there are.
+   * The same counts summed over all names (slot 0; earlier versions used slots 0–63), so that
+   * the totals cost a fixed number of reads however many names there are.
    */
   workflowTotals: defineTable({
     status: vCountStatus,
     slot: v.number(),
     count: v.number(),
   }).index("by_status_slot", ["status", "slot"]),
+  /**
+   * Counter changes not yet folded into the counts: one row per (transaction, workflow name),
+   * only ever inserted by transitions and deleted by the folder (countFolding.ts).
+   */
+  countChanges: defineTable({
+    name: v.string(),
+    changes: v.array(v.object({ counter: vCountStatus, delta: v.number() })),
+  }).index("by_name", ["name"]),
+  /** One row: whether the folder (countFolding.ts) is scheduled. */
+  countFolding: defineTable({ scheduled: v.boolean() }),
   /**
    * Flow control (flowControl/slots.ts): one row per (workflow name, gate key): how many of its
    * workflows hold a slot (run) now, and when a scheduled pump of its queue is due (at most one).

@@ -1,26 +1,26 @@
-// Counts of workflows by name and status, kept as sharded counters so that reading them costs
-// a bounded number of documents however many workflows, and however many names, there are.
+// Counts of workflows by name and status. Reading them costs a bounded number of documents
+// however many workflows, and however many names, there are.
 //
 // Counters: `started` (every workflow that exists) and one per way of finishing (`success`,
 // `failed`, `canceled`), and `queued` (flow control: waiting to begin now); running = started −
 // finished − queued. So a start, a finish and a restart each change one counter (a queued
-// workflow's begin or end changes `queued` too), and a cleanup changes two. Each counter is written twice: the
-// (name, counter) row in `workflowCounts` and the (counter) row in `workflowTotals`. Each is
-// split over slots chosen by the workflow's id, so that concurrent transitions rarely write the
-// same document. The totals are shared by every workflow of every name, so they get more slots.
-import { stringHash31 } from "../shared/hash.js";
+// workflow's begin or end changes `queued` too), and a cleanup changes two. A transaction
+// records its changes as an inserted row and the folder adds them to the stored counters
+// (countFolding.ts), so concurrent transitions never write the same document.
 import { getConvexSize, v } from "convex/values";
 import { MAX_COUNT_NAMES_PER_PAGE, MAX_PAGE_READ_BYTES } from "../shared/limits.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { type MutationCtx, query } from "./_generated/server.js";
+import { type Counter, type CountChanges, insertCountChanges, unfoldedChanges } from "./countFolding.js";
 import { vCountStatus } from "./schema.js";
 
-/** Slots per (name, status) counter. */
+export type { Counter } from "./countFolding.js";
+/**
+ * Stored counter rows per (name, counter), and per counter total, that `counts` sums. The
+ * folder writes one (slot 0); earlier versions spread each counter over this many slots.
+ */
 export const COUNT_SLOTS = 16;
-/** Slots per status in the totals over all names. */
 export const TOTAL_SLOTS = 64;
-/** A counter: `started`, or a way of finishing. */
-export type Counter = Doc<"workflowCounts">["status"];
 /** A workflow's status: running, or how it finished. */
 export type CountStatus = "running" | Exclude<Counter, "started">;
 /** Every counted status: reading `STATUS_COUNT * slots` rows covers them all. */
@@ -31,63 +31,17 @@ export function statusOf(workflow: Pick<Doc<"workflows">, "runResult" | "queued"
   return workflow.runResult?.kind ?? (workflow.queued ? "queued" : "running");
 }
 
-/** Add `delta` to the (name, counter) count, and to the counter's total. */
-async function adjustCount(
-  ctx: MutationCtx,
-  workflow: Pick<Doc<"workflows">, "_id" | "name">,
-  status: Counter,
-  delta: number,
-): Promise<void> {
-  const name = workflow.name ?? "";
-  const hash = stringHash31(workflow._id);
-  const slot = hash % COUNT_SLOTS;
-  const totalSlot = hash % TOTAL_SLOTS;
-  const pending = pendingCounts.get(ctx.db);
-  if (pending) {
-    // Inside `withBatchedCounts`: add up now, write at its end.
-    const byName = JSON.stringify([name, status]);
-    pending.seed ||= workflow._id;
-    pending.byName.set(byName, (pending.byName.get(byName) ?? 0) + delta);
-    pending.totals.set(status, (pending.totals.get(status) ?? 0) + delta);
-    return;
-  }
-  await writeNameCount(ctx, name, status, slot, delta);
-  await writeTotal(ctx, status, totalSlot, delta);
-}
-
-async function writeNameCount(ctx: MutationCtx, name: string, status: Counter, slot: number, delta: number) {
-  const row = await ctx.db
-    .query("workflowCounts")
-    .withIndex("by_name_status_slot", (q) => q.eq("name", name).eq("status", status).eq("slot", slot))
-    .unique();
-  if (row) await ctx.db.patch("workflowCounts", row._id, { count: row.count + delta });
-  else await ctx.db.insert("workflowCounts", { name, status, slot, count: delta });
-}
-
-async function writeTotal(ctx: MutationCtx, status: Counter, totalSlot: number, delta: number) {
-  const total = await ctx.db
-    .query("workflowTotals")
-    .withIndex("by_status_slot", (q) => q.eq("status", status).eq("slot", totalSlot))
-    .unique();
-  if (total) await ctx.db.patch("workflowTotals", total._id, { count: total.count + delta });
-  else await ctx.db.insert("workflowTotals", { status, slot: totalSlot, count: delta });
-}
-
-/** Per transaction (its `ctx.db`): counter deltas `withBatchedCounts` holds back. */
-const pendingCounts = new WeakMap<object, { byName: Map<string, number>; totals: Map<string, number>; seed: string }>();
+/** Per transaction (its `ctx.db`): counter changes `withBatchedCounts` holds back, by name. */
+const pendingCounts = new WeakMap<object, Map<string, CountChanges>>();
 
 /**
- * Run `fn`, adding up the counter changes it makes and writing them at the end, each counter
- * into ONE slot chosen by the first workflow it counted (sums over slots are what `counts`
- * reads, so any slot is right). startMany and the coordinator's replay groups count tens to a
- * thousand transitions per transaction: one row per (name, counter) and one per counter total,
- * instead of two reads and two writes per workflow; and two such transactions running at once
- * write the same row only when they pick the same slot (1 in 16, 1 in 64 for totals), where
- * spreading each workflow over its own slot had every one of them write nearly every slot.
+ * Run `fn`, adding up the counter changes it makes and recording them at its end as one row
+ * per workflow name. startMany and the coordinator's replay groups count tens to a thousand
+ * transitions per transaction: one insert instead of one per transition.
  */
 export async function withBatchedCounts<T>(ctx: MutationCtx, fn: () => Promise<T>): Promise<T> {
   if (pendingCounts.has(ctx.db)) return await fn();
-  const pending = { byName: new Map<string, number>(), totals: new Map<string, number>(), seed: "" };
+  const pending = new Map<string, CountChanges>();
   pendingCounts.set(ctx.db, pending);
   let result: T;
   try {
@@ -95,14 +49,7 @@ export async function withBatchedCounts<T>(ctx: MutationCtx, fn: () => Promise<T
   } finally {
     pendingCounts.delete(ctx.db);
   }
-  const hash = stringHash31(pending.seed);
-  for (const [key, delta] of pending.byName) {
-    const [name, status] = JSON.parse(key) as [string, Counter];
-    if (delta !== 0) await writeNameCount(ctx, name, status, hash % COUNT_SLOTS, delta);
-  }
-  for (const [status, delta] of pending.totals) {
-    if (delta !== 0) await writeTotal(ctx, status as Counter, hash % TOTAL_SLOTS, delta);
-  }
+  for (const [name, changes] of pending) await insertCountChanges(ctx, name, changes);
   return result;
 }
 
@@ -114,10 +61,19 @@ export async function recordTransition(
   to: CountStatus | null,
 ): Promise<void> {
   if (from === to) return;
-  if (from === null) await adjustCount(ctx, workflow, "started", 1);
-  if (to === null) await adjustCount(ctx, workflow, "started", -1);
-  if (from !== null && from !== "running") await adjustCount(ctx, workflow, from, -1);
-  if (to !== null && to !== "running") await adjustCount(ctx, workflow, to, 1);
+  const changes: CountChanges = new Map();
+  const add = (counter: Counter, delta: number) => changes.set(counter, (changes.get(counter) ?? 0) + delta);
+  if (from === null) add("started", 1);
+  if (to === null) add("started", -1);
+  if (from !== null && from !== "running") add(from, -1);
+  if (to !== null && to !== "running") add(to, 1);
+  const name = workflow.name ?? "";
+  const pending = pendingCounts.get(ctx.db);
+  if (!pending) return await insertCountChanges(ctx, name, changes);
+  // Inside `withBatchedCounts`: add up now, record at its end.
+  const forName = pending.get(name) ?? new Map<Counter, number>();
+  pending.set(name, forName);
+  for (const [counter, delta] of changes) forName.set(counter, (forName.get(counter) ?? 0) + delta);
 }
 
 const vCounts = v.object({
@@ -129,6 +85,10 @@ const vCounts = v.object({
   queued: v.number(),
 });
 type Counts = typeof vCounts.type;
+/** Add a row of changes not yet folded (countFolding.ts) to `counters`. */
+function addChanges(counters: Record<Counter, number>, row: Doc<"countChanges">) {
+  for (const { counter, delta } of row.changes) counters[counter] += delta;
+}
 const noCounters = (): Record<Counter, number> => ({ started: 0, success: 0, failed: 0, canceled: 0, queued: 0 });
 /** The statuses from the counters: running = started − finished − queued. */
 const countsOf = ({ started, success, failed, canceled, queued }: Record<Counter, number>): Counts => ({
@@ -169,13 +129,17 @@ export const counts = query({
         .withIndex("by_name_status_slot", (q) => q.eq("name", args.name!))
         .take(STATUS_COUNT * COUNT_SLOTS);
       for (const row of rows) counters[row.status] += row.count;
+      const unfolded = await unfoldedChanges(ctx, args.name);
+      for (const row of unfolded) addChanges(counters, row);
       const counts = countsOf(counters);
-      const byName = rows.length > 0 ? [{ name: args.name, counts }] : [];
+      const byName = rows.length + unfolded.length > 0 ? [{ name: args.name, counts }] : [];
       return { total: counts, byName, continueCursor: "", isDone: true };
     }
+    const unfolded = await unfoldedChanges(ctx);
     const totals = noCounters();
     for (const row of await ctx.db.query("workflowTotals").take(STATUS_COUNT * TOTAL_SLOTS))
       totals[row.status] += row.count;
+    for (const row of unfolded) addChanges(totals, row);
     const total = countsOf(totals);
     // A page of names: whole names only (a name has at most STATUS_COUNT × COUNT_SLOTS rows), ending
     // before the name after `numNames`, or once the rows read reach the byte budget.
@@ -183,25 +147,39 @@ export const counts = query({
     const rows = ctx.db
       .query("workflowCounts")
       .withIndex("by_name_status_slot", (q) => (after === null ? q : q.gt("name", after)));
-    const byName: { name: string; counters: Record<Counter, number> }[] = [];
+    const counted = new Map<string, Record<Counter, number>>();
+    let last: Record<Counter, number> | undefined;
     let bytes = 0;
     let isDone = true;
     for await (const row of rows) {
-      const last = byName[byName.length - 1];
-      if (last?.name !== row.name) {
-        if (byName.length === numNames || bytes >= MAX_PAGE_READ_BYTES) {
+      if (!counted.has(row.name)) {
+        if (counted.size === numNames || bytes >= MAX_PAGE_READ_BYTES) {
           isDone = false;
           break;
         }
-        byName.push({ name: row.name, counters: noCounters() });
+        counted.set(row.name, (last = noCounters()));
       }
-      byName[byName.length - 1].counters[row.status] += row.count;
+      last![row.status] += row.count;
       bytes += getConvexSize(row);
     }
-    const continueCursor = byName.length > 0 ? byName[byName.length - 1].name : (after ?? "");
+    // Changes not folded yet: to the names on this page, and names no stored row has yet that
+    // fall within the page's range; then the first `numNames` names are the page.
+    const pageEnd = isDone ? null : [...counted.keys()].at(-1)!;
+    for (const row of unfolded) {
+      if ((after !== null && row.name <= after) || (pageEnd !== null && row.name > pageEnd)) continue;
+      let counters = counted.get(row.name);
+      if (!counters) counted.set(row.name, (counters = noCounters()));
+      addChanges(counters, row);
+    }
+    let names = [...counted.keys()].sort();
+    if (names.length > numNames) {
+      names = names.slice(0, numNames);
+      isDone = false;
+    }
+    const continueCursor = names.length > 0 ? names[names.length - 1] : (after ?? "");
     return {
       total,
-      byName: byName.map(({ name, counters }) => ({ name, counts: countsOf(counters) })),
+      byName: names.map((name) => ({ name, counts: countsOf(counted.get(name)!) })),
       continueCursor,
       isDone,
     };

@@ -1,8 +1,8 @@
 // A workflow's lifecycle status, stored on the document (`workflows.status`) so that `list`
 // can filter by it through an index. `lifecycleStatus` derives it from the fields that decide
-// it; `refreshStatus` is the one writer, called after every transition (create, complete,
-// cancel, restart, pause, resume, and a queued workflow beginning). The copies on the
-// workflow's tag rows (tags.ts) are written here too, in the same transaction.
+// it; `refreshStatus` and `patchWithStatus` are its only writers, used by every transition
+// (create, complete, cancel, restart, pause, resume, and a queued workflow beginning). The
+// copies on the workflow's tag rows (tags.ts) are written here too, in the same transaction.
 import type { LifecycleStatus } from "../shared/protocol.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
@@ -29,6 +29,23 @@ export function lifecycleStatus(doc: StatusFields): LifecycleStatus {
   if (doc.queued !== undefined && doc.queued !== null) return "queued";
   if (doc.paused) return "paused";
   return "running";
+}
+
+/**
+ * Patch a workflow with `fields` and, in the same write, the status they leave it in (and the
+ * copies on its tag rows when that changed). For a transition that already patches the
+ * workflow: one write instead of the patch plus `refreshStatus`'s second read and write.
+ */
+export async function patchWithStatus(
+  ctx: MutationCtx,
+  workflow: Doc<"workflows">,
+  fields: Partial<Doc<"workflows">>,
+): Promise<LifecycleStatus> {
+  const status = lifecycleStatus({ ...workflow, ...fields });
+  const changed = status !== workflow.status;
+  await ctx.db.patch("workflows", workflow._id, changed ? { ...fields, status } : fields);
+  if (changed && workflow.tags?.length) await copyStatusToTags(ctx, workflow._id, status);
+  return status;
 }
 
 /**

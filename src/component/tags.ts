@@ -1,6 +1,6 @@
 // Tags (SPEC 4.3): given at start, stored on the workflow and as rows of `workflowTags` (one
 // per pair, with the workflow's name and status copied) so that `list({ tag })` reads only the
-// matching rows. Rows are written at start, their status by `refreshStatus` (status.ts), and
+// matching rows. Rows are written at start, their status by status.ts, and
 // deleted with the workflow (cleanup.ts).
 import { MAX_TAGS } from "../shared/limits.js";
 import type { LifecycleStatus } from "../shared/protocol.js";

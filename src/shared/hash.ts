@@ -1,5 +1,5 @@
-// One string hash for everything that needs a stable, cheap spread: shards, counter slots,
-// the replay sandbox's random seed.
+// String hashes for what needs a stable, cheap spread: shards (FNV-1a) and the replay
+// sandbox's random seed (0.4.8's hash).
 
 /** FNV-1a (32 bit) of a string's UTF-16 code units, as an unsigned integer. */
 export function fnv1a(text: string): number {
@@ -14,7 +14,7 @@ export function fnv1a(text: string): number {
 /**
  * The classic `hash * 31 + char` string hash (Java's `String.hashCode`), as an unsigned
  * integer. The replay sandbox seeds `Math.random` with it because 0.4.8 does (the same
- * workflow id gives the same sequence); counter slots use it too.
+ * workflow id gives the same sequence).
  */
 export function stringHash31(text: string): number {
   let hash = 0;

@@ -116,6 +116,16 @@ export const STOP_RESERVE = { ranges: 1000, bytes: 6 << 20, writes: 2000 } as co
 
 /** `counts`: workflow names per page at most, and the default (`numNames`). */
 export const MAX_COUNT_NAMES_PER_PAGE = 100;
+/**
+ * Count changes (countFolding.ts): the folder runs this long after the first change it has not
+ * folded, and again every this long while changes keep arriving, so `counts`' stored rows lag by
+ * about this much; `counts` adds the changes not yet folded (up to COUNT_CHANGES_READ).
+ */
+export const COUNT_FOLD_INTERVAL_MS = 1000;
+/** Count-change rows one fold transaction reads and deletes at most (each a name and ≤ 5 numbers). */
+export const COUNT_FOLD_BATCH = 500;
+/** Count-change rows not yet folded that one `counts` call adds in at most. */
+export const COUNT_CHANGES_READ = 1000;
 
 // ---------------------------------------------------------------------------------------
 // Executor mode and status reads, bounded in bytes as well as documents (a transaction may read

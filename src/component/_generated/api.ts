@@ -13,6 +13,7 @@ import type * as cancel from "../cancel.js";
 import type * as cleanup from "../cleanup.js";
 import type * as completion from "../completion.js";
 import type * as config from "../config.js";
+import type * as countFolding from "../countFolding.js";
 import type * as event from "../event.js";
 import type * as executor_coordinator from "../executor/coordinator.js";
 import type * as executor_diagnose from "../executor/diagnose.js";
@@ -61,6 +62,7 @@ const fullApi: ApiFromModules<{
   cleanup: typeof cleanup;
   completion: typeof completion;
   config: typeof config;
+  countFolding: typeof countFolding;
   event: typeof event;
   "executor/coordinator": typeof executor_coordinator;
   "executor/diagnose": typeof executor_diagnose;

@@ -1,0 +1,143 @@
+/// <reference types="vite/client" />
+// Counts through the folder (countFolding.ts): transitions only insert change rows; `counts`
+// is exact before and after they are folded; the folder folds in batches, stops when none are
+// left and is scheduled again by the next change; names only the changes know are paged too.
+import { convexTest } from "convex-test";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { COUNT_FOLD_BATCH, COUNT_FOLD_INTERVAL_MS } from "../shared/limits.js";
+import { api } from "./_generated/api.js";
+import type { Id } from "./_generated/dataModel.js";
+import schema from "./schema.js";
+import { type CountStatus, recordTransition, withBatchedCounts } from "./stats.js";
+
+const modules = import.meta.glob(["./**/*.ts", "!./**/*.test.ts"]);
+type T = ReturnType<typeof convexTest>;
+
+/** `n` transitions of workflows named `name`, each in its own transaction (as a finish is). */
+async function transitions(t: T, name: string, n: number, from: CountStatus | null, to: CountStatus | null) {
+  for (let i = 0; i < n; i++) {
+    await t.run(async (ctx) => {
+      const _id = `${name}-${i}` as unknown as Id<"workflows">;
+      await recordTransition(ctx, { _id, name }, from, to);
+    });
+  }
+}
+const stored = (t: T) =>
+  t.run(async (ctx) => ({
+    changes: (await ctx.db.query("countChanges").collect()).length,
+    counters: (await ctx.db.query("workflowCounts").collect()).map(({ name, status, slot, count }) => ({
+      name,
+      status,
+      slot,
+      count,
+    })),
+    totals: (await ctx.db.query("workflowTotals").collect()).map(({ status, count }) => ({ status, count })),
+    scheduled: (await ctx.db.query("countFolding").first())?.scheduled,
+  }));
+const fold = (t: T) => t.finishAllScheduledFunctions(vi.runAllTimers, 1000);
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("counts folded from inserted changes", () => {
+  test("exact before and after the fold; the folder stops when none are left and restarts on the next change", async () => {
+    const t = convexTest({ schema, modules, transactionLimits: true });
+    await transitions(t, "a", 5, null, "running");
+    await transitions(t, "a", 2, "running", "success");
+    const expected = { running: 3, success: 2, failed: 0, canceled: 0, queued: 0 };
+    // Nothing folded yet: every transition is one row of changes; one folder is scheduled.
+    expect(await stored(t)).toMatchObject({ changes: 7, counters: [], totals: [], scheduled: true });
+    expect((await t.query(api.stats.counts, {})).total).toEqual(expected);
+    expect((await t.query(api.stats.counts, { name: "a" })).byName).toEqual([{ name: "a", counts: expected }]);
+
+    await fold(t);
+    const after = await stored(t);
+    expect(after).toMatchObject({ changes: 0, scheduled: false });
+    expect(after.counters).toEqual([
+      { name: "a", status: "started", slot: 0, count: 5 },
+      { name: "a", status: "success", slot: 0, count: 2 },
+    ]);
+    expect((await t.query(api.stats.counts, {})).total).toEqual(expected);
+    expect((await t.query(api.stats.counts, { name: "a" })).total).toEqual(expected);
+
+    // The next change schedules the folder again; a cleanup (to null) takes the workflow out.
+    await transitions(t, "a", 1, "success", null);
+    expect(await stored(t)).toMatchObject({ changes: 1, scheduled: true });
+    const lessOne = { ...expected, success: 1 };
+    expect((await t.query(api.stats.counts, { name: "a" })).total).toEqual(lessOne);
+    await fold(t);
+    expect(await stored(t)).toMatchObject({ changes: 0, scheduled: false });
+    expect((await t.query(api.stats.counts, {})).total).toEqual(lessOne);
+  });
+
+  test("a batched transaction records one row per name; more changes than a batch fold in several runs", async () => {
+    const t = convexTest({ schema, modules, transactionLimits: true });
+    // One transaction, 2 × (COUNT_FOLD_BATCH + 10) transitions of two names: two rows.
+    const n = COUNT_FOLD_BATCH + 10;
+    await t.run(async (ctx) => {
+      await withBatchedCounts(ctx, async () => {
+        for (let i = 0; i < n; i++) {
+          for (const name of ["x", "y"]) {
+            await recordTransition(ctx, { _id: `${name}${i}` as unknown as Id<"workflows">, name }, null, "running");
+          }
+        }
+      });
+    });
+    expect(await stored(t)).toMatchObject({ changes: 2 });
+    // Many single transitions: more rows than one fold takes.
+    await t.run(async (ctx) => {
+      for (let i = 0; i < n; i++) {
+        await recordTransition(ctx, { _id: `x${i}` as unknown as Id<"workflows">, name: "x" }, "running", "failed");
+      }
+    });
+    expect(await stored(t)).toMatchObject({ changes: n + 2 });
+    const all = await t.query(api.stats.counts, {});
+    expect(all.total).toEqual({ running: n, success: 0, failed: n, canceled: 0, queued: 0 });
+    // The first run folds a full batch and schedules the next at once.
+    vi.advanceTimersByTime(COUNT_FOLD_INTERVAL_MS);
+    await t.finishInProgressScheduledFunctions();
+    expect(await stored(t)).toMatchObject({ changes: n + 2 - COUNT_FOLD_BATCH, scheduled: true });
+    expect((await t.query(api.stats.counts, {})).total).toEqual(all.total);
+    await fold(t);
+    const after = await stored(t);
+    expect(after).toMatchObject({ changes: 0, scheduled: false });
+    expect(after.totals).toEqual([
+      { status: "started", count: 2 * n },
+      { status: "failed", count: n },
+    ]);
+    expect((await t.query(api.stats.counts, { name: "x" })).total).toEqual({
+      running: 0,
+      success: 0,
+      failed: n,
+      canceled: 0,
+      queued: 0,
+    });
+  });
+
+  test("names only the changes know appear on their page, in name order", async () => {
+    const t = convexTest({ schema, modules, transactionLimits: true });
+    await transitions(t, "a", 1, null, "running");
+    await transitions(t, "c", 1, null, "running");
+    await fold(t);
+    await transitions(t, "b", 2, null, "running");
+    await transitions(t, "z", 1, null, "running");
+    await transitions(t, "a", 1, null, "running");
+    const first = await t.query(api.stats.counts, { numNames: 2 });
+    expect(first.byName.map(({ name, counts }) => [name, counts.running])).toEqual([
+      ["a", 2],
+      ["b", 2],
+    ]);
+    expect(first.isDone).toBe(false);
+    const second = await t.query(api.stats.counts, { numNames: 2, cursor: first.continueCursor });
+    expect(second.byName.map(({ name, counts }) => [name, counts.running])).toEqual([
+      ["c", 1],
+      ["z", 1],
+    ]);
+    expect(second.isDone).toBe(true);
+    expect(second.total.running).toBe(6);
+  });
+});

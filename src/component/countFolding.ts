@@ -1,0 +1,121 @@
+// Count changes, folded. Every transition of a workflow changes a counter (stats.ts); writing
+// it straight into a shared counter row would have every concurrently running transaction of
+// an app write the same few documents (optimistic-concurrency conflicts on a busy deployment).
+// So a transaction only INSERTS its changes as one row of `countChanges` per workflow name
+// (inserts never conflict), and one scheduled function, the folder, adds them into the stored
+// counters (`workflowCounts` per name, `workflowTotals` over all names) and deletes them. The
+// folder is the counters' only writer. `counts` reads the stored counters plus the changes
+// not yet folded, so it is exact while fewer than COUNT_CHANGES_READ are waiting.
+//
+// At most one folder is scheduled: the singleton `countFolding` row says so. A transaction
+// that inserts changes reads it (a read, not a write: no conflict with the others) and
+// schedules the folder only when none is. The folder runs every COUNT_FOLD_INTERVAL_MS while
+// changes keep coming and marks itself unscheduled when it finds none left.
+import { v } from "convex/values";
+import { COUNT_CHANGES_READ, COUNT_FOLD_BATCH, COUNT_FOLD_INTERVAL_MS } from "../shared/limits.js";
+import { internal } from "./_generated/api.js";
+import type { Doc } from "./_generated/dataModel.js";
+import { internalMutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
+
+/** A counter: `started`, or a way of finishing, or `queued`. */
+export type Counter = Doc<"workflowCounts">["status"];
+export type CountChanges = Map<Counter, number>;
+
+/** Per transaction (its `ctx.db`): the folder is known to be scheduled. */
+const folderChecked = new WeakSet<object>();
+
+/** Record `changes` to the counters of workflow `name` (zero changes are dropped). */
+export async function insertCountChanges(ctx: MutationCtx, name: string, changes: CountChanges): Promise<void> {
+  const list = [...changes].filter(([, delta]) => delta !== 0).map(([counter, delta]) => ({ counter, delta }));
+  if (list.length === 0) return;
+  await ctx.db.insert("countChanges", { name, changes: list });
+  if (folderChecked.has(ctx.db)) return;
+  folderChecked.add(ctx.db);
+  const folding = await ctx.db.query("countFolding").first();
+  if (folding?.scheduled) return;
+  await ctx.scheduler.runAfter(COUNT_FOLD_INTERVAL_MS, internal.countFolding.fold, {});
+  if (folding) await ctx.db.patch("countFolding", folding._id, { scheduled: true });
+  else await ctx.db.insert("countFolding", { scheduled: true });
+}
+
+/**
+ * The folder: add up to COUNT_FOLD_BATCH of the oldest changes into the stored counters, one
+ * row per (name, counter) and per counter total, and delete them. It reads only changes older
+ * than half an interval, so the changes that running transactions insert meanwhile are outside
+ * what it read (no conflict with them) and wait for the next run.
+ */
+export const fold = internalMutation({
+  args: {},
+  returns: v.null(),
+  handler: async (ctx) => {
+    const settled = Date.now() - COUNT_FOLD_INTERVAL_MS / 2;
+    const rows = await ctx.db
+      .query("countChanges")
+      .withIndex("by_creation_time", (q) => q.lt("_creationTime", settled))
+      .take(COUNT_FOLD_BATCH);
+    const byName = new Map<string, CountChanges>();
+    const totals: CountChanges = new Map();
+    for (const row of rows) {
+      let forName = byName.get(row.name);
+      if (!forName) byName.set(row.name, (forName = new Map()));
+      for (const { counter, delta } of row.changes) {
+        forName.set(counter, (forName.get(counter) ?? 0) + delta);
+        totals.set(counter, (totals.get(counter) ?? 0) + delta);
+      }
+      await ctx.db.delete("countChanges", row._id);
+    }
+    for (const [name, changes] of byName) {
+      for (const [status, delta] of changes) if (delta !== 0) await addToNameCount(ctx, name, status, delta);
+    }
+    for (const [status, delta] of totals) if (delta !== 0) await addToTotal(ctx, status, delta);
+    if (rows.length === COUNT_FOLD_BATCH) {
+      // More are waiting: fold them now.
+      await ctx.scheduler.runAfter(0, internal.countFolding.fold, {});
+    } else if (await ctx.db.query("countChanges").first()) {
+      // Recent changes (or ones inserted since): the next run folds them.
+      await ctx.scheduler.runAfter(COUNT_FOLD_INTERVAL_MS, internal.countFolding.fold, {});
+    } else {
+      // None left. This read of the whole (empty) range conflicts with any insert committing
+      // meanwhile, so either that transaction sees the folder unscheduled and schedules one, or
+      // this one reruns and sees its change.
+      const folding = await ctx.db.query("countFolding").first();
+      if (folding) await ctx.db.patch("countFolding", folding._id, { scheduled: false });
+    }
+    return null;
+  },
+});
+
+/** Stored counters are written in slot 0; earlier versions spread them over slots (all summed). */
+const FOLD_SLOT = 0;
+
+async function addToNameCount(ctx: MutationCtx, name: string, status: Counter, delta: number) {
+  const row = await ctx.db
+    .query("workflowCounts")
+    .withIndex("by_name_status_slot", (q) => q.eq("name", name).eq("status", status).eq("slot", FOLD_SLOT))
+    .unique();
+  if (row) await ctx.db.patch("workflowCounts", row._id, { count: row.count + delta });
+  else await ctx.db.insert("workflowCounts", { name, status, slot: FOLD_SLOT, count: delta });
+}
+
+async function addToTotal(ctx: MutationCtx, status: Counter, delta: number) {
+  const row = await ctx.db
+    .query("workflowTotals")
+    .withIndex("by_status_slot", (q) => q.eq("status", status).eq("slot", FOLD_SLOT))
+    .unique();
+  if (row) await ctx.db.patch("workflowTotals", row._id, { count: row.count + delta });
+  else await ctx.db.insert("workflowTotals", { status, slot: FOLD_SLOT, count: delta });
+}
+
+/**
+ * The changes not yet folded (at most COUNT_CHANGES_READ rows, oldest first): of workflow
+ * `name`, or of every name.
+ */
+export async function unfoldedChanges(ctx: QueryCtx, name?: string): Promise<Doc<"countChanges">[]> {
+  if (name !== undefined) {
+    return await ctx.db
+      .query("countChanges")
+      .withIndex("by_name", (q) => q.eq("name", name))
+      .take(COUNT_CHANGES_READ);
+  }
+  return await ctx.db.query("countChanges").take(COUNT_CHANGES_READ);
+}
