@@ -4,7 +4,7 @@
 // left and is scheduled again by the next change; names only the changes know are paged too.
 import { convexTest } from "convex-test";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { COUNT_FOLD_BATCH, COUNT_FOLD_INTERVAL_MS } from "../shared/limits.js";
+import { COUNT_CHANGES_READ_BYTES, COUNT_FOLD_BATCH, COUNT_FOLD_INTERVAL_MS } from "../shared/limits.js";
 import { api } from "./_generated/api.js";
 import type { Id } from "./_generated/dataModel.js";
 import schema from "./schema.js";
@@ -97,7 +97,7 @@ describe("counts folded from inserted changes", () => {
     expect(await stored(t)).toMatchObject({ changes: n + 2 });
     const all = await t.query(api.stats.counts, {});
     expect(all.total).toEqual({ running: n, success: 0, failed: n, canceled: 0, queued: 0 });
-    // The first run folds a full batch and schedules the next at once.
+    // The first run folds a full batch and schedules the next soon.
     vi.advanceTimersByTime(COUNT_FOLD_INTERVAL_MS);
     await t.finishInProgressScheduledFunctions();
     expect(await stored(t)).toMatchObject({ changes: n + 2 - COUNT_FOLD_BATCH, scheduled: true });
@@ -116,6 +116,23 @@ describe("counts folded from inserted changes", () => {
       canceled: 0,
       queued: 0,
     });
+  });
+
+  test("a fold reads about COUNT_CHANGES_READ_BYTES of changes at most: long names fold over several runs", async () => {
+    const t = convexTest({ schema, modules, transactionLimits: true });
+    // 60 names of 40 KiB: about 2.3 MiB of changes, fewer rows than a batch.
+    const names = Array.from({ length: 60 }, (_, i) => `${String(i).padStart(2, "0")}${"n".repeat(40 << 10)}`);
+    for (const name of names) await transitions(t, name, 1, null, "running");
+    vi.advanceTimersByTime(COUNT_FOLD_INTERVAL_MS);
+    await t.finishInProgressScheduledFunctions();
+    const left = (await stored(t)).changes;
+    expect(left).toBeGreaterThan(0);
+    expect((60 - left) * (40 << 10)).toBeLessThanOrEqual(COUNT_CHANGES_READ_BYTES + (41 << 10));
+    await fold(t);
+    const after = await stored(t);
+    expect(after).toMatchObject({ changes: 0, scheduled: false });
+    expect(after.totals).toEqual([{ status: "started", count: 60 }]);
+    expect(after.counters).toHaveLength(60);
   });
 
   test("names only the changes know appear on their page, in name order", async () => {

@@ -10,9 +10,16 @@
 // At most one folder is scheduled: the singleton `countFolding` row says so. A transaction
 // that inserts changes reads it (a read, not a write: no conflict with the others) and
 // schedules the folder only when none is. The folder runs every COUNT_FOLD_INTERVAL_MS while
-// changes keep coming and marks itself unscheduled when it finds none left.
-import { v } from "convex/values";
-import { COUNT_CHANGES_READ, COUNT_FOLD_BATCH, COUNT_FOLD_INTERVAL_MS } from "../shared/limits.js";
+// changes keep coming (every COUNT_FOLD_CATCH_UP_MS while it is behind by more than a
+// batch) and marks itself unscheduled when it finds none left.
+import { getConvexSize, v } from "convex/values";
+import {
+  COUNT_CHANGES_READ,
+  COUNT_CHANGES_READ_BYTES,
+  COUNT_FOLD_BATCH,
+  COUNT_FOLD_CATCH_UP_MS,
+  COUNT_FOLD_INTERVAL_MS,
+} from "../shared/limits.js";
 import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
@@ -49,13 +56,13 @@ export const fold = internalMutation({
   returns: v.null(),
   handler: async (ctx) => {
     const settled = Date.now() - COUNT_FOLD_INTERVAL_MS / 2;
-    const rows = await ctx.db
-      .query("countChanges")
-      .withIndex("by_creation_time", (q) => q.lt("_creationTime", settled))
-      .take(COUNT_FOLD_BATCH);
+    const rows = await readBounded(
+      ctx.db.query("countChanges").withIndex("by_creation_time", (q) => q.lt("_creationTime", settled)),
+      COUNT_FOLD_BATCH,
+    );
     const byName = new Map<string, CountChanges>();
     const totals: CountChanges = new Map();
-    for (const row of rows) {
+    for (const row of rows.rows) {
       let forName = byName.get(row.name);
       if (!forName) byName.set(row.name, (forName = new Map()));
       for (const { counter, delta } of row.changes) {
@@ -68,9 +75,9 @@ export const fold = internalMutation({
       for (const [status, delta] of changes) if (delta !== 0) await addToNameCount(ctx, name, status, delta);
     }
     for (const [status, delta] of totals) if (delta !== 0) await addToTotal(ctx, status, delta);
-    if (rows.length === COUNT_FOLD_BATCH) {
-      // More are waiting: fold them now.
-      await ctx.scheduler.runAfter(0, internal.countFolding.fold, {});
+    if (rows.full) {
+      // More are waiting: fold them soon.
+      await ctx.scheduler.runAfter(COUNT_FOLD_CATCH_UP_MS, internal.countFolding.fold, {});
     } else if (await ctx.db.query("countChanges").first()) {
       // Recent changes (or ones inserted since): the next run folds them.
       await ctx.scheduler.runAfter(COUNT_FOLD_INTERVAL_MS, internal.countFolding.fold, {});
@@ -107,15 +114,25 @@ async function addToTotal(ctx: MutationCtx, status: Counter, delta: number) {
 }
 
 /**
- * The changes not yet folded (at most COUNT_CHANGES_READ rows, oldest first): of workflow
- * `name`, or of every name.
+ * The changes not yet folded (at most COUNT_CHANGES_READ rows and about COUNT_CHANGES_READ_BYTES,
+ * oldest first): of workflow `name`, or of every name.
  */
 export async function unfoldedChanges(ctx: QueryCtx, name?: string): Promise<Doc<"countChanges">[]> {
-  if (name !== undefined) {
-    return await ctx.db
-      .query("countChanges")
-      .withIndex("by_name", (q) => q.eq("name", name))
-      .take(COUNT_CHANGES_READ);
+  const query =
+    name === undefined
+      ? ctx.db.query("countChanges")
+      : ctx.db.query("countChanges").withIndex("by_name", (q) => q.eq("name", name));
+  return (await readBounded(query, COUNT_CHANGES_READ)).rows;
+}
+
+/** Up to `limit` rows and about COUNT_CHANGES_READ_BYTES; `full` when either stopped it. */
+async function readBounded(query: AsyncIterable<Doc<"countChanges">>, limit: number) {
+  const rows: Doc<"countChanges">[] = [];
+  let bytes = 0;
+  for await (const row of query) {
+    rows.push(row);
+    bytes += getConvexSize(row);
+    if (rows.length === limit || bytes >= COUNT_CHANGES_READ_BYTES) return { rows, full: true };
   }
-  return await ctx.db.query("countChanges").take(COUNT_CHANGES_READ);
+  return { rows, full: false };
 }

@@ -124,8 +124,18 @@ export const MAX_COUNT_NAMES_PER_PAGE = 100;
 export const COUNT_FOLD_INTERVAL_MS = 1000;
 /** Count-change rows one fold transaction reads and deletes at most (each a name and ≤ 5 numbers). */
 export const COUNT_FOLD_BATCH = 500;
+/**
+ * After a full batch the folder runs again this soon: catching up at up to 5,000 changes a
+ * second while writing each counter row at most once per 100 ms.
+ */
+export const COUNT_FOLD_CATCH_UP_MS = 100;
 /** Count-change rows not yet folded that one `counts` call adds in at most. */
 export const COUNT_CHANGES_READ = 1000;
+/**
+ * Bytes of count-change rows one fold or one `counts` call reads, about (a row is small, but
+ * holds its workflow's name): it stops after the row that reaches this.
+ */
+export const COUNT_CHANGES_READ_BYTES = 1 << 20;
 
 // ---------------------------------------------------------------------------------------
 // Executor mode and status reads, bounded in bytes as well as documents (a transaction may read
