@@ -291,6 +291,54 @@ describe("versioning", () => {
     expect(await effectsOf(t, "W")).toEqual(["run1", "run2"]);
   });
 
+  test("a nested workflow that continues as new: the parent gets its last run's result, once", async () => {
+    const t = initConvexTest();
+    const id = await t.mutation((ctx) =>
+      versioned.start(
+        ctx,
+        internal.versioningWorkflows.pollerParent,
+        { total: 250, every: 100 },
+        { onComplete, context: "n" },
+      ),
+    );
+    await drain(t);
+    expect(await t.query((ctx) => versioned.status(ctx, id))).toEqual({
+      type: "completed",
+      result: { iterations: 250, lastRunSteps: 50 },
+    });
+    const steps = await stepsOf(t, id);
+    expect(steps).toHaveLength(1);
+    const [childStep] = steps;
+    expect(childStep).toMatchObject({ kind: "workflow", runResult: { kind: "success" } });
+    const childId = childStep.kind === "workflow" ? childStep.nestedWorkflowId : ("" as WorkflowId);
+    expect((await componentStatus(t, childId)).workflow).toMatchObject({ runNumber: 3, parent: expect.anything() });
+    expect(await stepsOf(t, childId)).toHaveLength(50);
+    expect(await completionsOf(t, id)).toHaveLength(1);
+    expect(await t.query(components.workflow.stats.counts, {})).toMatchObject({
+      total: { running: 0, success: 2, failed: 0, canceled: 0 },
+    });
+  });
+
+  test("canceling the parent of a nested workflow in a continued run cancels the child once", async () => {
+    const t = initConvexTest();
+    const id = await t.mutation((ctx) =>
+      versioned.start(ctx, internal.versioningWorkflows.waitingParent, { key: "P" }, { onComplete, context: "p" }),
+    );
+    await drain(t);
+    const [childStep] = await stepsOf(t, id);
+    const childId = childStep.kind === "workflow" ? childStep.nestedWorkflowId : ("" as WorkflowId);
+    expect((await componentStatus(t, childId)).workflow).toMatchObject({ runNumber: 2, args: { key: "P", run: 2 } });
+    await t.mutation((ctx) => versioned.cancel(ctx, id));
+    await drain(t);
+    expect(await t.query((ctx) => versioned.status(ctx, id))).toEqual({ type: "canceled" });
+    expect(await t.query((ctx) => versioned.status(ctx, childId))).toEqual({ type: "canceled" });
+    expect(await completionsOf(t, id)).toHaveLength(1);
+    expect(await effectsOf(t, "P")).toEqual(["run1", "run2"]);
+    expect(await t.query(components.workflow.stats.counts, {})).toMatchObject({
+      total: { running: 0, success: 0, failed: 0, canceled: 2 },
+    });
+  });
+
   test("continueAsNew checks the new args against the definition's validator, in the handler", async () => {
     const t = initConvexTest();
     const id = await t.mutation((ctx) => versioned.start(ctx, internal.versioningWorkflows.badContinue, { n: 1 }));

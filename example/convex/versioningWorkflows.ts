@@ -209,6 +209,20 @@ export const waitingLoop = versioned.define({
   },
 });
 
+/** A parent whose child continues as new: the parent's step gets the child's last run's result. */
+export const pollerParent = versioned.define({
+  args: { total: v.number(), every: v.number() },
+  handler: async (step, { total, every }): Promise<{ iterations: number; lastRunSteps: number }> =>
+    await step.runWorkflow(internal.versioningWorkflows.poller, { iteration: 0, total, every }),
+});
+
+/** A parent whose child continues as new and then waits (for a cancel of the parent). */
+export const waitingParent = versioned.define({
+  args: { key: v.string() },
+  handler: async (step, { key }): Promise<number> =>
+    (await step.runWorkflow(internal.versioningWorkflows.waitingLoop, { key, run: 1 })) as number,
+});
+
 /** continueAsNew with args its validator refuses: the call throws, in the handler. */
 export const badContinue = versioned.define({
   args: { n: v.number() },
