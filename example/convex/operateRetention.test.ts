@@ -149,6 +149,30 @@ describe("retention", () => {
     expect((await post()).status).toBe(404); // its row purged with it
   });
 
+  test("retention purges the webhook rows of nested workflows too", async () => {
+    const t = initConvexTest();
+    const parent = await t.mutation((ctx) => webhookManager.start(ctx, internal.webhookWorkflows.parentOfWebhook, {}));
+    await drain(t);
+    const child = await childOf(t, parent);
+    const rows = await t.run((ctx) => ctx.db.query("effects").collect());
+    const { url } = rows.find((r) => r.key === "webhookUrl" && r.workflowId === child)!.value as { url: string };
+    await t.mutation((ctx) => webhookManager.cancel(ctx, parent));
+    await drain(t);
+    const post = () => t.fetch(url.slice(BASE_URL.length), { method: "POST", body: "{}" });
+    expect((await post()).status).toBe(410);
+    await t.mutation((ctx) => ctx.runMutation(components.workflow.retention.configure, { retention: { canceled: 0 } }));
+    await pass(t, 1);
+    expect(await remaining(t)).toEqual(new Set());
+    expect(await t.query((ctx) => webhookManager.status(ctx, child)).catch((e: Error) => e.message)).toMatch(
+      /not found/i,
+    );
+    expect((await post()).status).toBe(404);
+    const runInComponent = (
+      t as unknown as { runInComponent: (p: string, f: (ctx: any) => Promise<unknown>) => Promise<unknown> }
+    ).runInComponent;
+    expect(await runInComponent("workflow", (ctx) => ctx.db.query("webhooks").collect())).toEqual([]);
+  });
+
   test("more than one batch: a full sweep schedules the next at once; a running workflow stays", async () => {
     const t = initConvexTest();
     const running = await t.mutation((ctx) => operate.start(ctx, internal.operateWorkflows.waiter, { key: "keep" }));

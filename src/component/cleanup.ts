@@ -121,10 +121,11 @@ async function closeWebhookMadeBy(ctx: MutationCtx, entry: Doc<"steps">, budget:
 }
 
 /** Hand the nested workflows found so far to scheduled jobs, a group at a time. */
-async function scheduleChildren(ctx: MutationCtx, budget: Budget): Promise<void> {
+async function scheduleChildren(ctx: MutationCtx, budget: Budget, deletion?: WorkflowDeletion): Promise<void> {
   for (let i = 0; i < budget.children.length; i += CHILDREN_PER_JOB) {
     await ctx.scheduler.runAfter(0, internal.cleanup.deleteWorkflows, {
       workflowIds: budget.children.slice(i, i + CHILDREN_PER_JOB),
+      ...(deletion === "retention" && { deletion }),
     });
   }
   budget.children = [];
@@ -161,8 +162,35 @@ async function deleteEvents(ctx: MutationCtx, workflowId: Id<"workflows">, budge
   return true;
 }
 
+/**
+ * How a workflow is deleted: `cleanup` keeps its webhook rows (a late call answers 410, gone);
+ * `retention` deletes them too (then 404), for the workflow and every nested one.
+ */
+export type WorkflowDeletion = "cleanup" | "retention";
+export const vWorkflowDeletion = v.union(v.literal("cleanup"), v.literal("retention"));
+
+/** Delete a workflow's webhook rows within the budget; true when none is left. */
+async function deleteWebhooks(ctx: MutationCtx, workflowId: Id<"workflows">, budget: Budget): Promise<boolean> {
+  if (!hasRoom(budget)) return false;
+  budget.stop.ranges -= 1;
+  for await (const webhook of ctx.db
+    .query("webhooks")
+    .withIndex("by_workflow", (q) => q.eq("workflowId", workflowId))) {
+    budget.stop.bytes -= 2 * getConvexSize(webhook);
+    budget.stop.writes -= 1;
+    await ctx.db.delete("webhooks", webhook._id);
+    if (!hasRoom(budget)) return false;
+  }
+  return true;
+}
+
 /** Delete one workflow and what it owns within the budget; true when nothing is left. */
-async function deleteWorkflowWithin(ctx: MutationCtx, workflowId: Id<"workflows">, budget: Budget): Promise<boolean> {
+async function deleteWorkflowWithin(
+  ctx: MutationCtx,
+  workflowId: Id<"workflows">,
+  budget: Budget,
+  deletion: WorkflowDeletion,
+): Promise<boolean> {
   budget.stop.ranges -= WORKFLOW_DELETE_COST;
   const workflow = await ctx.db.get("workflows", workflowId);
   if (workflow) {
@@ -174,7 +202,8 @@ async function deleteWorkflowWithin(ctx: MutationCtx, workflowId: Id<"workflows"
     if (workflow.tags?.length) budget.stop.writes -= await deleteTags(ctx, workflowId);
   }
   if ((await deleteSteps(ctx, workflowId, 0, budget, "cleanup")) !== null) return false;
-  return await deleteEvents(ctx, workflowId, budget);
+  if (!(await deleteEvents(ctx, workflowId, budget))) return false;
+  return deletion === "cleanup" || (await deleteWebhooks(ctx, workflowId, budget));
 }
 
 /**
@@ -200,29 +229,40 @@ export async function continueReset(
 }
 
 /** Delete a workflow and everything it owns, continuing in scheduled functions as needed. */
-export async function deleteWorkflowData(ctx: MutationCtx, workflowId: Id<"workflows">): Promise<void> {
-  await deleteWorkflowList(ctx, [workflowId]);
+export async function deleteWorkflowData(
+  ctx: MutationCtx,
+  workflowId: Id<"workflows">,
+  deletion: WorkflowDeletion = "cleanup",
+): Promise<void> {
+  await deleteWorkflowList(ctx, [workflowId], deletion);
 }
 
-async function deleteWorkflowList(ctx: MutationCtx, workflowIds: Id<"workflows">[]): Promise<void> {
+async function deleteWorkflowList(
+  ctx: MutationCtx,
+  workflowIds: Id<"workflows">[],
+  deletion: WorkflowDeletion,
+): Promise<void> {
   const budget = await newBudget(ctx);
   let i = 0;
   while (i < workflowIds.length && hasRoom(budget)) {
     // A workflow not finished within the budget stays at the head of the list.
-    if (await deleteWorkflowWithin(ctx, workflowIds[i], budget)) i++;
+    if (await deleteWorkflowWithin(ctx, workflowIds[i], budget, deletion)) i++;
   }
-  await scheduleChildren(ctx, budget);
+  await scheduleChildren(ctx, budget, deletion);
   if (i < workflowIds.length) {
-    await ctx.scheduler.runAfter(0, internal.cleanup.deleteWorkflows, { workflowIds: workflowIds.slice(i) });
+    await ctx.scheduler.runAfter(0, internal.cleanup.deleteWorkflows, {
+      workflowIds: workflowIds.slice(i),
+      ...(deletion === "retention" && { deletion }),
+    });
   }
 }
 
 /** Continuation of cleanup; also how nested workflows are deleted with their parent. */
 export const deleteWorkflows = internalMutation({
-  args: { workflowIds: v.array(v.id("workflows")) },
+  args: { workflowIds: v.array(v.id("workflows")), deletion: v.optional(vWorkflowDeletion) },
   returns: v.null(),
   handler: async (ctx, args) => {
-    await deleteWorkflowList(ctx, args.workflowIds);
+    await deleteWorkflowList(ctx, args.workflowIds, args.deletion ?? "cleanup");
     return null;
   },
 });

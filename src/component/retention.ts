@@ -10,8 +10,9 @@
 //   path (`deleteWorkflowData`: steps, events, tags, nested workflows, continuing in scheduled
 //   functions), which also keeps the counts right. It reads the `retention` index: by status,
 //   top-level only (no `parent`), by when they finished; so a nested workflow is never deleted
-//   on its own, only with its (finished) parent. It also purges the top-level workflow's
-//   `webhooks` rows (cleanup keeps them so a late call gets 410; after retention it gets 404).
+//   on its own, only with its (finished) parent. It also deletes the `webhooks` rows of the
+//   workflow and of its nested ones (cleanup keeps them so a late call gets 410; after
+//   retention it gets 404), as part of the same bounded deletion.
 // - A full batch schedules the next sweep now; otherwise the next one runs when the oldest
 //   finished top-level workflow left becomes due. None left (or no periods): the sweep stops,
 //   and the next workflow to finish with a period schedules it (`noteFinished`, completion.ts).
@@ -158,10 +159,7 @@ export const sweep = internalMutation({
       }
       if (full) break;
     }
-    for (const workflow of due) {
-      await deleteWorkflowData(ctx, workflow._id);
-      await purgeWebhooks(ctx, workflow);
-    }
+    for (const workflow of due) await deleteWorkflowData(ctx, workflow._id, "retention");
     const deleted = due.length;
     const patch = { lastSweptAt: now, deleted: (row?.deleted ?? 0) + deleted };
     // Next: now if the batch was full, else when the oldest finished workflow left becomes due;
@@ -190,14 +188,4 @@ function finishedTopLevel(ctx: MutationCtx, status: (typeof STATUSES)[number], b
     const range = q.eq("status", status).eq("parent.workflowId", undefined);
     return before === undefined ? range : range.lte("finishedAt", before);
   });
-}
-
-/** A deleted top-level workflow's webhook rows (at most a few per workflow, by index). */
-async function purgeWebhooks(ctx: MutationCtx, workflow: Doc<"workflows">): Promise<void> {
-  for (const webhook of await ctx.db
-    .query("webhooks")
-    .withIndex("by_workflow", (q) => q.eq("workflowId", workflow._id))
-    .take(RETENTION_BATCH_SIZE)) {
-    await ctx.db.delete("webhooks", webhook._id);
-  }
 }
