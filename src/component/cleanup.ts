@@ -14,7 +14,7 @@ import { deleteTags } from "./tags.js";
 
 /** Index ranges deleting a step may read: its event and its timer. */
 const DELETE_COST = 2;
-/** Index ranges deleting a workflow's row may read: the row and its status counts. */
+/** Index ranges deleting a workflow's row may read: the row, its flow-control place, the counts' flag. */
 const WORKFLOW_DELETE_COST = 3;
 /** Nested workflows deleted per scheduled job, so one transaction schedules few jobs. */
 const CHILDREN_PER_JOB = 50;
@@ -199,6 +199,7 @@ async function deleteWorkflowWithin(
     await releaseFlow(ctx, workflow, { deleting: true }); // flow control: a queued or running one frees its place
     await ctx.db.delete("workflows", workflowId);
     await recordTransition(ctx, workflow, statusOf(workflow), null);
+    budget.stop.writes -= 1; // its count change (countFolding.ts)
     if (workflow.tags?.length) budget.stop.writes -= await deleteTags(ctx, workflowId);
   }
   if ((await deleteSteps(ctx, workflowId, 0, budget, "cleanup")) !== null) return false;

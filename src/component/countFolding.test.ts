@@ -4,11 +4,16 @@
 // left and is scheduled again by the next change; names only the changes know are paged too.
 import { convexTest } from "convex-test";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { COUNT_CHANGES_READ_BYTES, COUNT_FOLD_BATCH, COUNT_FOLD_INTERVAL_MS } from "../shared/limits.js";
+import {
+  COUNT_CHANGES_READ_BYTES,
+  COUNT_FOLD_BATCH,
+  COUNT_FOLD_INTERVAL_MS,
+  COUNT_FOLDER_STALE_MS,
+} from "../shared/limits.js";
 import { api } from "./_generated/api.js";
 import type { Id } from "./_generated/dataModel.js";
 import schema from "./schema.js";
-import { type CountStatus, recordTransition, withBatchedCounts } from "./stats.js";
+import { type CountStatus, indexOrder, recordTransition, withBatchedCounts } from "./stats.js";
 
 const modules = import.meta.glob(["./**/*.ts", "!./**/*.test.ts"]);
 type T = ReturnType<typeof convexTest>;
@@ -156,5 +161,45 @@ describe("counts folded from inserted changes", () => {
     ]);
     expect(second.isDone).toBe(true);
     expect(second.total.running).toBe(6);
+  });
+
+  test("a folder that died is replaced by the next change once its flag is stale", async () => {
+    const t = convexTest({ schema, modules, transactionLimits: true });
+    // The flag says a folder is scheduled, but none is (it failed, or was canceled).
+    await t.run(async (ctx) => {
+      await ctx.db.insert("countFolding", { scheduled: true, aliveAt: Date.now() });
+    });
+    await transitions(t, "a", 2, null, "running");
+    // Not stale yet: nothing is scheduled, the changes wait (and counts still adds them in).
+    await fold(t);
+    expect(await stored(t)).toMatchObject({ changes: 2, counters: [] });
+    expect((await t.query(api.stats.counts, { name: "a" })).total.running).toBe(2);
+    vi.advanceTimersByTime(COUNT_FOLDER_STALE_MS);
+    await transitions(t, "a", 1, "running", "failed");
+    await fold(t);
+    const after = await stored(t);
+    expect(after).toMatchObject({ changes: 0, scheduled: false });
+    expect(after.totals).toEqual([
+      { status: "started", count: 2 },
+      { status: "failed", count: 1 },
+    ]);
+  });
+
+  test("pages follow the index's order (code points), not JavaScript's `<`, for names only the changes know", async () => {
+    const t = convexTest({ schema, modules, transactionLimits: true });
+    // U+FF01 sorts before U+1F600 by code point, after it by UTF-16 code unit.
+    const bmp = "\uFF01";
+    const astral = "\u{1F600}";
+    expect(indexOrder(bmp, astral)).toBeLessThan(0);
+    expect(bmp < astral).toBe(false);
+    await transitions(t, bmp, 1, null, "running");
+    await fold(t);
+    await transitions(t, astral, 1, null, "running");
+    const first = await t.query(api.stats.counts, { numNames: 1 });
+    const second = await t.query(api.stats.counts, { numNames: 1, cursor: first.continueCursor });
+    const third = await t.query(api.stats.counts, { numNames: 1, cursor: second.continueCursor });
+    expect([first, second, third].flatMap((page) => page.byName.map(({ name }) => name))).toEqual([bmp, astral]);
+    expect(indexOrder("ab", "abc")).toBeLessThan(0);
+    expect(indexOrder("abc", "abc")).toBe(0);
   });
 });

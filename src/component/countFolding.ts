@@ -9,7 +9,8 @@
 //
 // At most one folder is scheduled: the singleton `countFolding` row says so. A transaction
 // that inserts changes reads it (a read, not a write: no conflict with the others) and
-// schedules the folder only when none is. The folder runs every COUNT_FOLD_INTERVAL_MS while
+// schedules the folder only when none is (or when the folder has not been seen alive for
+// COUNT_FOLDER_STALE_MS: it failed). The folder runs every COUNT_FOLD_INTERVAL_MS while
 // changes keep coming (every COUNT_FOLD_CATCH_UP_MS while it is behind by more than a
 // batch) and marks itself unscheduled when it finds none left.
 import { getConvexSize, v } from "convex/values";
@@ -19,6 +20,8 @@ import {
   COUNT_FOLD_BATCH,
   COUNT_FOLD_CATCH_UP_MS,
   COUNT_FOLD_INTERVAL_MS,
+  COUNT_FOLDER_ALIVE_MS,
+  COUNT_FOLDER_STALE_MS,
 } from "../shared/limits.js";
 import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
@@ -39,10 +42,13 @@ export async function insertCountChanges(ctx: MutationCtx, name: string, changes
   if (folderChecked.has(ctx.db)) return;
   folderChecked.add(ctx.db);
   const folding = await ctx.db.query("countFolding").first();
-  if (folding?.scheduled) return;
+  const now = Date.now();
+  // A folder that has not been seen alive for COUNT_FOLDER_STALE_MS failed (or was canceled):
+  // start another rather than let the changes pile up.
+  if (folding?.scheduled && now - (folding.aliveAt ?? now) < COUNT_FOLDER_STALE_MS) return;
   await ctx.scheduler.runAfter(COUNT_FOLD_INTERVAL_MS, internal.countFolding.fold, {});
-  if (folding) await ctx.db.patch("countFolding", folding._id, { scheduled: true });
-  else await ctx.db.insert("countFolding", { scheduled: true });
+  if (folding) await ctx.db.patch("countFolding", folding._id, { scheduled: true, aliveAt: now });
+  else await ctx.db.insert("countFolding", { scheduled: true, aliveAt: now });
 }
 
 /**
@@ -55,10 +61,19 @@ export const fold = internalMutation({
   args: {},
   returns: v.null(),
   handler: async (ctx) => {
-    const settled = Date.now() - COUNT_FOLD_INTERVAL_MS / 2;
+    const now = Date.now();
+    const settled = now - COUNT_FOLD_INTERVAL_MS / 2;
+    // Each new name costs its counter rows too (up to 5 read and written, and a total each).
+    const names = new Set<string>();
+    const counterRowsCost = (row: Doc<"countChanges">) => {
+      if (names.has(row.name)) return 0;
+      names.add(row.name);
+      return 10 * getConvexSize(row.name);
+    };
     const rows = await readBounded(
       ctx.db.query("countChanges").withIndex("by_creation_time", (q) => q.lt("_creationTime", settled)),
       COUNT_FOLD_BATCH,
+      counterRowsCost,
     );
     const byName = new Map<string, CountChanges>();
     const totals: CountChanges = new Map();
@@ -75,19 +90,25 @@ export const fold = internalMutation({
       for (const [status, delta] of changes) if (delta !== 0) await addToNameCount(ctx, name, status, delta);
     }
     for (const [status, delta] of totals) if (delta !== 0) await addToTotal(ctx, status, delta);
-    if (rows.full) {
-      // More are waiting: fold them soon.
-      await ctx.scheduler.runAfter(COUNT_FOLD_CATCH_UP_MS, internal.countFolding.fold, {});
-    } else if (await ctx.db.query("countChanges").first()) {
-      // Recent changes (or ones inserted since): the next run folds them.
-      await ctx.scheduler.runAfter(COUNT_FOLD_INTERVAL_MS, internal.countFolding.fold, {});
-    } else {
+    const folding = await ctx.db.query("countFolding").first();
+    if (!rows.full && !(await ctx.db.query("countChanges").first())) {
       // None left. This read of the whole (empty) range conflicts with any insert committing
       // meanwhile, so either that transaction sees the folder unscheduled and schedules one, or
       // this one reruns and sees its change.
-      const folding = await ctx.db.query("countFolding").first();
       if (folding) await ctx.db.patch("countFolding", folding._id, { scheduled: false });
+      return null;
     }
+    // Still running: say so now and then (COUNT_FOLDER_ALIVE_MS).
+    if (folding && now - (folding.aliveAt ?? 0) >= COUNT_FOLDER_ALIVE_MS) {
+      await ctx.db.patch("countFolding", folding._id, { aliveAt: now });
+    }
+    // A full batch: more are waiting, fold them soon. Else recent changes (or ones inserted
+    // since): the next run folds them.
+    await ctx.scheduler.runAfter(
+      rows.full ? COUNT_FOLD_CATCH_UP_MS : COUNT_FOLD_INTERVAL_MS,
+      internal.countFolding.fold,
+      {},
+    );
     return null;
   },
 });
@@ -125,13 +146,20 @@ export async function unfoldedChanges(ctx: QueryCtx, name?: string): Promise<Doc
   return (await readBounded(query, COUNT_CHANGES_READ)).rows;
 }
 
-/** Up to `limit` rows and about COUNT_CHANGES_READ_BYTES; `full` when either stopped it. */
-async function readBounded(query: AsyncIterable<Doc<"countChanges">>, limit: number) {
+/**
+ * Up to `limit` rows and about COUNT_CHANGES_READ_BYTES (each row's size plus `extraCost`);
+ * `full` when either stopped it.
+ */
+async function readBounded(
+  query: AsyncIterable<Doc<"countChanges">>,
+  limit: number,
+  extraCost: (row: Doc<"countChanges">) => number = () => 0,
+) {
   const rows: Doc<"countChanges">[] = [];
   let bytes = 0;
   for await (const row of query) {
     rows.push(row);
-    bytes += getConvexSize(row);
+    bytes += getConvexSize(row) + extraCost(row);
     if (rows.length === limit || bytes >= COUNT_CHANGES_READ_BYTES) return { rows, full: true };
   }
   return { rows, full: false };

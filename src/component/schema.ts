@@ -71,8 +71,9 @@ const workflowFields = {
   /** Set while paused (pause.ts): no replay runs until `resume`. */
   paused: v.optional(v.object({ at: v.number() })),
   /**
-   * The lifecycle status, stored for indexed filtering: written only by status.ts
-   * (`refreshStatus`, `patchWithStatus`), derived by `lifecycleStatus`. Absent on workflows from before it existed.
+   * The lifecycle status, stored for indexed filtering: written at insert and then only by
+   * status.ts (`refreshStatus`, `patchWithStatus`), derived by `lifecycleStatus`. Absent on
+   * workflows from before it existed.
    */
   status: v.optional(vLifecycleStatus),
 };
@@ -291,8 +292,11 @@ export default defineSchema({
     name: v.string(),
     changes: v.array(v.object({ counter: vCountStatus, delta: v.number() })),
   }).index("by_name", ["name"]),
-  /** One row: whether the folder (countFolding.ts) is scheduled. */
-  countFolding: defineTable({ scheduled: v.boolean() }),
+  /**
+   * One row: whether the folder (countFolding.ts) is scheduled, and when it was last known
+   * alive (scheduled, or its periodic note while it runs).
+   */
+  countFolding: defineTable({ scheduled: v.boolean(), aliveAt: v.optional(v.number()) }),
   /**
    * Flow control (flowControl/slots.ts): one row per (workflow name, gate key): how many of its
    * workflows hold a slot (run) now, and when a scheduled pump of its queue is due (at most one).

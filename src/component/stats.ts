@@ -85,6 +85,22 @@ const vCounts = v.object({
   queued: v.number(),
 });
 type Counts = typeof vCounts.type;
+/**
+ * Strings in the order of a Convex index (UTF-8 bytes, i.e. code points), which is not
+ * JavaScript's `<` (UTF-16 code units) for names mixing characters above U+FFFF with ones
+ * from U+E000 to U+FFFF.
+ */
+export function indexOrder(a: string, b: string): number {
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(j)!;
+    if (x !== y) return x - y;
+    i += x > 0xffff ? 2 : 1;
+    j += y > 0xffff ? 2 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
 /** Add a row of changes not yet folded (countFolding.ts) to `counters`. */
 function addChanges(counters: Record<Counter, number>, row: Doc<"countChanges">) {
   for (const { counter, delta } of row.changes) counters[counter] += delta;
@@ -166,12 +182,16 @@ export const counts = query({
     // fall within the page's range; then the first `numNames` names are the page.
     const pageEnd = isDone ? null : [...counted.keys()].at(-1)!;
     for (const row of unfolded) {
-      if ((after !== null && row.name <= after) || (pageEnd !== null && row.name > pageEnd)) continue;
+      if (
+        (after !== null && indexOrder(row.name, after) <= 0) ||
+        (pageEnd !== null && indexOrder(row.name, pageEnd) > 0)
+      )
+        continue;
       let counters = counted.get(row.name);
       if (!counters) counted.set(row.name, (counters = noCounters()));
       addChanges(counters, row);
     }
-    let names = [...counted.keys()].sort();
+    let names = [...counted.keys()].sort(indexOrder);
     if (names.length > numNames) {
       names = names.slice(0, numNames);
       isDone = false;

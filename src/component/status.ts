@@ -1,8 +1,9 @@
 // A workflow's lifecycle status, stored on the document (`workflows.status`) so that `list`
 // can filter by it through an index. `lifecycleStatus` derives it from the fields that decide
-// it; `refreshStatus` and `patchWithStatus` are its only writers, used by every transition
-// (create, complete, cancel, restart, pause, resume, and a queued workflow beginning). The
-// copies on the workflow's tag rows (tags.ts) are written here too, in the same transaction.
+// it. Besides the insert (model.ts, which stores it with the new workflow), `refreshStatus` and
+// `patchWithStatus` are its only writers, used by every transition (complete, cancel, restart,
+// pause, resume, and a queued workflow beginning). The copies on the workflow's tag rows
+// (tags.ts) are written here too, in the same transaction.
 import type { LifecycleStatus } from "../shared/protocol.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";

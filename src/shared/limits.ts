@@ -129,6 +129,14 @@ export const COUNT_FOLD_BATCH = 500;
  * second while writing each counter row at most once per 100 ms.
  */
 export const COUNT_FOLD_CATCH_UP_MS = 100;
+/**
+ * The folder's liveness: while it runs it notes the time on its flag at most this often, and a
+ * transition that finds the flag older than COUNT_FOLDER_STALE_MS schedules a new folder (the
+ * old one failed or was canceled). The note is the one write to a row every transition reads,
+ * so it is rare: a transaction running at that moment retries once.
+ */
+export const COUNT_FOLDER_ALIVE_MS = 60_000;
+export const COUNT_FOLDER_STALE_MS = 5 * 60_000;
 /** Count-change rows not yet folded that one `counts` call adds in at most. */
 export const COUNT_CHANGES_READ = 1000;
 /**
