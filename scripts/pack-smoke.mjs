@@ -10,7 +10,9 @@
 //    `convex-workflow/convex.config.js` and `convex-workflow/convex.config` default-export the
 //    component definition `defineComponent("workflow")` with the workpool installed under it.
 // 4. Types: a consumer .ts file importing the public types (and `ComponentApi` from
-//    `convex-workflow/_generated/component.js`) passes `tsc --noEmit`, moduleResolution Bundler.
+//    `convex-workflow/_generated/component.js`) passes `tsc --noEmit`, moduleResolution Bundler,
+//    without Node's types; so does a test file importing `convex-workflow/test` (TypeScript
+//    sources, checked with the app's settings).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -222,6 +224,20 @@ export const opts: RunOptions | StepDefaults | undefined = undefined;
 export const badResult: RunResult = { kind: "nope" };
 `;
 
+// A test file as docs/getting-started.md shows it: `convex-workflow/test` ships TypeScript
+// sources, which the app's compiler checks with the app's settings and without Node's types.
+const TEST_TYPE_CHECK = `
+import { convexTest } from "convex-test";
+import workflowTest, { register, replayJournal } from "convex-workflow/test";
+import type { GenericSchema, SchemaDefinition } from "convex/server";
+
+export function setUp(schema: SchemaDefinition<GenericSchema, boolean>, modules: Record<string, () => Promise<any>>) {
+  const t = convexTest(schema, modules);
+  workflowTest.register(t);
+  return { t, api: register(t, "workflow2"), replay: replayJournal };
+}
+`;
+
 const SCRATCH_TSCONFIG = {
   compilerOptions: {
     target: "ES2022",
@@ -235,7 +251,7 @@ const SCRATCH_TSCONFIG = {
     noEmit: true,
     types: [],
   },
-  include: ["check.ts"],
+  include: ["check.ts", "check-test.ts"],
 };
 
 let tmp;
@@ -264,6 +280,9 @@ try {
   fs.mkdirSync(app);
   const deps = { "convex-workflow": `file:${tarball}` };
   for (const p of PEERS) deps[p] = repoVersion(p);
+  // What a test file needs besides the package (TEST_TYPE_CHECK): convex-test, and vite's types
+  // for `import.meta.glob`.
+  for (const p of ["convex-test", "vite"]) deps[p] = repoVersion(p);
   fs.writeFileSync(
     path.join(app, "package.json"),
     JSON.stringify({ name: "pack-smoke-app", private: true, type: "module", dependencies: deps }, null, 2),
@@ -286,10 +305,13 @@ try {
 
   // 4. Types (the repo's own TypeScript compiler; module resolution starts from the scratch app).
   fs.writeFileSync(path.join(app, "check.ts"), TYPE_CHECK);
+  fs.writeFileSync(path.join(app, "check-test.ts"), TEST_TYPE_CHECK);
   fs.writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify(SCRATCH_TSCONFIG, null, 2));
   const tsc = path.join(repo, "node_modules/typescript/bin/tsc");
   run(process.execPath, [tsc, "--noEmit", "-p", "tsconfig.json"], app);
-  log(`types: tsc --noEmit (moduleResolution Bundler) passed for ${TYPE_EXPORTS.length} types + ComponentApi`);
+  log(
+    `types: tsc --noEmit (moduleResolution Bundler, no Node types) passed for ${TYPE_EXPORTS.length} types + ComponentApi, and a test file importing convex-workflow/test`,
+  );
   ok = true;
 } catch (e) {
   console.error(`[pack-smoke ${elapsed()}] ${e instanceof SmokeError ? e.message : (e?.stack ?? e)}`);

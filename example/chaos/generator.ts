@@ -84,6 +84,9 @@ export type Interference =
   | { kind: "staleReplay"; root: number; at: number }
   | { kind: "redeliverReplay"; root: number; at: number }
   | { kind: "cleanupEarly"; root: number; at: number }
+  /** Pause a root (a no-op or a clear refusal unless it is running), and resume it later. */
+  | { kind: "pause"; root: number; at: number }
+  | { kind: "resume"; root: number; at: number }
   | { kind: "flag"; tag: string; at: number }
   /** Executor mode: start executors again (new epoch) mid-run. */
   | { kind: "startExecutors"; at: number };
@@ -406,6 +409,17 @@ export function generatePlan(seed: number, mode: Mode, limits: Limits = DEFAULT_
     if (!flowRng.chance(0.7)) continue;
     root.flow = { limit, gate: flowRng.chance(0.75) ? "a" : "b" };
     if (flowRng.chance(0.4)) root.flow.idempotencyKey = `idem:${root.tag}`;
+  }
+  // Pause and resume: their own generator, so `rng` draws what it always drew. Resumed within
+  // the run's phases, so every paused root can finish.
+  const pauseRng = new Rng(seed * 3_301 + (mode === "executor" ? 17 : 19));
+  for (const [r, root] of roots.entries()) {
+    if (!pauseRng.chance(0.4) || root.startAt > phases - 2) continue;
+    const at = pauseRng.int(root.startAt, Math.min(root.startAt + 1, phases - 2)); // early: while it runs
+    interference.push(
+      { kind: "pause", root: r, at },
+      { kind: "resume", root: r, at: pauseRng.int(at + 1, phases - 1) },
+    );
   }
   // Deep trees and large results: their own generator, so `rng` draws what it always drew.
   genExtraRoots({ ...g, rng: new Rng(seed * 7_919 + (mode === "executor" ? 3 : 1)) }, seed, roots, interference);

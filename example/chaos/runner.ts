@@ -69,6 +69,8 @@ export type SeedResult = {
   webhookCalls: Record<string, number>;
   /** Flow control: gated roots, and how often one was seen queued (checked at each phase). */
   flow?: { gatedRoots: number; queuedSeen: number };
+  /** Pause and resume calls that paused or resumed a workflow (the rest were no-ops or refused). */
+  pauses?: { paused: number; resumed: number };
   violations: string[];
   ms: number;
 };
@@ -133,6 +135,7 @@ class ChaosRun {
   /** Every call of a webhook URL, in order, with what the runner saw just before it. */
   readonly hookCalls: WebhookCall[] = [];
   interferenceDone = 0;
+  pauses = { paused: 0, resumed: 0 };
   executorRestarts = 0;
   deletedSteps = 0;
   finalSteps = 0;
@@ -195,6 +198,7 @@ class ChaosRun {
       faults: this.faultsHit,
       kills: chaosControl.claimKills + chaosControl.flushKills,
       interference: this.interferenceDone,
+      pauses: this.pauses,
       webhookCalls: this.hookCalls.reduce<Record<string, number>>(
         (n, c) => ({ ...n, [c.status]: (n[c.status] ?? 0) + 1 }),
         {},
@@ -259,8 +263,8 @@ class ChaosRun {
         after,
         value: value as string | boolean | null,
         error,
-        // A queued workflow (flow control) is running to cancel and restart: not yet finished.
-        wasRunning: before.includes('"type":"inProgress"') || before.includes('"type":"queued"'),
+        // A queued (flow control) or paused workflow is running to cancel and restart: not yet finished.
+        wasRunning: ['"type":"inProgress"', '"type":"queued"', '"type":"paused"'].some((s) => before.includes(s)),
       };
     });
   }
@@ -540,6 +544,10 @@ class ChaosRun {
     switch (action.kind) {
       case "cancel":
         return await this.cancel(id);
+      case "pause":
+        return await this.pauseOrResume(id, "pause");
+      case "resume":
+        return await this.pauseOrResume(id, "resume");
       case "restart":
         if (action.at !== "afterFinish") await this.restart(action.root, action.from, action.startAsync);
         return;
@@ -595,6 +603,28 @@ class ChaosRun {
     this.gen.set(id, this.gen.get(id)! + 1);
     const status = await this.status(id);
     if (status.type !== "canceled") this.violation(`cancel of ${id}: status is ${status.type} right after`);
+  }
+
+  /**
+   * Pause (or resume) a root: a running one is paused (a paused one resumed); a queued one
+   * cannot be paused, a finished one neither paused nor resumed (clear errors, nothing
+   * changed); anything else is a no-op.
+   */
+  async pauseOrResume(id: string, action: "pause" | "resume"): Promise<void> {
+    const r = await this.atomic([id], (ctx) =>
+      action === "pause" ? this.m.pause(ctx, id as WorkflowId) : this.m.resume(ctx, id as WorkflowId),
+    );
+    const was = (type: string) => r.before.includes(`"type":"${type}"`);
+    if (!r.wasRunning) return this.expectRejected(`${action} of finished ${id}`, id, /not running/, r);
+    if (action === "pause" && was("queued")) return this.expectRejected(`pause of queued ${id}`, id, /is queued/, r);
+    if (r.error) return this.violation(`${action} of ${id} threw: ${r.error}`);
+    const changes = action === "pause" ? was("inProgress") : was("paused");
+    if (!changes && r.before !== r.after) this.violation(`${action} of ${id}: a no-op, but data changed`);
+    if (changes) this.pauses[action === "pause" ? "paused" : "resumed"]++;
+    const status = (await this.status(id)).type;
+    const expected = action === "pause" ? "paused" : "inProgress";
+    if (changes && status !== expected && status !== "canceled")
+      this.violation(`${action} of ${id}: status is ${status} right after`);
   }
 
   async restart(r: number, from: "none" | "number" | "name" | "last", startAsync: boolean): Promise<void> {
@@ -906,9 +936,13 @@ class ChaosRun {
 
     // Counts by status agree with the workflows.
     const counts = await this.t.query((ctx) => this.m.counts(ctx));
-    const tally = { running: 0, success: 0, failed: 0, canceled: 0, queued: 0 };
+    const tally = { running: 0, success: 0, failed: 0, canceled: 0, queued: 0, paused: 0 };
     for (const w of workflows)
-      tally[w.status.type === "queued" ? "queued" : (statusToResult(w.status)?.kind ?? "running")]++;
+      tally[
+        w.status.type === "queued" || w.status.type === "paused"
+          ? w.status.type
+          : (statusToResult(w.status)?.kind ?? "running")
+      ]++;
     if (!sameValue(counts.total, tally))
       this.violation(`counts: ${canonical(counts.total)} but the workflows are ${canonical(tally)}`);
 
@@ -971,7 +1005,7 @@ class ChaosRun {
       this.expectRejected(`late send to cleaned-up ${root}`, root, /not found/i, r);
     }
     const counts = await this.t.query((ctx) => this.m.counts(ctx));
-    if (!sameValue(counts.total, { running: 0, success: 0, failed: 0, canceled: 0, queued: 0 })) {
+    if (!sameValue(counts.total, { running: 0, success: 0, failed: 0, canceled: 0, queued: 0, paused: 0 })) {
       this.violation(`cleanup: counts still ${canonical(counts.total)}`);
     }
     if (this.plan.mode === "executor") await this.checkQueueEmpty("was cleaned up");
@@ -1007,6 +1041,7 @@ export function summarize(results: SeedResult[]): string {
         .join(", ") || "none"
     }`,
     `  flow control: ${sum((r) => r.flow?.gatedRoots ?? 0)} gated roots, seen queued ${sum((r) => r.flow?.queuedSeen ?? 0)} times`,
+    `  pause: ${sum((r) => r.pauses?.paused ?? 0)} running workflows paused, ${sum((r) => r.pauses?.resumed ?? 0)} paused ones resumed`,
     `  invariant violations: ${sum((r) => r.violations.length)} in ${failing.length} run(s)`,
   ];
   for (const r of failing.slice(0, 20)) {

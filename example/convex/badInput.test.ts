@@ -301,7 +301,7 @@ describe("bad input", () => {
   describe("wrong state", () => {
     test("cancel of a finished workflow", async () => {
       expect(await rejected(f.t, (ctx) => chaos.cancel(ctx, f.done))).toBe(
-        `Workflow not running: ${f.done} already success`,
+        `Workflow not running: ${f.done} already completed`,
       );
     });
 
@@ -377,7 +377,7 @@ describe("bad input", () => {
         ),
       ).toBe("maxStepsPerWorkflow must be a whole number from 1 to 500; got -1.");
       expect(await f.t.query((ctx) => chaos.counts(ctx, "no such workflow"))).toEqual({
-        total: { running: 0, success: 0, failed: 0, canceled: 0, queued: 0 },
+        total: { running: 0, success: 0, failed: 0, canceled: 0, queued: 0, paused: 0 },
         byName: [],
         continueCursor: "",
         isDone: true,

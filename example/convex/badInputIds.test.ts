@@ -485,7 +485,7 @@ describe("wrong states", () => {
   afterAll(() => vi.useRealTimers());
 
   const finished: Array<[string, (fx: Fixture) => WorkflowId, string]> = [
-    ["completed", (fx) => fx.done, "success"],
+    ["completed", (fx) => fx.done, "completed"],
     ["failed", (fx) => fx.failed, "failed"],
     ["canceled", (fx) => fx.canceled, "canceled"],
   ];

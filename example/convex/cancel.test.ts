@@ -486,7 +486,7 @@ describe("cancel of trees too big for one transaction", { timeout: 300_000 }, ()
     }
     expect(await effectCount(t, "late:0")).toBe(0);
     const counts = await t.query((ctx) => cancelFlows.counts(ctx));
-    expect(counts.total).toEqual({ running: 0, success: 0, failed: 0, canceled: 0, queued: 0 });
+    expect(counts.total).toEqual({ running: 0, success: 0, failed: 0, canceled: 0, queued: 0, paused: 0 });
     expect((await completionsOf(t, parent)).map((c) => c.result)).toEqual([{ kind: "canceled" }]);
   });
 });

@@ -7,6 +7,8 @@ import { components, internal } from "./_generated/api.js";
 import { drain, initConvexTest, logged, type TestConvex } from "./setup.testing.js";
 import { workflow } from "./testWorkflows.js";
 
+type RunInComponent = (path: string, fn: (ctx: any) => Promise<unknown>) => Promise<unknown>;
+
 beforeEach(() => {
   vi.useFakeTimers();
 });
@@ -336,6 +338,17 @@ describe("onComplete", () => {
     expect(logged("error")).toEqual([
       expect.stringMatching(new RegExp(`^onComplete for workflow ${id} threw: Error: [^\n]+$`)),
     ]);
+    // The failure is kept for inspection while the workflow exists; cleanup deletes it too.
+    const runInComponent = (t as unknown as { runInComponent: RunInComponent }).runInComponent;
+    const failures = async () =>
+      (await runInComponent("workflow", (ctx) => ctx.db.query("onCompleteFailures").collect())) as {
+        workflowId?: string;
+        error?: string;
+      }[];
+    expect(await failures()).toEqual([expect.objectContaining({ workflowId: id, error: expect.any(String) })]);
+    expect(await t.mutation((ctx) => workflow.cleanup(ctx, id))).toBe(true);
+    await drain(t);
+    expect(await failures()).toEqual([]);
   });
 });
 

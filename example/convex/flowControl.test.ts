@@ -144,7 +144,7 @@ describe("flow control", () => {
     expect(await statusOf(t, fourth)).toEqual({ type: "completed", result: 3 });
     expect((await marks(t, "c", "begin")).map((m) => m.n)).toEqual([0, 1, 3]);
     const counts = await t.query((ctx) => flow.counts(ctx, "flowControlWorkflows:single"));
-    expect(counts.total).toEqual({ running: 0, queued: 0, success: 1, failed: 1, canceled: 2 });
+    expect(counts.total).toEqual({ running: 0, queued: 0, success: 1, failed: 1, canceled: 2, paused: 0 });
   });
 
   test("cleanup of a queued or running workflow frees its place; restart re-takes a slot", async () => {

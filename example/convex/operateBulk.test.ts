@@ -47,7 +47,7 @@ describe("bulk actions", () => {
     expect(await statusCount(t, { tag, status: "running" })).toBe(0);
     expect(await t.query((ctx) => operate.status(ctx, other))).toMatchObject({ type: "inProgress" });
     const counts = await t.query((ctx) => operate.counts(ctx));
-    expect(counts.total).toEqual({ running: 1, success: 0, failed: 0, canceled: 63, queued: 0 });
+    expect(counts.total).toEqual({ running: 1, success: 0, failed: 0, canceled: 63, queued: 0, paused: 0 });
     // Nothing left to cancel: done in one batch.
     expect(await t.mutation((ctx) => operate.cancelMany(ctx, { tag, status: "running" }))).toEqual({ count: 0 });
   });

@@ -70,7 +70,7 @@ describe("tags and list filters", () => {
     expect(await idsOf(t, { tag: red })).toEqual([f1, w1]);
     expect(await idsOf(t, { tag: { key: "env", value: "prod" } })).toEqual([]);
     const c = await t.query((ctx) => counts(ctx, components.workflow));
-    expect(c.total).toEqual({ running: 0, success: 1, failed: 1, canceled: 1, queued: 0 });
+    expect(c.total).toEqual({ running: 0, success: 1, failed: 1, canceled: 1, queued: 0, paused: 0 });
   });
 
   test("bad tags are refused with a clear error and nothing written; another workflow still runs", async () => {

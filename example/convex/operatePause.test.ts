@@ -32,6 +32,8 @@ async function settle(t: TestConvex, realMs = 30_000): Promise<void> {
   }
 }
 
+type RunInComponent = (path: string, fn: (ctx: any) => Promise<unknown>) => Promise<unknown>;
+
 async function effects(t: TestConvex, key: string): Promise<number> {
   return await t.run(
     async (ctx) =>
@@ -69,6 +71,10 @@ describe("pause and resume", () => {
     expect(paused.page.map((w) => w.workflowId)).toEqual([id]);
     // The unrelated workflow was not affected.
     expect(await t.query((ctx) => operate.status(ctx, other))).toEqual({ type: "completed", result: "done" });
+    // Counted paused, not running; by name too.
+    const whilePaused = await t.query((ctx) => operate.counts(ctx));
+    expect(whilePaused.total).toEqual({ running: 0, success: 1, failed: 0, canceled: 0, queued: 0, paused: 1 });
+    expect(whilePaused.byName.map((n) => n.counts.paused)).toEqual([1]);
 
     await t.mutation((ctx) => resume(ctx, components.workflow, id));
     await t.mutation((ctx) => operate.resume(ctx, id)); // again: a no-op
@@ -82,7 +88,7 @@ describe("pause and resume", () => {
       "operateWorkflows:effect:success",
     ]);
     const counts = await t.query((ctx) => operate.counts(ctx));
-    expect(counts.total).toEqual({ running: 0, success: 2, failed: 0, canceled: 0, queued: 0 });
+    expect(counts.total).toEqual({ running: 0, success: 2, failed: 0, canceled: 0, queued: 0, paused: 0 });
   });
 
   test("an event that arrives while paused waits; resume continues from it", async () => {
@@ -107,6 +113,7 @@ describe("pause and resume", () => {
     await t.mutation((ctx) => operate.pause(ctx, id));
     await t.mutation((ctx) => operate.cancel(ctx, id));
     expect(await t.query((ctx) => operate.status(ctx, id))).toEqual({ type: "canceled" });
+    expect((await t.query((ctx) => operate.counts(ctx))).total).toMatchObject({ running: 0, canceled: 1, paused: 0 });
     await expect(t.mutation((ctx) => operate.pause(ctx, id))).rejects.toThrow(
       `Workflow not running: ${id} already canceled; only a running workflow can be paused.`,
     );
@@ -122,6 +129,30 @@ describe("pause and resume", () => {
     expect(await t.query((ctx) => operate.status(ctx, id))).toEqual({ type: "completed", result: "went" });
     const page = await t.query((ctx) => operate.list(ctx));
     expect(page.page[0].status).toBe("completed");
+  });
+
+  test("a pause made before the paused counter existed resumes without miscounting", async () => {
+    const t = initConvexTest();
+    const id = await t.mutation((ctx) => operate.start(ctx, internal.operateWorkflows.waiter, { key: "l" }));
+    await drain(t);
+    // As an earlier version paused it: the mark without `counted`, and no change to the counters.
+    const runInComponent = (t as unknown as { runInComponent: RunInComponent }).runInComponent;
+    await runInComponent("workflow", (ctx) =>
+      ctx.db.patch("workflows", id, { paused: { at: Date.now() }, status: "paused" }),
+    );
+    expect((await t.query((ctx) => operate.counts(ctx))).total).toMatchObject({ running: 1, paused: 0 });
+    await t.mutation((ctx) => operate.resume(ctx, id));
+    expect((await t.query((ctx) => operate.counts(ctx))).total).toMatchObject({ running: 1, paused: 0 });
+    await t.mutation((ctx) => operate.sendEvent(ctx, { workflowId: id, name: "go" }));
+    await drain(t);
+    expect((await t.query((ctx) => operate.counts(ctx))).total).toEqual({
+      running: 0,
+      success: 1,
+      failed: 0,
+      canceled: 0,
+      queued: 0,
+      paused: 0,
+    });
   });
 
   test("executor mode: the flush records the step but the coordinator does not replay until resume", async () => {

@@ -90,6 +90,7 @@ describe("retention", () => {
       failed: 1,
       canceled: 3,
       queued: 0,
+      paused: 0,
     });
     await pass(t, HOUR);
     expect(await remaining(t)).toEqual(new Set(afterCompleted.filter((id) => id !== failed)));
@@ -101,6 +102,7 @@ describe("retention", () => {
       failed: 0,
       canceled: 0,
       queued: 0,
+      paused: 0,
     });
     // Status filters agree.
     const completedNow = await t.query((ctx) => list(ctx, components.workflow, { status: "completed" }));
@@ -192,6 +194,7 @@ describe("retention", () => {
       failed: 0,
       canceled: 0,
       queued: 0,
+      paused: 0,
     });
   });
 });

@@ -180,7 +180,7 @@ describe("startMany", () => {
     );
   });
 
-  test("more than 1,000 workflows, or more than 8 MiB of arguments: a clear error, nothing created", async () => {
+  test("more than 1,000 workflows, 8 MiB of arguments or 8,000 documents with tags: a clear error, nothing created", async () => {
     const t = initConvexTest();
     const ref = internal.startManyWorkflows.standardTwoStep;
     expect(await rejected(t.mutation((ctx) => standard.startMany(ctx, ref, items("many", 1001))))).toBe(
@@ -201,6 +201,27 @@ describe("startMany", () => {
       ),
     );
     expect(direct).toContain("at most 1000 workflows per call");
+    // Each tag is a row per workflow: 1,000 workflows with 8 tags would write 9,000 documents.
+    const tags = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`k${i}`, "v"]));
+    const tagged =
+      "startMany: 1000 workflows with 8 tags each write 9000 documents (a workflow and a row per tag); at most 8000 per call (split the list, or use fewer tags)";
+    expect(await rejected(t.mutation((ctx) => standard.startMany(ctx, ref, items("tagged", 1000), { tags })))).toBe(
+      tagged,
+    );
+    expect(
+      await rejected(
+        t.mutation((ctx) =>
+          ctx.runMutation(components.workflow.start.createMany, {
+            workflow: {
+              workflowName: STANDARD,
+              workflowHandle: "function://x",
+              tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+            },
+            argsList: items("direct", 1000),
+          }),
+        ),
+      ),
+    ).toBe(tagged);
     expect((await t.query((ctx) => standard.list(ctx))).page).toEqual([]);
   });
 

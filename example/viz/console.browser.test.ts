@@ -137,6 +137,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("runs console in Chromium", ()
     await page.click("#signin button[type=submit]");
     await page.waitForSelector(`#runs tr[data-run="${failing}"]`);
     expect(await page.locator("#runs tr[data-run]").count()).toBe(4);
+    await expect.poll(() => page.locator("#counts").textContent()).toMatch(/^\d+ running · 0 paused · 0 queued · /);
     mkdirSync(IMG_DIR, { recursive: true });
     await page.screenshot({ path: path.join(IMG_DIR, "console-runs.png") });
 

@@ -269,7 +269,7 @@ export async function startMany<Context = unknown, F extends WorkflowRef = Workf
       "startMany: `context` is required when `onComplete` is given (pass `context: undefined` if unused).",
     );
   }
-  checkStartManyList(argsList, options?.context);
+  checkStartManyList(argsList, options?.context, options?.tags);
   if (argsList.length === 0) return [];
   const many: Record<string, unknown> = { argsList };
   if (options?.onComplete) many.onComplete = await createFunctionHandle(options.onComplete);

@@ -169,16 +169,25 @@ async function deleteEvents(ctx: MutationCtx, workflowId: Id<"workflows">, budge
 export type WorkflowDeletion = "cleanup" | "retention";
 export const vWorkflowDeletion = v.union(v.literal("cleanup"), v.literal("retention"));
 
-/** Delete a workflow's webhook rows within the budget; true when none is left. */
-async function deleteWebhooks(ctx: MutationCtx, workflowId: Id<"workflows">, budget: Budget): Promise<boolean> {
+/** Tables whose rows belong to one workflow through their `by_workflow` index. */
+type OwnedTable = "webhooks" | "onCompleteFailures";
+
+/** Delete a workflow's rows of `table` within the budget; true when none is left. */
+async function deleteOwned(
+  ctx: MutationCtx,
+  table: OwnedTable,
+  workflowId: Id<"workflows">,
+  budget: Budget,
+): Promise<boolean> {
   if (!hasRoom(budget)) return false;
   budget.stop.ranges -= 1;
-  for await (const webhook of ctx.db
-    .query("webhooks")
-    .withIndex("by_workflow", (q) => q.eq("workflowId", workflowId))) {
-    budget.stop.bytes -= 2 * getConvexSize(webhook);
+  // An onComplete failure holds the workflow's result (up to a document's size): each row is
+  // charged before the next is read.
+  const rows = ctx.db.query(table).withIndex("by_workflow", (q) => q.eq("workflowId", workflowId));
+  for await (const row of rows) {
+    budget.stop.bytes -= 2 * getConvexSize(row);
     budget.stop.writes -= 1;
-    await ctx.db.delete("webhooks", webhook._id);
+    await ctx.db.delete(table, row._id);
     if (!hasRoom(budget)) return false;
   }
   return true;
@@ -204,7 +213,8 @@ async function deleteWorkflowWithin(
   }
   if ((await deleteSteps(ctx, workflowId, 0, budget, "cleanup")) !== null) return false;
   if (!(await deleteEvents(ctx, workflowId, budget))) return false;
-  return deletion === "cleanup" || (await deleteWebhooks(ctx, workflowId, budget));
+  if (!(await deleteOwned(ctx, "onCompleteFailures", workflowId, budget))) return false;
+  return deletion === "cleanup" || (await deleteOwned(ctx, "webhooks", workflowId, budget));
 }
 
 /**
@@ -238,24 +248,62 @@ export async function deleteWorkflowData(
   await deleteWorkflowList(ctx, [workflowId], deletion);
 }
 
+/**
+ * Delete `workflowIds` in order while the budget has room. `done`: how many are wholly
+ * deleted; `begun`: also counting the next one if its deletion began (its row is gone, what it
+ * owns is not yet).
+ */
+async function deleteInOrder(
+  ctx: MutationCtx,
+  workflowIds: Id<"workflows">[],
+  budget: Budget,
+  deletion: WorkflowDeletion,
+): Promise<{ done: number; begun: number }> {
+  let done = 0;
+  while (done < workflowIds.length && hasRoom(budget)) {
+    // Not finished within the budget: it has no room left for the next one either.
+    if (!(await deleteWorkflowWithin(ctx, workflowIds[done], budget, deletion))) return { done, begun: done + 1 };
+    done++;
+  }
+  return { done, begun: done };
+}
+
+/** Continue deleting `workflowIds` in a scheduled job. */
+async function continueDeleting(ctx: MutationCtx, workflowIds: Id<"workflows">[], deletion: WorkflowDeletion) {
+  if (workflowIds.length === 0) return;
+  await ctx.scheduler.runAfter(0, internal.cleanup.deleteWorkflows, {
+    workflowIds,
+    ...(deletion === "retention" && { deletion }),
+  });
+}
+
 async function deleteWorkflowList(
   ctx: MutationCtx,
   workflowIds: Id<"workflows">[],
   deletion: WorkflowDeletion,
 ): Promise<void> {
   const budget = await newBudget(ctx);
-  let i = 0;
-  while (i < workflowIds.length && hasRoom(budget)) {
-    // A workflow not finished within the budget stays at the head of the list.
-    if (await deleteWorkflowWithin(ctx, workflowIds[i], budget, deletion)) i++;
-  }
+  const { done } = await deleteInOrder(ctx, workflowIds, budget, deletion);
   await scheduleChildren(ctx, budget, deletion);
-  if (i < workflowIds.length) {
-    await ctx.scheduler.runAfter(0, internal.cleanup.deleteWorkflows, {
-      workflowIds: workflowIds.slice(i),
-      ...(deletion === "retention" && { deletion }),
-    });
-  }
+  await continueDeleting(ctx, workflowIds.slice(done), deletion);
+}
+
+/**
+ * Retention's deletion of a sweep's batch: as many of `workflowIds` (in order) as this
+ * transaction has room for. One begun but not finished continues in a scheduled job; those
+ * not begun are left as they are (their rows still exist, so the next sweep finds them
+ * again, and no two jobs ever delete the same workflow). Returns how many were begun.
+ */
+export async function deleteWhileRoom(
+  ctx: MutationCtx,
+  workflowIds: Id<"workflows">[],
+  deletion: WorkflowDeletion,
+): Promise<number> {
+  const budget = await newBudget(ctx);
+  const { done, begun } = await deleteInOrder(ctx, workflowIds, budget, deletion);
+  await scheduleChildren(ctx, budget, deletion);
+  await continueDeleting(ctx, workflowIds.slice(done, begun), deletion);
+  return begun;
 }
 
 /** Continuation of cleanup; also how nested workflows are deleted with their parent. */

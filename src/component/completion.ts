@@ -9,6 +9,7 @@ import type { OnCompleteArgs, WorkflowId } from "../shared/types.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
 import { getLogger } from "./config.js";
+import { describeStatus } from "./model.js";
 import { logThrown } from "../shared/logging.js";
 import { recordTransition, statusOf } from "./stats.js";
 import { releaseFlow } from "./flowControl/lifecycle.js";
@@ -29,7 +30,7 @@ export async function completeWorkflow(
   } = {},
 ): Promise<void> {
   if (workflow.runResult) {
-    throw new Error(`Workflow ${workflow._id} is not running: it already ${workflow.runResult.kind}`);
+    throw new Error(`Workflow ${workflow._id} is not running: it already ${describeStatus(workflow)}`);
   }
   // Every path stores an error of at most MAX_ERROR_LENGTH characters.
   const runResult: RunResult =

@@ -53,7 +53,7 @@ describe("counts folded from inserted changes", () => {
     const t = convexTest({ schema, modules, transactionLimits: true });
     await transitions(t, "a", 5, null, "running");
     await transitions(t, "a", 2, "running", "success");
-    const expected = { running: 3, success: 2, failed: 0, canceled: 0, queued: 0 };
+    const expected = { running: 3, success: 2, failed: 0, canceled: 0, queued: 0, paused: 0 };
     // Nothing folded yet: every transition is one row of changes; one folder is scheduled.
     expect(await stored(t)).toMatchObject({ changes: 7, counters: [], totals: [], scheduled: true });
     expect((await t.query(api.stats.counts, {})).total).toEqual(expected);
@@ -101,7 +101,7 @@ describe("counts folded from inserted changes", () => {
     });
     expect(await stored(t)).toMatchObject({ changes: n + 2 });
     const all = await t.query(api.stats.counts, {});
-    expect(all.total).toEqual({ running: n, success: 0, failed: n, canceled: 0, queued: 0 });
+    expect(all.total).toEqual({ running: n, success: 0, failed: n, canceled: 0, queued: 0, paused: 0 });
     // The first run folds a full batch and schedules the next soon.
     vi.advanceTimersByTime(COUNT_FOLD_INTERVAL_MS);
     await t.finishInProgressScheduledFunctions();
@@ -120,6 +120,7 @@ describe("counts folded from inserted changes", () => {
       failed: n,
       canceled: 0,
       queued: 0,
+      paused: 0,
     });
   });
 

@@ -27,7 +27,7 @@ import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 
-/** A counter: `started`, or a way of finishing, or `queued`. */
+/** A counter: `started`, a way of finishing, or a way of waiting (`queued`, `paused`). */
 export type Counter = Doc<"workflowCounts">["status"];
 export type CountChanges = Map<Counter, number>;
 

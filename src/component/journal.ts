@@ -6,6 +6,7 @@ import { journalSizeError } from "../shared/errors.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { mutation, type MutationCtx, query } from "./_generated/server.js";
 import { getLogger } from "./config.js";
+import { describeStatus } from "./model.js";
 import { isOrphaned } from "./cancel.js";
 import { completeWorkflow } from "./completion.js";
 import { logLevel } from "../shared/logging.js";
@@ -90,7 +91,8 @@ export const startSteps = mutation({
         `Invalid generation number: ${args.generationNumber} for workflow ${workflow.name} (${workflow._id}), which is at ${workflow.generationNumber}`,
       );
     }
-    if (workflow.runResult) throw new Error(`Workflow not running: ${workflow._id} already ${workflow.runResult.kind}`);
+    if (workflow.runResult)
+      throw new Error(`Workflow not running: ${workflow._id} already ${describeStatus(workflow)}`);
     return await journalSteps(ctx, workflow, args.steps, args.workpoolOptions, await nextStepNumber(ctx, workflow));
   },
 });

@@ -37,6 +37,7 @@ export async function getWorkflowOrThrow(ctx: QueryCtx, workflowId: string): Pro
   return workflow;
 }
 
+/** A workflow's status in an error message: its lifecycle status (`completed`, not `success`). */
 export function describeStatus(workflow: Doc<"workflows">): string {
-  return workflow.runResult ? workflow.runResult.kind : lifecycleStatus(workflow);
+  return lifecycleStatus(workflow);
 }

@@ -9,7 +9,8 @@ import { getLogger } from "./config.js";
 import { describeStatus } from "./model.js";
 import { isReady } from "./readiness.js";
 import { scheduleReplay } from "./replay.js";
-import { refreshStatus } from "./status.js";
+import { recordTransition, statusOf } from "./stats.js";
+import { patchWithStatus } from "./status.js";
 
 /** Pause a running workflow; a no-op if it is already paused. */
 export async function pauseWorkflow(ctx: MutationCtx, workflow: Doc<"workflows">): Promise<void> {
@@ -26,8 +27,8 @@ export async function pauseWorkflow(ctx: MutationCtx, workflow: Doc<"workflows">
       `Workflow ${workflow._id} is queued (flow control): it cannot be paused before it begins; cancel it, or pause it once it runs.`,
     );
   }
-  await ctx.db.patch("workflows", workflow._id, { paused: { at: Date.now() } });
-  await refreshStatus(ctx, workflow._id);
+  await patchWithStatus(ctx, workflow, { paused: { at: Date.now(), counted: true } });
+  await recordTransition(ctx, workflow, "running", "paused");
   (await getLogger(ctx)).info(`Workflow ${workflow._id} (${workflow.name}) paused`);
 }
 
@@ -39,8 +40,8 @@ export async function resumeWorkflow(ctx: MutationCtx, workflow: Doc<"workflows"
     );
   }
   if (!workflow.paused) return;
-  await ctx.db.patch("workflows", workflow._id, { paused: undefined });
-  await refreshStatus(ctx, workflow._id);
+  await patchWithStatus(ctx, workflow, { paused: undefined });
+  await recordTransition(ctx, workflow, statusOf(workflow), "running");
   (await getLogger(ctx)).info(`Workflow ${workflow._id} (${workflow.name}) resumed`);
   const resumed = { ...workflow, paused: undefined };
   if (await isReady(ctx, resumed)) await scheduleReplay(ctx, resumed);

@@ -6,13 +6,16 @@
 //   `retention` option (`workflow.create` gets it) whenever they differ from the stored ones.
 // - One sweep at a time: the `retentionSweep` row holds the id of the one scheduled sweep;
 //   `ensureSweep` schedules one only if that one is not pending or running.
-// - Each sweep deletes at most RETENTION_BATCH_SIZE workflows through cleanup's one deletion
-//   path (`deleteWorkflowData`: steps, events, tags, nested workflows, continuing in scheduled
-//   functions), which also keeps the counts right. It reads the `retention` index: by status,
-//   top-level only (no `parent`), by when they finished; so a nested workflow is never deleted
-//   on its own, only with its (finished) parent. It also deletes the `webhooks` rows of the
-//   workflow and of its nested ones (cleanup keeps them so a late call gets 410; after
-//   retention it gets 404), as part of the same bounded deletion.
+// - Each sweep reads at most RETENTION_BATCH_SIZE due workflows and deletes as many of them as
+//   its transaction has room for through cleanup's deletion path (`deleteWhileRoom`: steps,
+//   events, tags, nested workflows; one begun but not finished continues in a scheduled
+//   function), which also keeps the counts right. Those it had no room for keep their rows,
+//   so the next sweep (scheduled at once) finds them: no workflow is deleted by two jobs. It
+//   reads the `retention` index: by status, top-level only (no `parent`), by when they
+//   finished; so a nested workflow is never deleted on its own, only with its (finished)
+//   parent. It also deletes the `webhooks` rows of the workflow and of its nested ones (cleanup
+//   keeps them so a late call gets 410; after retention it gets 404), as part of the same
+//   bounded deletion.
 // - A full batch schedules the next sweep now; otherwise the next one runs when the oldest
 //   finished top-level workflow left becomes due. None left (or no periods): the sweep stops,
 //   and the next workflow to finish with a period schedules it (`noteFinished`, completion.ts).
@@ -22,7 +25,7 @@ import { checkRetention } from "../shared/validateOptions.js";
 import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { internalMutation, mutation, type MutationCtx, query } from "./_generated/server.js";
-import { deleteWorkflowData } from "./cleanup.js";
+import { deleteWhileRoom } from "./cleanup.js";
 import { getConfig, updateConfigRow } from "./config.js";
 
 export const vRetention = v.object({
@@ -159,8 +162,14 @@ export const sweep = internalMutation({
       }
       if (full) break;
     }
-    for (const workflow of due) await deleteWorkflowData(ctx, workflow._id, "retention");
-    const deleted = due.length;
+    // What this transaction has no room to delete stays due: the next sweep, scheduled at once
+    // as for a full batch, finds it again.
+    const deleted = await deleteWhileRoom(
+      ctx,
+      due.map((w) => w._id),
+      "retention",
+    );
+    if (deleted < due.length) full = true;
     const patch = { lastSweptAt: now, deleted: (row?.deleted ?? 0) + deleted };
     // Next: now if the batch was full, else when the oldest finished workflow left becomes due;
     // none left: no sweep until one finishes (noteFinished).

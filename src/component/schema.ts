@@ -68,8 +68,11 @@ const workflowFields = {
   queued: v.optional(v.object({ since: v.number(), priority: v.number(), debounceKey: v.optional(v.string()) })),
   /** Tags given at start (SPEC 4.3), also rows of `workflowTags` for filtering. */
   tags: v.optional(vTags),
-  /** Set while paused (pause.ts): no replay runs until `resume`. */
-  paused: v.optional(v.object({ at: v.number() })),
+  /**
+   * Set while paused (pause.ts): no replay runs until `resume`. `counted`: the pause is in the
+   * `paused` counter (stats.ts); absent on pauses made before that counter existed.
+   */
+  paused: v.optional(v.object({ at: v.number(), counted: v.optional(v.boolean()) })),
   /**
    * The lifecycle status, stored for indexed filtering: written at insert and then only by
    * status.ts (`refreshStatus`, `patchWithStatus`), derived by `lifecycleStatus`. Absent on
@@ -143,8 +146,10 @@ export const vCountStatus = v.union(
   v.literal("success"),
   v.literal("failed"),
   v.literal("canceled"),
-  /** Flow control: workflows waiting to begin now (running = started − finished − queued). */
+  /** Flow control: workflows waiting to begin now (running = started − finished − queued − paused). */
   v.literal("queued"),
+  /** Paused workflows (pause.ts). */
+  v.literal("paused"),
 );
 
 export default defineSchema({
@@ -332,7 +337,10 @@ export default defineSchema({
     firstAt: v.number(),
     beginAt: v.number(),
   }).index("by_name_key", ["name", "key"]),
-  /** onComplete handlers that threw, kept for inspection; the workflow's result stands. */
+  /**
+   * onComplete handlers that threw, kept for inspection; the workflow's result stands. Deleted
+   * with their workflow (cleanup.ts, through `by_workflow`).
+   */
   onCompleteFailures: defineTable(
     v.union(
       v.object({
@@ -348,5 +356,5 @@ export default defineSchema({
         context: v.any(),
       }),
     ),
-  ),
+  ).index("by_workflow", ["workflowId"]),
 });

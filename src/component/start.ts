@@ -103,7 +103,7 @@ export type CreateManyArgs = Infer<typeof vCreateManyArgs>;
 
 /** Create these workflows (up to MAX_START_MANY) and schedule their first replays. */
 export async function createManyWorkflows(ctx: MutationCtx, args: CreateManyArgs): Promise<Id<"workflows">[]> {
-  checkStartManyList(args.argsList, args.workflow.onComplete?.context);
+  checkStartManyList(args.argsList, args.workflow.onComplete?.context, args.workflow.tags);
   if (args.flows && args.flows.length !== args.argsList.length) {
     throw new Error(`startMany: ${args.flows.length} flows for ${args.argsList.length} workflows`);
   }

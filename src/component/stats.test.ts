@@ -21,7 +21,7 @@ const NAMES = Array.from({ length: 210 }, (_, i) => `app:workflow${String(i).pad
 const countOf = (i: number) => i + 1;
 
 async function seed(t: ReturnType<typeof convexTest>, names = NAMES) {
-  const total = { running: 0, success: 0, failed: 0, canceled: 0, queued: 0 };
+  const total = { running: 0, success: 0, failed: 0, canceled: 0, queued: 0, paused: 0 };
   await t.run(async (ctx) => {
     for (const [i, name] of names.entries()) {
       for (const status of STATUSES) {
@@ -78,7 +78,7 @@ describe("counts with many names", () => {
     expect([...seen.keys()]).toEqual(NAMES);
     for (const [i, name] of NAMES.entries()) {
       const n = countOf(i);
-      expect(seen.get(name)).toEqual({ running: n, success: n, failed: n, canceled: n, queued: 0 });
+      expect(seen.get(name)).toEqual({ running: n, success: n, failed: n, canceled: n, queued: 0, paused: 0 });
     }
   });
 
@@ -93,7 +93,7 @@ describe("counts with many names", () => {
     expect(second.byName.map((b) => b.name)).toEqual(NAMES.slice(7, 14));
 
     const one = await t.query(api.stats.counts, { name: names[19] });
-    expect(one.total).toEqual({ running: 20, success: 20, failed: 20, canceled: 20, queued: 0 });
+    expect(one.total).toEqual({ running: 20, success: 20, failed: 20, canceled: 20, queued: 0, paused: 0 });
     expect(one.byName).toEqual([{ name: names[19], counts: one.total }]);
     expect(one.isDone).toBe(true);
 

@@ -2,9 +2,10 @@
 // however many workflows, and however many names, there are.
 //
 // Counters: `started` (every workflow that exists) and one per way of finishing (`success`,
-// `failed`, `canceled`), and `queued` (flow control: waiting to begin now); running = started −
-// finished − queued. So a start, a finish and a restart each change one counter (a queued
-// workflow's begin or end changes `queued` too), and a cleanup changes two. A transaction
+// `failed`, `canceled`), `queued` (flow control: waiting to begin now) and `paused`; running =
+// started − finished − queued − paused. So a start, a finish and a restart each change one
+// counter (a queued or paused workflow's begin or end changes `queued` or `paused` too), and a
+// cleanup changes two. A transaction
 // records its changes as an inserted row and the folder adds them to the stored counters
 // (countFolding.ts), so concurrent transitions never write the same document.
 import { getConvexSize, v } from "convex/values";
@@ -26,9 +27,11 @@ export type CountStatus = "running" | Exclude<Counter, "started">;
 /** Every counted status: reading `STATUS_COUNT * slots` rows covers them all. */
 const STATUS_COUNT = vCountStatus.members.length;
 
-export function statusOf(workflow: Pick<Doc<"workflows">, "runResult" | "queued">): CountStatus {
-  // Flow control: a workflow waiting to begin is counted `queued` (running = started − finished − queued).
-  return workflow.runResult?.kind ?? (workflow.queued ? "queued" : "running");
+export function statusOf(workflow: Pick<Doc<"workflows">, "runResult" | "queued" | "paused">): CountStatus {
+  if (workflow.runResult) return workflow.runResult.kind;
+  // Flow control: a workflow waiting to begin is counted `queued`. A pause made before the
+  // `paused` counter existed is not in it (`counted` absent): that workflow counts as running.
+  return workflow.queued ? "queued" : workflow.paused?.counted ? "paused" : "running";
 }
 
 /** Per transaction (its `ctx.db`): counter changes `withBatchedCounts` holds back, by name. */
@@ -83,6 +86,8 @@ const vCounts = v.object({
   canceled: v.number(),
   /** Flow control: waiting to begin (docs/flow-control.md). */
   queued: v.number(),
+  /** Paused (docs/managing-workflows.md): steps in flight finish, nothing new starts. */
+  paused: v.number(),
 });
 type Counts = typeof vCounts.type;
 /**
@@ -105,14 +110,22 @@ export function indexOrder(a: string, b: string): number {
 function addChanges(counters: Record<Counter, number>, row: Doc<"countChanges">) {
   for (const { counter, delta } of row.changes) counters[counter] += delta;
 }
-const noCounters = (): Record<Counter, number> => ({ started: 0, success: 0, failed: 0, canceled: 0, queued: 0 });
-/** The statuses from the counters: running = started − finished − queued. */
-const countsOf = ({ started, success, failed, canceled, queued }: Record<Counter, number>): Counts => ({
-  running: started - success - failed - canceled - queued,
+const noCounters = (): Record<Counter, number> => ({
+  started: 0,
+  success: 0,
+  failed: 0,
+  canceled: 0,
+  queued: 0,
+  paused: 0,
+});
+/** The statuses from the counters: running = started − finished − queued − paused. */
+const countsOf = ({ started, success, failed, canceled, queued, paused }: Record<Counter, number>): Counts => ({
+  running: started - success - failed - canceled - queued - paused,
   success,
   failed,
   canceled,
   queued,
+  paused,
 });
 
 /**

@@ -12,6 +12,7 @@ import {
 } from "../shared/limits.js";
 import { vPaginationResult, vWorkflowId, type WorkflowId } from "../shared/types.js";
 import { components } from "./_generated/api.js";
+import type { Doc } from "./_generated/dataModel.js";
 import { query, type QueryCtx } from "./_generated/server.js";
 import { checkPaginationOpts, withCursorCheck } from "./paging.js";
 import schema from "./schema.js";
@@ -29,6 +30,12 @@ const vOutcome = v.union(
   /** Flow control: a workflow waiting to begin (steps never have it). */
   v.literal("queued"),
 );
+
+/** A paused workflow is drawn running: its steps in flight still run and finish. */
+function timelineStatus(workflow: Doc<"workflows">): typeof vOutcome.type {
+  const status = statusOf(workflow);
+  return status === "paused" ? "running" : status;
+}
 
 export const vTimelineWorkflow = v.object({
   workflowId: vWorkflowId,
@@ -136,7 +143,7 @@ export const timelinePage = query({
         name: workflow.name ?? "",
         createdAt: workflow._creationTime,
         finishedAt: workflow.finishedAt ?? null,
-        status: statusOf(workflow),
+        status: timelineStatus(workflow),
         steps: entries.slice(0, maxSteps).map((entry) => {
           const { step, stepNumber } = entry;
           const item = {

@@ -13,6 +13,7 @@ import { checkVersion } from "../shared/versioning.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { mutation, type MutationCtx } from "./_generated/server.js";
 import { continueReset, deleteStepsFrom } from "./cleanup.js";
+import { describeStatus } from "./model.js";
 import { getLogger } from "./config.js";
 import { scheduleReplay } from "./replay.js";
 
@@ -31,7 +32,7 @@ async function runningWorkflow(ctx: MutationCtx, workflowId: Doc<"workflows">["_
       `Invalid generation number: ${generationNumber} for workflow ${workflow.name} (${workflow._id}), which is at ${workflow.generationNumber}`,
     );
   }
-  if (workflow.runResult) throw new Error(`Workflow not running: ${workflow._id} already ${workflow.runResult.kind}`);
+  if (workflow.runResult) throw new Error(`Workflow not running: ${workflow._id} already ${describeStatus(workflow)}`);
   return workflow;
 }
 

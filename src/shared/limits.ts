@@ -259,6 +259,12 @@ export const MAX_START_MANY = 1000;
  */
 export const MAX_START_MANY_BYTES = 8 << 20;
 /**
+ * `startMany`: documents one call writes for its workflows, at most: each workflow and one
+ * row per tag (`workflowTags`). Convex allows 16,000 documents written per transaction; this
+ * keeps to half.
+ */
+export const MAX_START_MANY_DOCUMENTS = 8000;
+/**
  * `startMany`: bytes of arguments one `createMany` component call carries, about; a larger
  * list is split into several calls (in the same transaction), each with at least one workflow.
  */

@@ -33,6 +33,7 @@ import {
   MAX_TAGS,
   MAX_START_MANY,
   MAX_START_MANY_BYTES,
+  MAX_START_MANY_DOCUMENTS,
 } from "./limits.js";
 
 /** `waitUntil`'s poll intervals start here: a condition query at most ten times a second. */
@@ -632,15 +633,24 @@ export function checkRetention(
 
 /**
  * A `startMany` list: an array of at most MAX_START_MANY argument objects whose arguments (with
- * the `context` each workflow stores) total at most MAX_START_MANY_BYTES. Returns the bytes.
+ * the `context` each workflow stores) total at most MAX_START_MANY_BYTES, and which with their
+ * tags write at most MAX_START_MANY_DOCUMENTS documents. Returns the bytes.
  */
-export function checkStartManyList(argsList: unknown, context?: unknown): number {
+export function checkStartManyList(argsList: unknown, context?: unknown, tags?: unknown): number {
   if (!Array.isArray(argsList)) {
     throw new Error(`startMany: argsList must be an array of argument objects, got ${describeValue(argsList)}`);
   }
   if (argsList.length > MAX_START_MANY) {
     throw new Error(
       `startMany: argsList has ${argsList.length} items; at most ${MAX_START_MANY} workflows per call (split the list)`,
+    );
+  }
+  const tagCount = tags !== null && typeof tags === "object" ? Object.keys(tags).length : 0;
+  const documents = argsList.length * (1 + tagCount);
+  if (documents > MAX_START_MANY_DOCUMENTS) {
+    throw new Error(
+      `startMany: ${argsList.length} workflows with ${tagCount} tags each write ${documents} documents ` +
+        `(a workflow and a row per tag); at most ${MAX_START_MANY_DOCUMENTS} per call (split the list, or use fewer tags)`,
     );
   }
   const contextBytes = context === undefined ? 0 : getConvexSize(context as Value);

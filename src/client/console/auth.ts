@@ -3,6 +3,7 @@
 // request's `Authorization: Bearer <token>` must equal the environment variable, compared in
 // constant time; an unset or empty variable lets nobody in.
 import type { GenericActionCtx, GenericDataModel } from "convex/server";
+import { deploymentEnv } from "../deploymentEnv.js";
 
 /** Decides whether a request may be served. Return false (or throw) to answer 401. */
 export type ConsoleAuthorize = (ctx: GenericActionCtx<GenericDataModel>, request: Request) => Promise<boolean>;
@@ -44,7 +45,7 @@ export function bearerTokenAuth(envVarName: string): ConsoleAuthorize {
     );
   }
   return async (_ctx, request) => {
-    const expected = process.env[envVarName];
+    const expected = deploymentEnv(envVarName);
     if (!expected) return false;
     const given = bearerToken(request);
     if (given === null) return false;

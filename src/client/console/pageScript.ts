@@ -176,8 +176,8 @@ export const CONSOLE_SCRIPT = String.raw`
   }
   function renderCounts(c) {
     var t = c.total;
-    countsEl.textContent = t.running + " running · " + t.success + " completed · " + t.failed + " failed · " + t.canceled + " canceled" +
-      (t.paused != null ? " · " + t.paused + " paused" : "");
+    countsEl.textContent = t.running + " running · " + t.paused + " paused · " + t.queued + " queued · " + t.success +
+      " completed · " + t.failed + " failed · " + t.canceled + " canceled";
   }
   function renderList(data) {
     listEls.body.textContent = "";

@@ -60,7 +60,7 @@ export async function startMany(
     flowOf: (args: unknown) => StartFlow | undefined;
   },
 ): Promise<WorkflowId[]> {
-  checkStartManyList(call.argsList, call.context);
+  checkStartManyList(call.argsList, call.context, call.tags);
   const tags = checkTags("startMany", call.tags);
   const flows: (StartFlow | undefined)[] = [];
   for (const [i, args] of call.argsList.entries()) {

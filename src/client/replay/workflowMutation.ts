@@ -19,6 +19,7 @@ import { asObjectValidator, type ObjectType, type PropertyValidators, v, type Va
 import { createLogger, type Logger, logThrown } from "../../shared/logging.js";
 import { formatErrorWithStack, limitErrorLength } from "../../shared/errors.js";
 import { type OnCompleteArgs, vWorkflowId, type WorkflowId } from "../../shared/types.js";
+import { deploymentEnv } from "../deploymentEnv.js";
 import { explainHiddenGlobalError, installEnvironment } from "./environment.js";
 import type { WorkflowDefinition, WorkflowHandler } from "../index.js";
 import { Replayer, type StepCall, type TaskRouting } from "./replayer.js";
@@ -72,7 +73,7 @@ export type WebhookOptions = { baseUrl?: string; pathPrefix?: string };
  * sandbox (which hides `process`): CONVEX_SITE_URL is read here, at each replay.
  */
 function webhookSettings(component: WorkflowComponent, options: WebhookOptions | undefined): WebhookSettings {
-  const siteUrl = typeof process === "undefined" ? undefined : process.env?.CONVEX_SITE_URL;
+  const siteUrl = deploymentEnv("CONVEX_SITE_URL");
   return {
     component,
     baseUrl: options?.baseUrl ?? (siteUrl ? siteUrl.replace(/\/+$/, "") : undefined),

@@ -379,7 +379,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               stepId: string;
               workflowId: string;
             };
-            paused?: { at: number };
+            paused?: { at: number; counted?: boolean };
             queued?: { debounceKey?: string; priority: number; since: number };
             resetting?: { from?: number; generationNumber: number };
             runNumber?: number;
@@ -686,6 +686,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             counts: {
               canceled: number;
               failed: number;
+              paused: number;
               queued: number;
               running: number;
               success: number;
@@ -697,6 +698,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           total: {
             canceled: number;
             failed: number;
+            paused: number;
             queued: number;
             running: number;
             success: number;
@@ -985,7 +987,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               stepId: string;
               workflowId: string;
             };
-            paused?: { at: number };
+            paused?: { at: number; counted?: boolean };
             queued?: { debounceKey?: string; priority: number; since: number };
             resetting?: { from?: number; generationNumber: number };
             runNumber?: number;
