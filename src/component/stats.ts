@@ -5,9 +5,9 @@
 // `failed`, `canceled`), `queued` (flow control: waiting to begin now) and `paused`; running =
 // started − finished − queued − paused. So a start, a finish and a restart each change one
 // counter (a queued or paused workflow's begin or end changes `queued` or `paused` too), and a
-// cleanup changes two. A transaction
-// records its changes as an inserted row and the folder adds them to the stored counters
-// (countFolding.ts), so concurrent transitions never write the same document.
+// cleanup changes two. A transaction records its changes as an inserted row and the folder adds
+// them to the stored counters (countFolding.ts), so concurrent transitions never write the same
+// document.
 import { getConvexSize, v } from "convex/values";
 import { MAX_COUNT_NAMES_PER_PAGE, MAX_PAGE_READ_BYTES } from "../shared/limits.js";
 import type { Doc } from "./_generated/dataModel.js";

@@ -6,6 +6,7 @@ import { v } from "convex/values";
 import {
   bulkProgress,
   cancelMany,
+  counts,
   list,
   pause,
   restart,
@@ -16,6 +17,7 @@ import {
   type PublicWorkflow,
   type WorkflowComponent,
   type WorkflowArgs,
+  type WorkflowCounts,
   type WorkflowId,
   type WorkflowStatus,
 } from "convex-workflow";
@@ -53,6 +55,22 @@ export async function operate(ref: typeof tagged) {
   await operated.pause(queryCtx, workflowId);
   const s: WorkflowStatus = await operated.status(queryCtx, workflowId);
   if (s.type === "paused") void s;
+  // Counts per status, paused and queued included, in total and per name.
+  type PerStatus = {
+    running: number;
+    paused: number;
+    queued: number;
+    success: number;
+    failed: number;
+    canceled: number;
+  };
+  const all: WorkflowCounts = await counts(queryCtx, component);
+  const total: PerStatus = all.total;
+  const pausedOfName: number = (await operated.counts(queryCtx, "x:y")).byName[0].counts.paused;
+  // @ts-expect-error not a counted status
+  void all.total.sleeping;
+  void total;
+  void pausedOfName;
   await restart(ctx, component, workflowId, { from: "failed", args: { n: 2 }, startAsync: true });
   await operated.restart(ctx, workflowId, { from: 0, args: { n: 3 } });
   const result: BulkResult = await cancelMany(ctx, component, { tag: { key: "k", value: "v" } });
