@@ -145,7 +145,9 @@ export const sweep = internalMutation({
     const retention = (await getConfig(ctx))?.retention ?? {};
     const now = Date.now();
     // A batch: at most RETENTION_BATCH_SIZE workflows and about RETENTION_BATCH_READ_BYTES of
-    // them, read first (oldest finish first), then deleted.
+    // them, read first (oldest finish first), then deleted. Each is charged twice (its deletion
+    // reads it again), so a batch is about what the deletion's budget takes and few of the
+    // workflows read here are left for the next sweep to read again.
     const due: Doc<"workflows">[] = [];
     let bytes = 0;
     let full = false;
@@ -157,7 +159,7 @@ export const sweep = internalMutation({
           full = true;
           break;
         }
-        bytes += getConvexSize(workflow);
+        bytes += 2 * getConvexSize(workflow);
         due.push(workflow);
       }
       if (full) break;

@@ -240,9 +240,9 @@ export const BULK_BATCH_READ_BYTES = 2 << 20;
 /** Retention: finished workflows one sweep transaction deletes at most (each may continue its own cleanup). */
 export const RETENTION_BATCH_SIZE = 50;
 /**
- * Retention: bytes of due workflow documents one sweep transaction reads, about (each may hold
- * up to 800 KiB of args and as much of result; deleting reads it again). Past it the batch ends
- * and the next sweep is scheduled at once.
+ * Retention: bytes one sweep transaction reads selecting due workflow documents and deleting
+ * them, about: each is charged twice (each may hold up to 800 KiB of args and a result;
+ * deleting reads it again). Past it the batch ends and the next sweep is scheduled at once.
  */
 export const RETENTION_BATCH_READ_BYTES = 4 << 20;
 /** Retention: the longest retention period (10 years); 0 deletes at the next sweep. */
